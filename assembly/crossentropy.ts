@@ -1,0 +1,209 @@
+// Fused cross-entropy over rows: the per-row loss and, in the same sweep, d loss / d logits.
+// PyTorch semantics (F.cross_entropy); the formulas are in shared/reference/semantics.md §2.2–2.4.
+//
+// Per row, with z = x·invT, m = max x, s = Σ exp((x − m)·invT), log-softmax
+// ℓ_c = (x_c − m)·invT − log s and p_c = exp((x_c − m)·invT) / s:
+//   pass 1  m
+//   pass 2  s (and the exp terms stored into the gradient row), plus the weighted sums the
+//           loss needs, read from x before the store overwrites it (grad may alias logits)
+//   pass 3  grad_c = a·e_c − b_c, a pure scale-and-subtract over the stored terms
+// Losses are written per row as f64; the TypeScript side reduces them in a fixed order, so
+// the result does not depend on how rows are chunked.
+//
+// `gradScale` holds a per-row factor (f32) or is 0, in which case `gradScalar` applies to
+// every row. The factor is gradOutput / D · invT, already including the reduction's divisor.
+import { expSum, rowMax } from "./softmax";
+
+/** Σ w_c·(x_c − m) over a row; w ≡ 1 when weight is 0. Used by label smoothing only. */
+function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f32 {
+  let i = 0;
+  let sum: f32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    let a0 = f32x4.splat(0), a1 = a0;
+    if (weight != 0) {
+      for (; i + 8 <= n; i += 8) {
+        const o = <usize>i << 2;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(weight + o), f32x4.sub(v128.load(x + o), vm)));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(weight + o, 16), f32x4.sub(v128.load(x + o, 16), vm)));
+      }
+    } else {
+      for (; i + 8 <= n; i += 8) {
+        const o = <usize>i << 2;
+        a0 = f32x4.add(a0, f32x4.sub(v128.load(x + o), vm));
+        a1 = f32x4.add(a1, f32x4.sub(v128.load(x + o, 16), vm));
+      }
+    }
+    const a = f32x4.add(a0, a1);
+    sum = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 2)) +
+          (f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 3));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const w: f32 = weight != 0 ? load<f32>(weight + o) : 1;
+    sum += w * (load<f32>(x + o) - m);
+  }
+  return sum;
+}
+
+/** g[c] = a·g[c] − b·w[c] (w ≡ 1 when weight is 0) over a row. */
+function scaleSubtract(g: usize, weight: usize, n: i32, a: f32, b: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(a);
+    const vb = f32x4.splat(b);
+    if (weight != 0) {
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(g + o, f32x4.sub(f32x4.mul(v128.load(g + o), va), f32x4.mul(v128.load(weight + o), vb)));
+      }
+    } else {
+      for (; i + 8 <= n; i += 8) {
+        const o = <usize>i << 2;
+        v128.store(g + o, f32x4.sub(f32x4.mul(v128.load(g + o), va), vb));
+        v128.store(g + o, f32x4.sub(f32x4.mul(v128.load(g + o, 16), va), vb), 16);
+      }
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(g + o, f32x4.sub(f32x4.mul(v128.load(g + o), va), vb));
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const w: f32 = weight != 0 ? load<f32>(weight + o) : 1;
+    store<f32>(g + o, load<f32>(g + o) * a - b * w);
+  }
+}
+
+/** Zero a row (ignored rows have zero gradient). */
+function zeroRow(g: usize, n: i32): void {
+  memory.fill(g, 0, <usize>n << 2);
+}
+
+/**
+ * Hard labels (i32 class indices). Rows whose label equals ignoreIndex get loss 0 and a zero
+ * gradient; every other label is in [0, cols) (checked by the caller). `weightSum` is Σ_c w_c
+ * (cols when unweighted), used by label smoothing.
+ */
+export function crossEntropyHardRows(
+  logits: usize, labels: usize, rows: i32, cols: i32, invT: f32,
+  weight: usize, weightSum: f64, ignoreIndex: i32, smoothing: f64,
+  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32,
+): void {
+  const stride = <usize>cols << 2;
+  const smoothPerClass = smoothing / <f64>cols; // ε / C
+  for (let r = 0; r < rows; r++) {
+    const x = logits + <usize>r * stride;
+    const g = grad != 0 ? grad + <usize>r * stride : 0;
+    const y = load<i32>(labels + (<usize>r << 2));
+    if (y == ignoreIndex) {
+      store<f64>(lossOut + (<usize>r << 3), 0);
+      if (g != 0) zeroRow(g, cols);
+      continue;
+    }
+    const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
+    const m = rowMax(x, cols);
+    const xy = load<f32>(x + (<usize>y << 2)); // read before pass 2 may overwrite the row
+    const smoothSum: f32 = smoothing != 0 ? weightedShiftedSum(x, weight, cols, m) : 0;
+    const s = expSum(x, g, cols, m, invT);
+    const logS = Math.log(<f64>s);
+
+    // nll = −w_y·ℓ_y; smooth = −Σ_c w_c·ℓ_c; loss = (1 − ε)·nll + (ε/C)·smooth
+    const nll = -(wy * ((<f64>xy - <f64>m) * <f64>invT - logS));
+    let loss = nll;
+    if (smoothing != 0) {
+      const smooth = -(<f64>smoothSum * <f64>invT - weightSum * logS);
+      loss = (1 - smoothing) * nll + smoothPerClass * smooth;
+    }
+    store<f64>(lossOut + (<usize>r << 3), loss);
+
+    if (g != 0) {
+      // grad_c = k·[(1 − ε)·w_y·(p_c − δ_cy) + (ε/C)·(W·p_c − w_c)],  k = gradOutput/D·invT
+      //        = a·e_c − b·w_c − k·(1 − ε)·w_y·δ_cy
+      const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>r << 2)) : <f64>gradScalar;
+      const a = k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / <f64>s;
+      const b = k * smoothPerClass;
+      scaleSubtract(g, weight, cols, <f32>a, <f32>b);
+      const gy = g + (<usize>y << 2);
+      store<f32>(gy, load<f32>(gy) - <f32>(k * (1 - smoothing) * wy));
+    }
+  }
+}
+
+/**
+ * Soft targets (f32 probabilities, rows × cols), smoothed as t' = t·(1 − ε) + ε/C:
+ *   loss = −Σ_c w_c·t'_c·ℓ_c,   grad_c = k·(p_c·Σ_j w_j·t'_j − w_c·t'_c).
+ * The products are formed as PyTorch forms them, so t_c = 0 against ℓ_c = −Infinity gives NaN.
+ */
+export function crossEntropySoftRows(
+  logits: usize, targets: usize, rows: i32, cols: i32, invT: f32,
+  weight: usize, smoothing: f64,
+  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32,
+): void {
+  const stride = <usize>cols << 2;
+  const keep = <f32>(1 - smoothing);
+  const spread = <f32>(smoothing / <f64>cols);
+  for (let r = 0; r < rows; r++) {
+    const x = logits + <usize>r * stride;
+    const t = targets + <usize>r * stride;
+    const g = grad != 0 ? grad + <usize>r * stride : 0;
+    const m = rowMax(x, cols);
+    // A = Σ w·t'·(x − m), B = Σ w·t', both read before pass 2 may overwrite x.
+    let sumA: f32 = 0, sumB: f32 = 0;
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vm = f32x4.splat(m);
+      const vkeep = f32x4.splat(keep);
+      const vspread = f32x4.splat(spread);
+      let a = f32x4.splat(0), b = a;
+      for (; i + 4 <= cols; i += 4) {
+        const o = <usize>i << 2;
+        let wt = f32x4.add(f32x4.mul(v128.load(t + o), vkeep), vspread);
+        if (weight != 0) wt = f32x4.mul(wt, v128.load(weight + o));
+        a = f32x4.add(a, f32x4.mul(wt, f32x4.sub(v128.load(x + o), vm)));
+        b = f32x4.add(b, wt);
+      }
+      sumA = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 2)) +
+             (f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 3));
+      sumB = (f32x4.extract_lane(b, 0) + f32x4.extract_lane(b, 2)) +
+             (f32x4.extract_lane(b, 1) + f32x4.extract_lane(b, 3));
+    }
+    for (; i < cols; i++) {
+      const o = <usize>i << 2;
+      let wt = load<f32>(t + o) * keep + spread;
+      if (weight != 0) wt *= load<f32>(weight + o);
+      sumA += wt * (load<f32>(x + o) - m);
+      sumB += wt;
+    }
+    const s = expSum(x, g, cols, m, invT);
+    const logS = Math.log(<f64>s);
+    store<f64>(lossOut + (<usize>r << 3), -(<f64>sumA * <f64>invT - <f64>sumB * logS));
+
+    if (g != 0) {
+      const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>r << 2)) : <f64>gradScalar;
+      const a = <f32>(k * <f64>sumB / <f64>s);
+      const kf = <f32>k;
+      // grad_c = a·e_c − k·w_c·t'_c
+      let j = 0;
+      if (ASC_FEATURE_SIMD) {
+        const va = f32x4.splat(a);
+        const vk = f32x4.splat(kf);
+        const vkeep = f32x4.splat(keep);
+        const vspread = f32x4.splat(spread);
+        for (; j + 4 <= cols; j += 4) {
+          const o = <usize>j << 2;
+          let wt = f32x4.add(f32x4.mul(v128.load(t + o), vkeep), vspread);
+          if (weight != 0) wt = f32x4.mul(wt, v128.load(weight + o));
+          v128.store(g + o, f32x4.sub(f32x4.mul(v128.load(g + o), va), f32x4.mul(wt, vk)));
+        }
+      }
+      for (; j < cols; j++) {
+        const o = <usize>j << 2;
+        let wt = load<f32>(t + o) * keep + spread;
+        if (weight != 0) wt *= load<f32>(weight + o);
+        store<f32>(g + o, load<f32>(g + o) * a - kf * wt);
+      }
+    }
+  }
+}

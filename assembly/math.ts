@@ -1,0 +1,90 @@
+// Inline f32 helpers shared by every kernel: exp of non-positive arguments (scalar and f32x4),
+// horizontal reductions, and a multiply-add that fuses in the relaxed-SIMD build.
+//
+// exp follows XNNPACK's `rr2-p5` scheme (src/f32-raddstoreexpminusmax/wasmsimd-rr2-p5.c.in):
+//   n = round(x·log2e) through a magic-bias add whose low mantissa bits are n + 127,
+//   t = x − n·ln2 with ln2 split in two constants (exact first product),
+//   p(t) a degree-5 polynomial, exp(x) = 2ⁿ·(1 + t·p(t)) with 2ⁿ built from exponent bits.
+// Arguments are always x − max ≤ 0 in our kernels, so only underflow needs care: below
+// −87.336 (the smallest x with a normal result) the result is flushed to +0. NaN passes
+// through (the comparison is false), −Infinity gives 0.
+
+// @ts-ignore: decorator
+@inline const LOG2E: f32 = 1.4426950216293335;
+// 1.5·2²³ + 127: adding it rounds to an integer and leaves n + 127 in the low mantissa bits.
+// @ts-ignore: decorator
+@inline const MAGIC_BIAS: f32 = 12583039.0;
+// @ts-ignore: decorator
+@inline const MINUS_LN2_HI: f32 = -0.693145751953125;
+// @ts-ignore: decorator
+@inline const MINUS_LN2_LO: f32 = -1.428606765330187e-6;
+// @ts-ignore: decorator
+@inline const C5: f32 = 0.008289290592074394;
+// @ts-ignore: decorator
+@inline const C4: f32 = 0.04189782217144966;
+// @ts-ignore: decorator
+@inline const C3: f32 = 0.16667652130126953;
+// @ts-ignore: decorator
+@inline const C2: f32 = 0.4999915063381195;
+// @ts-ignore: decorator
+@inline const C1: f32 = 0.9999997019767761;
+// @ts-ignore: decorator
+@inline export const DENORM_CUTOFF: f32 = -87.33654022216797;
+
+/** a·b + c; fused (one rounding) where relaxed SIMD gives an FMA, two roundings otherwise. */
+// @ts-ignore: decorator
+@inline export function madd4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+/** exp(x) for x ≤ 0 (or NaN) on four lanes. */
+// @ts-ignore: decorator
+@inline export function expNonPositive4(x: v128): v128 {
+  let n = madd4(x, f32x4.splat(LOG2E), f32x4.splat(MAGIC_BIAS));
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, f32x4.splat(MAGIC_BIAS));
+  let t = madd4(n, f32x4.splat(MINUS_LN2_HI), x);
+  t = madd4(n, f32x4.splat(MINUS_LN2_LO), t);
+  let p = madd4(f32x4.splat(C5), t, f32x4.splat(C4));
+  p = madd4(p, t, f32x4.splat(C3));
+  p = madd4(p, t, f32x4.splat(C2));
+  p = madd4(p, t, f32x4.splat(C1));
+  t = f32x4.mul(t, s);
+  const f = madd4(t, p, s);
+  return v128.andnot(f, f32x4.lt(x, f32x4.splat(DENORM_CUTOFF)));
+}
+
+/** exp(x) for x ≤ 0 (or NaN), one lane: the same steps as expNonPositive4 without fusion. */
+// @ts-ignore: decorator
+@inline export function expNonPositive(x: f32): f32 {
+  let n = x * LOG2E + MAGIC_BIAS;
+  const s = reinterpret<f32>(reinterpret<i32>(n) << 23);
+  n -= MAGIC_BIAS;
+  let t = n * MINUS_LN2_HI + x;
+  t = n * MINUS_LN2_LO + t;
+  let p = C5 * t + C4;
+  p = p * t + C3;
+  p = p * t + C2;
+  p = p * t + C1;
+  t *= s;
+  const f = t * p + s;
+  return x < DENORM_CUTOFF ? 0 : f;
+}
+
+/** Largest lane; NaN in any lane gives NaN (wasm max propagates NaN). */
+// @ts-ignore: decorator
+@inline export function hmax4(v: v128): f32 {
+  const m = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
+}
+
+/** Sum of the four lanes, in a fixed order: (l0 + l2) + (l1 + l3). */
+// @ts-ignore: decorator
+@inline export function hsum4(v: v128): f32 {
+  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}

@@ -1,0 +1,9 @@
+// probkernels: the public API.
+export { init, initSync, runtimeInfo } from "./runtime.js";
+export type { InitOptions, RuntimeInfo } from "./runtime.js";
+export type { BuildChoice, BuildName } from "./wasm.js";
+export { DEFAULT_ARENA_BYTES } from "./memory.js";
+export { softmax, logSoftmax, logSumExp } from "./softmax.js";
+export type { SoftmaxOptions } from "./softmax.js";
+export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
+export type { CrossEntropyOptions, CrossEntropyTarget, LabelArray, LossAndGrad } from "./crossentropy.js";
