@@ -12,12 +12,13 @@
 //
 // `gradScale` holds a per-row factor (f32) or is 0, in which case `gradScalar` applies to
 // every row. The factor is gradOutput / D · invT, already including the reduction's divisor.
+import { hsum4 } from "./math";
 import { expSum, rowMax } from "./softmax";
 
 /** Σ w_c·(x_c − m) over a row; w ≡ 1 when weight is 0. Used by label smoothing only. */
-function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f32 {
+function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f64 {
   let i = 0;
-  let sum: f32 = 0;
+  let sum: f64 = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
     let a0 = f32x4.splat(0), a1 = a0;
@@ -34,14 +35,12 @@ function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f32 {
         a1 = f32x4.add(a1, f32x4.sub(v128.load(x + o, 16), vm));
       }
     }
-    const a = f32x4.add(a0, a1);
-    sum = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 2)) +
-          (f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 3));
+    sum = <f64>hsum4(f32x4.add(a0, a1));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const w: f32 = weight != 0 ? load<f32>(weight + o) : 1;
-    sum += w * (load<f32>(x + o) - m);
+    sum += <f64>(w * (load<f32>(x + o) - m));
   }
   return sum;
 }
@@ -105,15 +104,15 @@ export function crossEntropyHardRows(
     const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
     const m = rowMax(x, cols);
     const xy = load<f32>(x + (<usize>y << 2)); // read before pass 2 may overwrite the row
-    const smoothSum: f32 = smoothing != 0 ? weightedShiftedSum(x, weight, cols, m) : 0;
+    const smoothSum: f64 = smoothing != 0 ? weightedShiftedSum(x, weight, cols, m) : 0;
     const s = expSum(x, g, cols, m, invT);
-    const logS = Math.log(<f64>s);
+    const logS = Math.log(s);
 
     // nll = −w_y·ℓ_y; smooth = −Σ_c w_c·ℓ_c; loss = (1 − ε)·nll + (ε/C)·smooth
     const nll = -(wy * ((<f64>xy - <f64>m) * <f64>invT - logS));
     let loss = nll;
     if (smoothing != 0) {
-      const smooth = -(<f64>smoothSum * <f64>invT - weightSum * logS);
+      const smooth = -(smoothSum * <f64>invT - weightSum * logS);
       loss = (1 - smoothing) * nll + smoothPerClass * smooth;
     }
     store<f64>(lossOut + (<usize>r << 3), loss);
@@ -122,7 +121,7 @@ export function crossEntropyHardRows(
       // grad_c = k·[(1 − ε)·w_y·(p_c − δ_cy) + (ε/C)·(W·p_c − w_c)],  k = gradOutput/D·invT
       //        = a·e_c − b·w_c − k·(1 − ε)·w_y·δ_cy
       const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>r << 2)) : <f64>gradScalar;
-      const a = k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / <f64>s;
+      const a = k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / s;
       const b = k * smoothPerClass;
       scaleSubtract(g, weight, cols, <f32>a, <f32>b);
       const gy = g + (<usize>y << 2);
@@ -150,7 +149,7 @@ export function crossEntropySoftRows(
     const g = grad != 0 ? grad + <usize>r * stride : 0;
     const m = rowMax(x, cols);
     // A = Σ w·t'·(x − m), B = Σ w·t', both read before pass 2 may overwrite x.
-    let sumA: f32 = 0, sumB: f32 = 0;
+    let sumA: f64 = 0, sumB: f64 = 0;
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const vm = f32x4.splat(m);
@@ -164,25 +163,23 @@ export function crossEntropySoftRows(
         a = f32x4.add(a, f32x4.mul(wt, f32x4.sub(v128.load(x + o), vm)));
         b = f32x4.add(b, wt);
       }
-      sumA = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 2)) +
-             (f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 3));
-      sumB = (f32x4.extract_lane(b, 0) + f32x4.extract_lane(b, 2)) +
-             (f32x4.extract_lane(b, 1) + f32x4.extract_lane(b, 3));
+      sumA = <f64>hsum4(a);
+      sumB = <f64>hsum4(b);
     }
     for (; i < cols; i++) {
       const o = <usize>i << 2;
       let wt = load<f32>(t + o) * keep + spread;
       if (weight != 0) wt *= load<f32>(weight + o);
-      sumA += wt * (load<f32>(x + o) - m);
-      sumB += wt;
+      sumA += <f64>(wt * (load<f32>(x + o) - m));
+      sumB += <f64>wt;
     }
     const s = expSum(x, g, cols, m, invT);
-    const logS = Math.log(<f64>s);
-    store<f64>(lossOut + (<usize>r << 3), -(<f64>sumA * <f64>invT - <f64>sumB * logS));
+    const logS = Math.log(s);
+    store<f64>(lossOut + (<usize>r << 3), -(sumA * <f64>invT - sumB * logS));
 
     if (g != 0) {
       const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>r << 2)) : <f64>gradScalar;
-      const a = <f32>(k * <f64>sumB / <f64>s);
+      const a = <f32>(k * sumB / s);
       const kf = <f32>k;
       // grad_c = a·e_c − k·w_c·t'_c
       let j = 0;

@@ -31,54 +31,64 @@ export function rowMax(p: usize, n: i32): f32 {
   return m;
 }
 
+// Partial sums are folded into a float64 total every BLOCK elements, so a row of 128k terms
+// loses no more accuracy than a row of a few thousand (f32 lanes would drift by ~1e-5).
+// @ts-ignore: decorator
+@inline const BLOCK = 1024;
+
 /**
- * Σ exp((x − m)·invT) over a row; when `dst` is not 0 each term is also stored there
- * (dst may equal src: every element is read before it is written).
+ * Σ exp((x − m)·invT) over a row, in float64; when `dst` is not 0 each term is also stored
+ * there (dst may equal src: every element is read before it is written).
  */
-export function expSum(src: usize, dst: usize, n: i32, m: f32, invT: f32): f32 {
+export function expSum(src: usize, dst: usize, n: i32, m: f32, invT: f32): f64 {
   let i = 0;
-  let sum: f32 = 0;
+  let total: f64 = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
     const vk = f32x4.splat(invT);
-    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-    if (dst != 0) {
-      for (; i + 16 <= n; i += 16) {
-        const q = src + (<usize>i << 2);
-        const d = dst + (<usize>i << 2);
-        const e0 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q), vm), vk));
-        const e1 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 16), vm), vk));
-        const e2 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 32), vm), vk));
-        const e3 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 48), vm), vk));
-        v128.store(d, e0); v128.store(d, e1, 16); v128.store(d, e2, 32); v128.store(d, e3, 48);
-        s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1);
-        s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
+    while (i + 16 <= n) {
+      const end = min(n, i + BLOCK);
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      if (dst != 0) {
+        for (; i + 16 <= end; i += 16) {
+          const q = src + (<usize>i << 2);
+          const d = dst + (<usize>i << 2);
+          const e0 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q), vm), vk));
+          const e1 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 16), vm), vk));
+          const e2 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 32), vm), vk));
+          const e3 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 48), vm), vk));
+          v128.store(d, e0); v128.store(d, e1, 16); v128.store(d, e2, 32); v128.store(d, e3, 48);
+          s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1);
+          s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
+        }
+      } else {
+        for (; i + 16 <= end; i += 16) {
+          const q = src + (<usize>i << 2);
+          s0 = f32x4.add(s0, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q), vm), vk)));
+          s1 = f32x4.add(s1, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 16), vm), vk)));
+          s2 = f32x4.add(s2, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 32), vm), vk)));
+          s3 = f32x4.add(s3, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 48), vm), vk)));
+        }
       }
+      total += <f64>hsum4(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+    }
+    if (i + 4 <= n) {
+      let s0 = f32x4.splat(0);
       for (; i + 4 <= n; i += 4) {
         const e = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(src + (<usize>i << 2)), vm), vk));
-        v128.store(dst + (<usize>i << 2), e);
+        if (dst != 0) v128.store(dst + (<usize>i << 2), e);
         s0 = f32x4.add(s0, e);
       }
-    } else {
-      for (; i + 16 <= n; i += 16) {
-        const q = src + (<usize>i << 2);
-        s0 = f32x4.add(s0, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q), vm), vk)));
-        s1 = f32x4.add(s1, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 16), vm), vk)));
-        s2 = f32x4.add(s2, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 32), vm), vk)));
-        s3 = f32x4.add(s3, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 48), vm), vk)));
-      }
-      for (; i + 4 <= n; i += 4) {
-        s0 = f32x4.add(s0, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(src + (<usize>i << 2)), vm), vk)));
-      }
+      total += <f64>hsum4(s0);
     }
-    sum = hsum4(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
   }
+  // Scalar build: every element; SIMD builds: the last n % 4.
   for (; i < n; i++) {
     const e = expNonPositive((load<f32>(src + (<usize>i << 2)) - m) * invT);
     if (dst != 0) store<f32>(dst + (<usize>i << 2), e);
-    sum += e;
+    total += <f64>e;
   }
-  return sum;
+  return total;
 }
 
 /** p[i] *= k over a row. */
@@ -112,7 +122,7 @@ export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: 
     // An all −Infinity row gives m = −Infinity and (x − m) = NaN everywhere, and a +Infinity
     // entry gives NaN through inf − inf: both are PyTorch's answers, with no special case.
     const s = expSum(x, y, cols, m, invT);
-    scaleRow(y, cols, <f32>(1.0 / <f64>s));
+    scaleRow(y, cols, <f32>(1.0 / s));
   }
 }
 
@@ -123,7 +133,7 @@ export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, inv
     const x = src + <usize>r * stride;
     const y = dst + <usize>r * stride;
     const m = rowMax(x, cols);
-    const logS = <f32>Math.log(<f64>expSum(x, 0, cols, m, invT));
+    const logS = <f32>Math.log(expSum(x, 0, cols, m, invT));
     // ℓ = (x − m)·invT − log s
     let i = 0;
     if (ASC_FEATURE_SIMD) {
@@ -156,7 +166,7 @@ export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT
     if (m == Infinity || m == -Infinity) {
       out = m;
     } else {
-      out = <f32>(<f64>m * <f64>invT + Math.log(<f64>expSum(x, 0, cols, m, invT)));
+      out = <f32>(<f64>m * <f64>invT + Math.log(expSum(x, 0, cols, m, invT)));
     }
     store<f32>(dst + (<usize>r << 2), out);
   }
