@@ -1,0 +1,22 @@
+// A kernel called before init() gets an error that says to await init(). Vitest runs each test
+// file in its own module graph, and this file never calls init().
+import { expect, it } from "vitest";
+import * as pk from "../src/index.js";
+
+it.each([
+  ["softmax", () => pk.softmax(new Float32Array(3), 3)],
+  ["logSoftmax", () => pk.logSoftmax(new Float32Array(3), 3)],
+  ["logSumExp", () => pk.logSumExp(new Float32Array(3), 3)],
+  ["crossEntropy", () => pk.crossEntropy(new Float32Array(3), [0], 3)],
+  ["crossEntropyBackward", () => pk.crossEntropyBackward(new Float32Array(3), [0], 3)],
+  ["crossEntropyWithGrad", () => pk.crossEntropyWithGrad(new Float32Array(3), [0], 3)],
+])("%s before init() throws and says to await init()", (name, call) => {
+  expect(call).toThrow(TypeError);
+  expect(call).toThrow(new RegExp(`^${name}: probkernels is not initialised; await init\\(\\)`));
+});
+
+it("works once init() has resolved", async () => {
+  const info = await pk.init();
+  expect(["relaxed-simd", "simd", "scalar"]).toContain(info.build);
+  expect(Array.from(pk.softmax(new Float32Array([0, 0]), 2))).toEqual([0.5, 0.5]);
+});
