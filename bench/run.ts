@@ -1,0 +1,141 @@
+// probkernels against the plain-TS reference and TensorFlow.js's wasm backend, side by side on
+// the same inputs in one run. Prints million elements per second and ratios; writes
+// bench/results/latest.json. Usage: npm run bench [-- --quick] [-- --build=simd|scalar]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { Bench } from "tinybench";
+import * as pk from "../src/index.js";
+import * as ref from "../src/reference/index.js";
+import { loadTfWasm, type Tf } from "./peers.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const buildArg = args.find((a) => a.startsWith("--build="))?.slice("--build=".length);
+
+const SHAPES: [rows: number, classes: number][] = [[4096, 1000], [65536, 10], [64, 32000], [8, 128256]];
+const KERNELS = ["softmax", "logSumExp", "crossEntropy", "crossEntropyWithGrad"] as const;
+type Kernel = (typeof KERNELS)[number];
+const IMPLS = ["probkernels", "reference", "tfjs (op only)", "tfjs (with transfers)"] as const;
+type Impl = (typeof IMPLS)[number];
+
+/** Seeded standard normals (logits of a trained-ish classifier are O(1)–O(10)). */
+function logitsFor(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = 3 * Math.sqrt(-2 * Math.log(next()));
+    const t = 2 * Math.PI * next();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+function tasksFor(tf: Tf, rows: number, classes: number): Map<string, () => void> {
+  const n = rows * classes;
+  const x = logitsFor(n, rows ^ classes);
+  const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % classes);
+  const out = new Float32Array(n);
+  const rowsOut = new Float32Array(rows);
+  const xt = tf.tensor2d(x, [rows, classes]);
+  const onehot = tf.oneHot(tf.tensor1d(labels, "int32"), classes).toFloat();
+  const tfLoss = (l: import("@tensorflow/tfjs").Tensor) => tf.losses.softmaxCrossEntropy(onehot, l);
+  const tfLossAndGrad = tf.valueAndGrad(tfLoss);
+  const upload = () => tf.tensor2d(x, [rows, classes]);
+  const uploadLabels = () => tf.oneHot(tf.tensor1d(labels, "int32"), classes);
+
+  const t = new Map<string, () => void>();
+  const key = (k: Kernel, i: Impl) => `${k}|${i}`;
+  for (const [impl, m] of [["probkernels", pk], ["reference", ref]] as const) {
+    t.set(key("softmax", impl), () => { m.softmax(x, classes, { out }); });
+    t.set(key("logSumExp", impl), () => { m.logSumExp(x, classes, { out: rowsOut }); });
+    t.set(key("crossEntropy", impl), () => { m.crossEntropy(x, labels, classes); });
+    t.set(key("crossEntropyWithGrad", impl), () => { m.crossEntropyWithGrad(x, labels, classes, { out }); });
+  }
+  // Op only: inputs already on the backend, results left there (disposed, not downloaded).
+  t.set(key("softmax", "tfjs (op only)"), () => tf.tidy(() => { tf.softmax(xt); }));
+  t.set(key("logSumExp", "tfjs (op only)"), () => tf.tidy(() => { tf.logSumExp(xt, 1); }));
+  t.set(key("crossEntropy", "tfjs (op only)"), () => tf.tidy(() => { tfLoss(xt); }));
+  t.set(key("crossEntropyWithGrad", "tfjs (op only)"), () => tf.tidy(() => { tfLossAndGrad(xt); }));
+  // With transfers: what a Float32Array user pays (upload, op, download).
+  t.set(key("softmax", "tfjs (with transfers)"), () => tf.tidy(() => { tf.softmax(upload()).dataSync(); }));
+  t.set(key("logSumExp", "tfjs (with transfers)"), () => tf.tidy(() => { tf.logSumExp(upload(), 1).dataSync(); }));
+  t.set(key("crossEntropy", "tfjs (with transfers)"), () => tf.tidy(() => {
+    tf.losses.softmaxCrossEntropy(uploadLabels(), upload()).dataSync();
+  }));
+  t.set(key("crossEntropyWithGrad", "tfjs (with transfers)"), () => tf.tidy(() => {
+    const oh = uploadLabels();
+    const { value, grad } = tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.losses.softmaxCrossEntropy(oh, l))(upload());
+    value.dataSync(); grad.dataSync();
+  }));
+  return t;
+}
+
+interface Row { shape: string; kernel: Kernel; mes: Partial<Record<Impl, number>> }
+
+async function main() {
+  const info = await pk.init(buildArg ? { build: buildArg as pk.BuildName } : {});
+  const tf = await loadTfWasm();
+  const env = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    build: info.build,
+    arenaBytes: info.arenaBytes,
+    tfjs: `${tf.version.tfjs} wasm backend, SIMD ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, threads ${tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")}`,
+    mode: quick ? "quick" : "full",
+  };
+  console.log(`probkernels bench — ${env.date}`);
+  console.log(`Node ${env.node}, ${env.cpu} (${env.cores} cores), probkernels build: ${env.build}, TF.js ${env.tfjs}`);
+  console.log(`${quick ? "quick" : "full"} run; throughput in million elements (logits) per second, higher is better\n`);
+
+  const rows: Row[] = [];
+  for (const [r, c] of SHAPES) {
+    const tasks = tasksFor(tf, r, c);
+    const bench = new Bench({
+      time: quick ? 120 : 1000,
+      iterations: quick ? 3 : 10,
+      warmupTime: quick ? 30 : 200,
+      warmupIterations: 2,
+      throws: true,
+    });
+    for (const [name, fn] of tasks) bench.add(name, fn);
+    await bench.run();
+    for (const kernel of KERNELS) {
+      const row: Row = { shape: `${r}x${c}`, kernel, mes: {} };
+      for (const impl of IMPLS) {
+        const task = bench.getTask(`${kernel}|${impl}`);
+        const result = task?.result;
+        if (result && "latency" in result) row.mes[impl] = (r * c) / (result.latency.p50 * 1000);
+      }
+      rows.push(row);
+      printRow(row, rows.length === 1);
+    }
+    tf.disposeVariables();
+  }
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows }, null, 2));
+  console.log("\nwritten: bench/results/latest.json");
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(1)}x` : "—");
+
+function printRow(row: Row, header: boolean) {
+  const cols = ["shape", "kernel", "probkernels", "reference", "tfjs op", "tfjs+xfer", "vs ref", "vs tfjs op", "vs tfjs+xfer"];
+  const widths = [12, 22, 12, 10, 9, 10, 8, 11, 13];
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" ");
+  if (header) {
+    console.log(line(cols));
+    console.log(line(widths.map((w) => "-".repeat(w))));
+  }
+  const m = row.mes;
+  console.log(line([
+    row.shape, row.kernel, fmt(m.probkernels), fmt(m.reference), fmt(m["tfjs (op only)"]), fmt(m["tfjs (with transfers)"]),
+    ratio(m.probkernels, m.reference), ratio(m.probkernels, m["tfjs (op only)"]), ratio(m.probkernels, m["tfjs (with transfers)"]),
+  ]));
+}
+
+await main();
