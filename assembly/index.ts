@@ -1,5 +1,5 @@
 // The export surface: the same names in every build (scalar, SIMD, relaxed SIMD).
-export { softmaxRows, logSoftmaxRows, logSumExpRows } from "./softmax";
+export { softmaxRows, logSoftmaxRows, logSumExpRows, expNonPositiveArray } from "./softmax";
 export { crossEntropyHardRows, crossEntropySoftRows } from "./crossentropy";
 
 /** First free byte after the module's static data: the TypeScript arena starts here. */

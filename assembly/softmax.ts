@@ -171,3 +171,21 @@ export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT
     store<f32>(dst + (<usize>r << 2), out);
   }
 }
+
+/**
+ * dst[i] = exp(src[i]) for src[i] ≤ 0 with the kernels' own exp (the vector form in SIMD
+ * builds). Exposed so `npm run accuracy` can measure it on every float32 input.
+ */
+export function expNonPositiveArray(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, expNonPositive4(v128.load(src + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, expNonPositive(load<f32>(src + o)));
+  }
+}

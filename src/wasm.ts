@@ -14,6 +14,7 @@ export interface KernelExports {
   softmaxRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
   logSoftmaxRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
   logSumExpRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
+  expNonPositiveArray(src: number, dst: number, n: number): void;
   crossEntropyHardRows(
     logits: number, labels: number, rows: number, cols: number, invT: number,
     weight: number, weightSum: number, ignoreIndex: number, smoothing: number,
