@@ -8,6 +8,7 @@ const execArgv = nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : [];
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Child processes, so execArgv applies and the 400 MB batch test has its own heap.
