@@ -3,32 +3,62 @@
 // TypeScript side stages rows in and out. Temperature is passed as invT = 1/T: since T > 0,
 // max(x/T) = max(x)/T, so each element costs one subtract and one multiply:
 // z − max z = (x − max x)·invT.
-import { expNonPositive, expNonPositive4, hmax4, hsum4 } from "./math";
+import { DENORM_CUTOFF, expNonPositive, expNonPositive4, hmax4, hsum4 } from "./math";
 
-/** Largest element of a row (NaN if any element is NaN). */
+// The smallest element of the row last scanned by rowMax. A module global rather than a second
+// return value; every thread of a future multi-threaded build has its own instance, so this
+// stays a per-call scratch value.
+let lastRowMin: f32 = 0;
+
+/**
+ * Largest non-NaN element of a row (−Infinity if there is none); also records the smallest.
+ * NaN elements are skipped on purpose: wasm's NaN-propagating f32x4.max costs about seven x64
+ * instructions where pmax is one, and a NaN still reaches every result through the exp sum
+ * (exp(NaN − m) = NaN), which is the only place the kernels need it (see logSumExpRows).
+ */
 export function rowMax(p: usize, n: i32): f32 {
   let i = 0;
-  let m: f32 = -Infinity;
+  let hi: f32 = -Infinity;
+  let lo: f32 = Infinity;
   if (ASC_FEATURE_SIMD) {
     if (n >= 4) {
-      // Four independent accumulators hide the latency of f32x4.max.
-      let m0 = f32x4.splat(-Infinity);
-      let m1 = m0, m2 = m0, m3 = m0;
-      for (; i + 16 <= n; i += 16) {
+      // pmax(a, b) = a < b ? b : a keeps the accumulator when b is NaN.
+      let h0 = f32x4.splat(-Infinity), h1 = h0;
+      let l0 = f32x4.splat(Infinity), l1 = l0;
+      for (; i + 8 <= n; i += 8) {
         const q = p + (<usize>i << 2);
-        m0 = f32x4.max(m0, v128.load(q));
-        m1 = f32x4.max(m1, v128.load(q, 16));
-        m2 = f32x4.max(m2, v128.load(q, 32));
-        m3 = f32x4.max(m3, v128.load(q, 48));
+        const a = v128.load(q);
+        const b = v128.load(q, 16);
+        h0 = f32x4.pmax(h0, a); l0 = f32x4.pmin(l0, a);
+        h1 = f32x4.pmax(h1, b); l1 = f32x4.pmin(l1, b);
       }
-      for (; i + 4 <= n; i += 4) {
-        m0 = f32x4.max(m0, v128.load(p + (<usize>i << 2)));
+      if (i + 4 <= n) {
+        const a = v128.load(p + (<usize>i << 2));
+        h0 = f32x4.pmax(h0, a); l0 = f32x4.pmin(l0, a);
+        i += 4;
       }
-      m = hmax4(f32x4.max(f32x4.max(m0, m1), f32x4.max(m2, m3)));
+      hi = hmax4(f32x4.pmax(h0, h1));
+      const l = f32x4.pmin(l0, l1);
+      const l2 = f32x4.pmin(l, v128.shuffle<f32>(l, l, 2, 3, 0, 1));
+      lo = min<f32>(f32x4.extract_lane(l2, 0), f32x4.extract_lane(l2, 1));
     }
   }
-  for (; i < n; i++) m = max<f32>(m, load<f32>(p + (<usize>i << 2)));
-  return m;
+  for (; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    hi = v > hi ? v : hi;
+    lo = v < lo ? v : lo;
+  }
+  lastRowMin = lo;
+  return hi;
+}
+
+/** Whether a row holds a NaN (rare path: only for rows whose max is infinite). */
+export function rowHasNaN(p: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    if (v != v) return true;
+  }
+  return false;
 }
 
 // Partial sums are folded into a float64 total every BLOCK elements, so a row of 128k terms
@@ -36,59 +66,86 @@ export function rowMax(p: usize, n: i32): f32 {
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
 
+/** z = (x − m)·invT on four lanes; the multiply is skipped when T = 1. */
+// @ts-ignore: decorator
+@inline function shifted4(x: v128, vm: v128, vk: v128, scaled: bool): v128 {
+  const d = f32x4.sub(x, vm);
+  return scaled ? f32x4.mul(d, vk) : d;
+}
+
 /**
- * Σ exp((x − m)·invT) over a row, in float64; when `dst` is not 0 each term is also stored
- * there (dst may equal src: every element is read before it is written).
+ * The exp-sum loop, specialised at compile time: `scaled` (T ≠ 1) and `flush` (some z may be
+ * below the underflow cutoff). The common case, T = 1 and logits spanning less than 87, runs
+ * three vector operations per element fewer than the general one.
  */
-export function expSum(src: usize, dst: usize, n: i32, m: f32, invT: f32): f64 {
+// @ts-ignore: decorator
+@inline function expSumVector(src: usize, dst: usize, n: i32, m: f32, invT: f32, scaled: bool, flush: bool): f64 {
   let i = 0;
   let total: f64 = 0;
-  if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
-    const vk = f32x4.splat(invT);
-    while (i + 16 <= n) {
-      const end = min(n, i + BLOCK);
-      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-      if (dst != 0) {
-        for (; i + 16 <= end; i += 16) {
-          const q = src + (<usize>i << 2);
-          const d = dst + (<usize>i << 2);
-          const e0 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q), vm), vk));
-          const e1 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 16), vm), vk));
-          const e2 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 32), vm), vk));
-          const e3 = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 48), vm), vk));
-          v128.store(d, e0); v128.store(d, e1, 16); v128.store(d, e2, 32); v128.store(d, e3, 48);
-          s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1);
-          s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
-        }
-      } else {
-        for (; i + 16 <= end; i += 16) {
-          const q = src + (<usize>i << 2);
-          s0 = f32x4.add(s0, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q), vm), vk)));
-          s1 = f32x4.add(s1, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 16), vm), vk)));
-          s2 = f32x4.add(s2, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 32), vm), vk)));
-          s3 = f32x4.add(s3, expNonPositive4(f32x4.mul(f32x4.sub(v128.load(q, 48), vm), vk)));
-        }
+  const vm = f32x4.splat(m);
+  const vk = f32x4.splat(invT);
+  while (i + 8 <= n) {
+    const end = min(n, i + BLOCK);
+    let s0 = f32x4.splat(0), s1 = s0;
+    if (dst != 0) {
+      for (; i + 8 <= end; i += 8) {
+        const q = src + (<usize>i << 2);
+        const d = dst + (<usize>i << 2);
+        const e0 = expNonPositive4(shifted4(v128.load(q), vm, vk, scaled), flush);
+        const e1 = expNonPositive4(shifted4(v128.load(q, 16), vm, vk, scaled), flush);
+        v128.store(d, e0); v128.store(d, e1, 16);
+        s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1);
       }
-      total += <f64>hsum4(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-    }
-    if (i + 4 <= n) {
-      let s0 = f32x4.splat(0);
-      for (; i + 4 <= n; i += 4) {
-        const e = expNonPositive4(f32x4.mul(f32x4.sub(v128.load(src + (<usize>i << 2)), vm), vk));
-        if (dst != 0) v128.store(dst + (<usize>i << 2), e);
-        s0 = f32x4.add(s0, e);
+    } else {
+      for (; i + 8 <= end; i += 8) {
+        const q = src + (<usize>i << 2);
+        s0 = f32x4.add(s0, expNonPositive4(shifted4(v128.load(q), vm, vk, scaled), flush));
+        s1 = f32x4.add(s1, expNonPositive4(shifted4(v128.load(q, 16), vm, vk, scaled), flush));
       }
-      total += <f64>hsum4(s0);
     }
+    total += <f64>hsum4(f32x4.add(s0, s1));
   }
-  // Scalar build: every element; SIMD builds: the last n % 4.
+  if (i + 4 <= n) {
+    const e = expNonPositive4(shifted4(v128.load(src + (<usize>i << 2)), vm, vk, scaled), flush);
+    if (dst != 0) v128.store(dst + (<usize>i << 2), e);
+    total += <f64>hsum4(e);
+    i += 4;
+  }
   for (; i < n; i++) {
     const e = expNonPositive((load<f32>(src + (<usize>i << 2)) - m) * invT);
     if (dst != 0) store<f32>(dst + (<usize>i << 2), e);
     total += <f64>e;
   }
   return total;
+}
+
+/**
+ * Σ exp((x − m)·invT) over the row last passed to rowMax (m is its max), in float64; when
+ * `dst` is not 0 each term is also stored there (dst may equal src: every element is read
+ * before it is written).
+ */
+export function expSum(src: usize, dst: usize, n: i32, m: f32, invT: f32): f64 {
+  if (ASC_FEATURE_SIMD) {
+    // No element can underflow when the smallest one does not (rounding is monotonic).
+    // NaN compares false and takes the general path.
+    const flush = !((lastRowMin - m) * invT >= DENORM_CUTOFF);
+    if (invT == 1) {
+      return flush
+        ? expSumVector(src, dst, n, m, invT, false, true)
+        : expSumVector(src, dst, n, m, invT, false, false);
+    }
+    return flush
+      ? expSumVector(src, dst, n, m, invT, true, true)
+      : expSumVector(src, dst, n, m, invT, true, false);
+  } else {
+    let total: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const e = expNonPositive((load<f32>(src + (<usize>i << 2)) - m) * invT);
+      if (dst != 0) store<f32>(dst + (<usize>i << 2), e);
+      total += <f64>e;
+    }
+    return total;
+  }
 }
 
 /** p[i] *= k over a row. */
@@ -164,7 +221,7 @@ export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT
     const m = rowMax(x, cols);
     let out: f32;
     if (m == Infinity || m == -Infinity) {
-      out = m;
+      out = rowHasNaN(x, cols) ? NaN : m;
     } else {
       out = <f32>(<f64>m * <f64>invT + Math.log(expSum(x, 0, cols, m, invT)));
     }
