@@ -7,3 +7,4 @@ export { softmax, logSoftmax, logSumExp } from "./softmax.js";
 export type { SoftmaxOptions } from "./softmax.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { CrossEntropyOptions, CrossEntropyTarget, LabelArray, LossAndGrad } from "./crossentropy.js";
+export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";

@@ -247,7 +247,9 @@ export function checkTarget(
       `${fn}: target must have one class index per row (${rows} rows), got length ${source.length}`,
     );
   }
-  const labels = new Int32Array(rows);
+  // An Int32Array is used as it is (no copy: it may live in wasm memory); others are converted.
+  const labels = target instanceof Int32Array ? target : new Int32Array(rows);
+  const convert = labels !== target;
   let weightTotal = 0;
   for (let i = 0; i < rows; i++) {
     const y = source[i];
@@ -255,17 +257,14 @@ export function checkTarget(
       throw new TypeError(`${fn}: target[${i}] = ${describe(y)} is not an integer class index`);
     }
     const label = y as number;
-    if (label === ignoreIndex) {
-      labels[i] = label;
-      continue;
-    }
+    if (convert) labels[i] = label;
+    if (label === ignoreIndex) continue;
     if (label < 0 || label >= classes) {
       throw new RangeError(
         `${fn}: target[${i}] = ${label} is out of range for ${classes} classes ` +
           `(valid: 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`,
       );
     }
-    labels[i] = label;
     weightTotal += weight === null ? 1 : weight[label];
   }
   return { kind: "hard", labels, weightTotal };
