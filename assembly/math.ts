@@ -92,3 +92,12 @@
   const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
+
+/** Whether a row holds a NaN (rare path: only for rows whose max is infinite). */
+export function rowHasNaN(p: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(p + (<usize>i << 2));
+    if (v != v) return true;
+  }
+  return false;
+}

@@ -3,7 +3,8 @@
 // TypeScript side stages rows in and out. Temperature is passed as invT = 1/T: since T > 0,
 // max(x/T) = max(x)/T, so each element costs one subtract and one multiply:
 // z − max z = (x − max x)·invT.
-import { DENORM_CUTOFF, expNonPositive, expNonPositive4, hmax4, hsum4 } from "./math";
+import { RowOp, shortRows, SHORT_ROW_MAX, SHORT_ROW_MAX_LSE } from "./shortrows";
+import { DENORM_CUTOFF, expNonPositive, expNonPositive4, hmax4, hsum4, rowHasNaN } from "./math";
 
 // The smallest element of the row last scanned by rowMax. A module global rather than a second
 // return value; every thread of a future multi-threaded build has its own instance, so this
@@ -50,15 +51,6 @@ export function rowMax(p: usize, n: i32): f32 {
   }
   lastRowMin = lo;
   return hi;
-}
-
-/** Whether a row holds a NaN (rare path: only for rows whose max is infinite). */
-export function rowHasNaN(p: usize, n: i32): bool {
-  for (let i = 0; i < n; i++) {
-    const v = load<f32>(p + (<usize>i << 2));
-    if (v != v) return true;
-  }
-  return false;
 }
 
 // Partial sums are folded into a float64 total every BLOCK elements, so a row of 128k terms
@@ -171,6 +163,10 @@ export function scaleRow(p: usize, n: i32, k: f32): void {
 
 /** Softmax of each row of x/T into dst (dst may equal src). */
 export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
+  if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX) {
+    shortRows(src, dst, rows, cols, invT, RowOp.Softmax);
+    return;
+  }
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;
@@ -185,6 +181,10 @@ export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: 
 
 /** Log-softmax of each row of x/T into dst (dst may equal src). */
 export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
+  if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX) {
+    shortRows(src, dst, rows, cols, invT, RowOp.LogSoftmax);
+    return;
+  }
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;
@@ -215,6 +215,10 @@ export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, inv
  * +Infinity gives +Infinity; NaN propagates.
  */
 export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
+  if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX_LSE) {
+    shortRows(src, dst, rows, cols, invT, RowOp.LogSumExp);
+    return;
+  }
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;

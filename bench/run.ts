@@ -15,7 +15,7 @@ const buildArg = args.find((a) => a.startsWith("--build="))?.slice("--build=".le
 const SHAPES: [rows: number, classes: number][] = [[4096, 1000], [65536, 10], [64, 32000], [8, 128256]];
 const KERNELS = ["softmax", "logSumExp", "crossEntropy", "crossEntropyWithGrad"] as const;
 type Kernel = (typeof KERNELS)[number];
-const IMPLS = ["probkernels", "reference", "tfjs (op only)", "tfjs (with transfers)"] as const;
+const IMPLS = ["probkernels", "probkernels (zero-copy)", "reference", "tfjs (op only)", "tfjs (with transfers)"] as const;
 type Impl = (typeof IMPLS)[number];
 
 /** Seeded standard normals (logits of a trained-ish classifier are O(1)–O(10)). */
@@ -32,7 +32,7 @@ function logitsFor(n: number, seed: number): Float32Array {
   return out;
 }
 
-function tasksFor(tf: Tf, rows: number, classes: number): Map<string, () => void> {
+function tasksFor(tf: Tf, rows: number, classes: number): { tasks: Map<string, () => void>; release: () => void } {
   const n = rows * classes;
   const x = logitsFor(n, rows ^ classes);
   const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % classes);
@@ -53,6 +53,18 @@ function tasksFor(tf: Tf, rows: number, classes: number): Map<string, () => void
     t.set(key("crossEntropy", impl), () => { m.crossEntropy(x, labels, classes); });
     t.set(key("crossEntropyWithGrad", impl), () => { m.crossEntropyWithGrad(x, labels, classes, { out }); });
   }
+  // Zero-copy: logits, labels and outputs already live in wasm memory (allocFloat32/allocInt32).
+  const xw = pk.allocFloat32(n);
+  const lw = pk.allocInt32(rows);
+  const ow = pk.allocFloat32(n);
+  const rw = pk.allocFloat32(rows);
+  xw.array.set(x);
+  lw.array.set(labels);
+  const zc = "probkernels (zero-copy)";
+  t.set(key("softmax", zc), () => { pk.softmax(xw.array, classes, { out: ow.array }); });
+  t.set(key("logSumExp", zc), () => { pk.logSumExp(xw.array, classes, { out: rw.array }); });
+  t.set(key("crossEntropy", zc), () => { pk.crossEntropy(xw.array, lw.array, classes); });
+  t.set(key("crossEntropyWithGrad", zc), () => { pk.crossEntropyWithGrad(xw.array, lw.array, classes, { out: ow.array }); });
   // Op only: inputs already on the backend, results left there (disposed, not downloaded).
   t.set(key("softmax", "tfjs (op only)"), () => tf.tidy(() => { tf.softmax(xt); }));
   t.set(key("logSumExp", "tfjs (op only)"), () => tf.tidy(() => { tf.logSumExp(xt, 1); }));
@@ -69,7 +81,11 @@ function tasksFor(tf: Tf, rows: number, classes: number): Map<string, () => void
     const { value, grad } = tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.losses.softmaxCrossEntropy(oh, l))(upload());
     value.dataSync(); grad.dataSync();
   }));
-  return t;
+  const release = () => {
+    for (const a of [xw, lw, ow, rw]) a.free();
+    tf.dispose([xt, onehot]);
+  };
+  return { tasks: t, release };
 }
 
 interface Row { shape: string; kernel: Kernel; mes: Partial<Record<Impl, number>> }
@@ -93,7 +109,7 @@ async function main() {
 
   const rows: Row[] = [];
   for (const [r, c] of SHAPES) {
-    const tasks = tasksFor(tf, r, c);
+    const { tasks, release } = tasksFor(tf, r, c);
     const bench = new Bench({
       time: quick ? 120 : 1000,
       iterations: quick ? 3 : 10,
@@ -113,7 +129,7 @@ async function main() {
       rows.push(row);
       printRow(row, rows.length === 1);
     }
-    tf.disposeVariables();
+    release();
   }
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows }, null, 2));
@@ -124,17 +140,19 @@ const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.t
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(1)}x` : "—");
 
 function printRow(row: Row, header: boolean) {
-  const cols = ["shape", "kernel", "probkernels", "reference", "tfjs op", "tfjs+xfer", "vs ref", "vs tfjs op", "vs tfjs+xfer"];
-  const widths = [12, 22, 12, 10, 9, 10, 8, 11, 13];
+  const cols = ["shape", "kernel", "pk copy", "pk 0-copy", "reference", "tfjs op", "tfjs+xfer", "vs ref", "vs tfjs op", "vs tfjs+xfer", "0-copy vs op"];
+  const widths = [10, 21, 8, 9, 9, 8, 9, 7, 10, 12, 12];
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" ");
   if (header) {
     console.log(line(cols));
     console.log(line(widths.map((w) => "-".repeat(w))));
   }
   const m = row.mes;
+  const zc = m["probkernels (zero-copy)"];
   console.log(line([
-    row.shape, row.kernel, fmt(m.probkernels), fmt(m.reference), fmt(m["tfjs (op only)"]), fmt(m["tfjs (with transfers)"]),
+    row.shape, row.kernel, fmt(m.probkernels), fmt(zc), fmt(m.reference), fmt(m["tfjs (op only)"]), fmt(m["tfjs (with transfers)"]),
     ratio(m.probkernels, m.reference), ratio(m.probkernels, m["tfjs (op only)"]), ratio(m.probkernels, m["tfjs (with transfers)"]),
+    ratio(zc, m["tfjs (op only)"]),
   ]));
 }
 

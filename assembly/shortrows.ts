@@ -1,0 +1,105 @@
+// Short rows (few classes): one row per lane, four rows per vector. Vectorising inside a row
+// of 10 classes wastes lanes and pays per-row overhead (max, tails, a log) for every row; here
+// each step handles column c of four rows, gathered with lane loads.
+//
+// Every row is computed by the same lane operations whatever its position, including the last
+// group: its missing lanes repeat the batch's last row (computing identical values that are
+// written to the same place), so results do not depend on how rows are grouped or chunked.
+import { expNonPositive4, rowHasNaN } from "./math";
+
+/**
+ * Rows at most this long take the one-row-per-lane path: the measured crossovers against the
+ * row-wise kernels (relaxed SIMD, Node 20, x86-64; README) are about 20 classes for softmax and
+ * log-softmax, and about 40 for log-sum-exp (no per-element store).
+ */
+// @ts-ignore: decorator
+@inline export const SHORT_ROW_MAX = 20;
+// @ts-ignore: decorator
+@inline export const SHORT_ROW_MAX_LSE = 32;
+
+export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
+
+// @ts-ignore: decorator
+@inline function gather4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
+  let v = v128.load32_zero(p0 + o);
+  v = v128.load32_lane(p1 + o, v, 1);
+  v = v128.load32_lane(p2 + o, v, 2);
+  return v128.load32_lane(p3 + o, v, 3);
+}
+
+// @ts-ignore: decorator
+@inline function scatter4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize, v: v128): void {
+  v128.store32_lane(p0 + o, v, 0);
+  v128.store32_lane(p1 + o, v, 1);
+  v128.store32_lane(p2 + o, v, 2);
+  v128.store32_lane(p3 + o, v, 3);
+}
+
+/** log of each lane, in float64 per lane (one log per row, as the row-wise path). */
+// @ts-ignore: decorator
+@inline function log4(s: v128): v128 {
+  let v = f32x4.splat(<f32>Math.log(<f64>f32x4.extract_lane(s, 0)));
+  v = f32x4.replace_lane(v, 1, <f32>Math.log(<f64>f32x4.extract_lane(s, 1)));
+  v = f32x4.replace_lane(v, 2, <f32>Math.log(<f64>f32x4.extract_lane(s, 2)));
+  return f32x4.replace_lane(v, 3, <f32>Math.log(<f64>f32x4.extract_lane(s, 3)));
+}
+
+/** PyTorch's logsumexp for one lane: a ±Infinity max is returned as is (unless a NaN is present). */
+// @ts-ignore: decorator
+@inline function lseLane(m: f32, s: f32, invT: f32, row: usize, cols: i32): f32 {
+  if (m == Infinity || m == -Infinity) return rowHasNaN(row, cols) ? NaN : m;
+  return <f32>(<f64>m * <f64>invT + Math.log(<f64>s));
+}
+
+/**
+ * softmax / log-softmax (dst: rows × cols) or log-sum-exp (dst: rows) of x/T, four rows at a
+ * time. dst may equal src for the row-to-row ops: each column is gathered before it is written.
+ */
+// @ts-ignore: decorator
+@inline export function shortRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, op: RowOp): void {
+  const stride = <usize>cols << 2;
+  const vk = f32x4.splat(invT);
+  const last = rows - 1;
+  for (let r = 0; r < rows; r += 4) {
+    const x0 = src + <usize>r * stride;
+    const x1 = src + <usize>min(r + 1, last) * stride;
+    const x2 = src + <usize>min(r + 2, last) * stride;
+    const x3 = src + <usize>min(r + 3, last) * stride;
+    // pmax skips NaN, as rowMax does; NaN reaches the result through the exp sum.
+    let m = f32x4.splat(-Infinity);
+    for (let c = 0; c < cols; c++) m = f32x4.pmax(m, gather4(x0, x1, x2, x3, <usize>c << 2));
+    let s = f32x4.splat(0);
+    if (op == RowOp.Softmax) {
+      const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
+      for (let c = 0; c < cols; c++) {
+        const o = <usize>c << 2;
+        const e = expNonPositive4(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, o), m), vk));
+        scatter4(y0, y1, y2, y3, o, e);
+        s = f32x4.add(s, e);
+      }
+      const inv = f32x4.div(f32x4.splat(1), s);
+      for (let c = 0; c < cols; c++) {
+        const o = <usize>c << 2;
+        scatter4(y0, y1, y2, y3, o, f32x4.mul(gather4(y0, y1, y2, y3, o), inv));
+      }
+    } else {
+      for (let c = 0; c < cols; c++) {
+        s = f32x4.add(s, expNonPositive4(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, <usize>c << 2), m), vk)));
+      }
+      if (op == RowOp.LogSoftmax) {
+        const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
+        const logS = log4(s);
+        for (let c = 0; c < cols; c++) {
+          const o = <usize>c << 2;
+          scatter4(y0, y1, y2, y3, o, f32x4.sub(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, o), m), vk), logS));
+        }
+      } else {
+        const d = dst + (<usize>r << 2);
+        store<f32>(d, lseLane(f32x4.extract_lane(m, 0), f32x4.extract_lane(s, 0), invT, x0, cols));
+        if (r + 1 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 1), f32x4.extract_lane(s, 1), invT, x1, cols), 4);
+        if (r + 2 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 2), f32x4.extract_lane(s, 2), invT, x2, cols), 8);
+        if (r + 3 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 3), f32x4.extract_lane(s, 3), invT, x3, cols), 12);
+      }
+    }
+  }
+}
