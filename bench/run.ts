@@ -6,11 +6,14 @@ import { cpus } from "node:os";
 import { Bench } from "tinybench";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
+import { renderChart } from "./chart.js";
 import { loadTfWasm, type Tf } from "./peers.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const buildArg = args.find((a) => a.startsWith("--build="))?.slice("--build=".length);
+// --save-chart also copies the chart to docs/benchmark.svg, the picture the README shows.
+const saveChart = args.includes("--save-chart");
 
 const SHAPES: [rows: number, classes: number][] = [[4096, 1000], [65536, 10], [64, 32000], [8, 128256]];
 const KERNELS = ["softmax", "logSumExp", "crossEntropy", "crossEntropyWithGrad"] as const;
@@ -133,7 +136,17 @@ async function main() {
   }
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows }, null, 2));
-  console.log("\nwritten: bench/results/latest.json");
+  const svg = renderChart(
+    rows, IMPLS, "probkernels vs plain-TS reference vs TF.js wasm backend",
+    `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} (${env.cores} cores) · build ${env.build} · ${env.mode} run`,
+  );
+  writeFileSync(new URL("./results/latest.svg", import.meta.url), svg);
+  console.log("\nwritten: bench/results/latest.json, bench/results/latest.svg");
+  if (saveChart) {
+    mkdirSync(new URL("../docs/", import.meta.url), { recursive: true });
+    writeFileSync(new URL("../docs/benchmark.svg", import.meta.url), svg);
+    console.log("written: docs/benchmark.svg");
+  }
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));

@@ -10,12 +10,19 @@ import { rowStatistics } from "./softmax.js";
 
 export type { CrossEntropyOptions, CrossEntropyTarget, LossAndGrad };
 
-/** Log-softmax and softmax of one row, float64. */
+let logpScratch = new Float64Array(0);
+let pScratch = new Float64Array(0);
+
+/** Log-softmax and softmax of one row, float64, in scratch buffers reused by the next call. */
 function rowLogSoftmax(logits: Float32Array, r: number, classes: number, temperature: number) {
   const { z, max, sum } = rowStatistics(logits, r * classes, classes, temperature);
   const logSum = Math.log(sum);
-  const logp = new Float64Array(classes);
-  const p = new Float64Array(classes);
+  if (logpScratch.length < classes) {
+    logpScratch = new Float64Array(classes);
+    pScratch = new Float64Array(classes);
+  }
+  const logp = logpScratch;
+  const p = pScratch;
   for (let c = 0; c < classes; c++) {
     logp[c] = z[c] - max - logSum;
     p[c] = Math.exp(z[c] - max) / sum;
