@@ -6,3 +6,4 @@ export { crossEntropyHardRows, crossEntropySoftRows } from "./crossentropy";
 export function heapBase(): usize {
   return __heap_base;
 }
+export { philoxNormalFill } from "./random";

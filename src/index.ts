@@ -8,3 +8,7 @@ export type { SoftmaxOptions } from "./softmax.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { CrossEntropyOptions, CrossEntropyTarget, LabelArray, LossAndGrad } from "./crossentropy.js";
 export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";
+export { randomNormal, NormalGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";
+export type { Compat, NormalGeneratorOptions, NormalGeneratorState, RandomNormalOptions, Seed } from "./random.js";
+export { xavierNormal, kaimingNormal, truncNormal, calculateGain } from "./initializers.js";
+export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity } from "./initializers.js";

@@ -15,6 +15,10 @@ export interface KernelExports {
   logSoftmaxRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
   logSumExpRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
   expNonPositiveArray(src: number, dst: number, n: number): void;
+  philoxNormalFill(
+    dst: number, count: number, startLo: number, startHi: number,
+    key0: number, key1: number, stream0: number, stream1: number, mean: number, std: number,
+  ): void;
   crossEntropyHardRows(
     logits: number, labels: number, rows: number, cols: number, invT: number,
     weight: number, weightSum: number, ignoreIndex: number, smoothing: number,

@@ -1,0 +1,279 @@
+// Gaussian samples from a counter-based generator: Philox4x32-10 (J. K. Salmon, M. A. Moraes,
+// R. O. Dror, D. E. Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC '11) feeding
+// Box-Muller. Value i of a stream is a pure function of (seed, stream, i), so any chunking,
+// thread split or build gives the same bits. Only exact IEEE operations are used (no relaxed
+// SIMD, no fused multiply-add), so the SIMD and scalar builds, and every engine, agree bit for bit.
+//
+// Layout: normals come in groups of 16. Group g uses Philox blocks 4g..4g+3 (counter =
+// [block lo, block hi, stream lo, stream hi], key = [seed lo, seed hi]); each block's words
+// (w0, w1) and (w2, w3) make two Box-Muller pairs. Within the group, index 4k + j holds output k
+// of block 4g + j, where outputs are (r·cos, r·sin) of pair (w0, w1), then of pair (w2, w3).
+// The four blocks of a group are the four lanes of a vector, so a group is four vector stores.
+//
+// Box-Muller: u1 = w·2⁻³² + 2⁻³³ ∈ (0, 1] (never 0), r = √(−2 ln u1) ≤ √(66 ln 2) ≈ 6.764, the
+// largest |z| this sampler can produce (before mean/std). The angle uses the top 3 bits of the
+// other word as the octant and the next 24 as the position in it, so sin and cos are evaluated on
+// [0, π/4] only and reflected exactly.
+
+// @ts-ignore: decorator
+@inline const M0: u32 = 0xD2511F53;
+// @ts-ignore: decorator
+@inline const M1: u32 = 0xCD9E8D57;
+// @ts-ignore: decorator
+@inline const W0: u32 = 0x9E3779B9;
+// @ts-ignore: decorator
+@inline const W1: u32 = 0xBB67AE85;
+
+// float32 constants (cephes logf / sinf / cosf polynomials)
+// @ts-ignore: decorator
+@inline const TWO_POW_M32: f32 = 2.3283064365386963e-10;
+// @ts-ignore: decorator
+@inline const TWO_POW_M33: f32 = 1.1641532182693481e-10;
+// @ts-ignore: decorator
+@inline const TWO_POW_M24: f32 = 5.9604644775390625e-8;
+// @ts-ignore: decorator
+@inline const PI_4: f32 = 0.7853981633974483;
+// @ts-ignore: decorator
+@inline const SQRT_HALF: f32 = 0.7071067811865476;
+// @ts-ignore: decorator
+@inline const LN2_HI: f32 = 0.693359375;
+// @ts-ignore: decorator
+@inline const LN2_LO: f32 = -2.12194440e-4;
+// @ts-ignore: decorator
+@inline const L0: f32 = 7.0376836292e-2;
+// @ts-ignore: decorator
+@inline const L1: f32 = -1.1514610310e-1;
+// @ts-ignore: decorator
+@inline const L2: f32 = 1.1676998740e-1;
+// @ts-ignore: decorator
+@inline const L3: f32 = -1.2420140846e-1;
+// @ts-ignore: decorator
+@inline const L4: f32 = 1.4249322787e-1;
+// @ts-ignore: decorator
+@inline const L5: f32 = -1.6668057665e-1;
+// @ts-ignore: decorator
+@inline const L6: f32 = 2.0000714765e-1;
+// @ts-ignore: decorator
+@inline const L7: f32 = -2.4999993993e-1;
+// @ts-ignore: decorator
+@inline const L8: f32 = 3.3333331174e-1;
+// @ts-ignore: decorator
+@inline const S1: f32 = -1.6666654611e-1;
+// @ts-ignore: decorator
+@inline const S2: f32 = 8.3321608736e-3;
+// @ts-ignore: decorator
+@inline const S3: f32 = -1.9515295891e-4;
+// @ts-ignore: decorator
+@inline const K1: f32 = 4.166664568298827e-2;
+// @ts-ignore: decorator
+@inline const K2: f32 = -1.388731625493765e-3;
+// @ts-ignore: decorator
+@inline const K3: f32 = 2.443315711809948e-5;
+
+// ---------------------------------------------------------------- four lanes
+
+// @ts-ignore: decorator
+@inline function mulhi4(a: v128, m: v128): v128 {
+  return v128.shuffle<u32>(i64x2.extmul_low_i32x4_u(a, m), i64x2.extmul_high_i32x4_u(a, m), 1, 3, 5, 7);
+}
+
+/** ln(u) for u in (0, 1]: cephes logf, unfused, identical to logUnit below lane by lane. */
+// @ts-ignore: decorator
+@inline function logUnit4(u: v128): v128 {
+  const bits = u;
+  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126)));
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F000000)); // [0.5, 1)
+  const small = f32x4.lt(m, f32x4.splat(SQRT_HALF));
+  e = f32x4.sub(e, v128.and(f32x4.splat(1), small));
+  // x = small ? m + m − 1 : m − 1
+  const x = f32x4.add(f32x4.sub(m, f32x4.splat(1)), v128.and(m, small));
+  const z = f32x4.mul(x, x);
+  let y = f32x4.splat(L0);
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L1));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L2));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L3));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L4));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L5));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L6));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L7));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L8));
+  y = f32x4.mul(f32x4.mul(y, x), z);
+  y = f32x4.add(y, f32x4.mul(e, f32x4.splat(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  return f32x4.add(f32x4.add(x, y), f32x4.mul(e, f32x4.splat(LN2_HI)));
+}
+
+/**
+ * Writes 16 normals (one group) for blocks with counter words (lo, hi) and stream (s0, s1),
+ * key (k0, k1), as z·std + mean.
+ */
+// @ts-ignore: decorator
+@inline function group4(dst: usize, lo: v128, hi: v128, s0: u32, s1: u32, key0: u32, key1: u32, mean: f32, std: f32): void {
+  let c0 = lo, c1 = hi, c2 = i32x4.splat(s0), c3 = i32x4.splat(s1);
+  let k0 = key0, k1 = key1;
+  const m0 = i32x4.splat(M0), m1 = i32x4.splat(M1);
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) { k0 += W0; k1 += W1; }
+    const hi0 = mulhi4(c0, m0), lo0 = i32x4.mul(c0, m0);
+    const hi1 = mulhi4(c2, m1), lo1 = i32x4.mul(c2, m1);
+    c0 = v128.xor(v128.xor(hi1, c1), i32x4.splat(k0));
+    c1 = lo1;
+    c2 = v128.xor(v128.xor(hi0, c3), i32x4.splat(k1));
+    c3 = lo0;
+  }
+  boxMuller4(dst, c0, c1, mean, std);
+  boxMuller4(dst + 32, c2, c3, mean, std);
+}
+
+// @ts-ignore: decorator
+@inline function boxMuller4(dst: usize, wr: v128, wa: v128, mean: f32, std: f32): void {
+  const u1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(wr), f32x4.splat(TWO_POW_M32)), f32x4.splat(TWO_POW_M33));
+  const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), logUnit4(u1)));
+  const octant = i32x4.shr_u(wa, 29);
+  const frac = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(i32x4.shl(wa, 3), 8)), f32x4.splat(TWO_POW_M24));
+  const odd = i32x4.eq(v128.and(octant, i32x4.splat(1)), i32x4.splat(1));
+  const f = v128.bitselect(f32x4.sub(f32x4.splat(1), frac), frac, odd);
+  const t = f32x4.mul(f, f32x4.splat(PI_4));
+  const z = f32x4.mul(t, t);
+  // sin t = t + t·z·(S1 + z·(S2 + z·S3));  cos t = 1 − z/2 + z²·(K1 + z·(K2 + z·K3))
+  let ps = f32x4.add(f32x4.mul(f32x4.splat(S3), z), f32x4.splat(S2));
+  ps = f32x4.add(f32x4.mul(ps, z), f32x4.splat(S1));
+  const sinT = f32x4.add(t, f32x4.mul(f32x4.mul(t, z), ps));
+  let pc = f32x4.add(f32x4.mul(f32x4.splat(K3), z), f32x4.splat(K2));
+  pc = f32x4.add(f32x4.mul(pc, z), f32x4.splat(K1));
+  const cosT = f32x4.add(f32x4.sub(f32x4.splat(1), f32x4.mul(z, f32x4.splat(0.5))), f32x4.mul(f32x4.mul(z, z), pc));
+  const swap = i32x4.ne(v128.and(i32x4.add(octant, i32x4.splat(1)), i32x4.splat(2)), i32x4.splat(0));
+  let cosA = v128.bitselect(sinT, cosT, swap);
+  let sinA = v128.bitselect(cosT, sinT, swap);
+  cosA = v128.xor(cosA, i32x4.shl(v128.and(i32x4.add(octant, i32x4.splat(2)), i32x4.splat(4)), 29));
+  sinA = v128.xor(sinA, i32x4.shl(v128.and(octant, i32x4.splat(4)), 29));
+  const vs = f32x4.splat(std), vm = f32x4.splat(mean);
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.mul(r, cosA), vs), vm));
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.mul(r, sinA), vs), vm), 16);
+}
+
+// ---------------------------------------------------------------- one lane (scalar build)
+
+let word0: u32 = 0, word1: u32 = 0, word2: u32 = 0, word3: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function mulhi(a: u32, m: u32): u32 {
+  return <u32>((<u64>a * <u64>m) >> 32);
+}
+
+/** Philox4x32-10 of one block; the result goes to word0..word3. */
+function philoxBlock(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) { k0 += W0; k1 += W1; }
+    const hi0 = mulhi(c0, M0), lo0 = c0 * M0;
+    const hi1 = mulhi(c2, M1), lo1 = c2 * M1;
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+  }
+  word0 = c0; word1 = c1; word2 = c2; word3 = c3;
+}
+
+function logUnit(u: f32): f32 {
+  const bits = reinterpret<u32>(u);
+  let e = <f32>(<i32>(bits >>> 23) - 126);
+  const m = reinterpret<f32>((bits & 0x007FFFFF) | 0x3F000000);
+  const small = m < SQRT_HALF;
+  if (small) e -= 1;
+  const x: f32 = (m - 1) + (small ? m : 0);
+  const z = x * x;
+  let y: f32 = L0;
+  y = y * x + L1; y = y * x + L2; y = y * x + L3; y = y * x + L4;
+  y = y * x + L5; y = y * x + L6; y = y * x + L7; y = y * x + L8;
+  y = (y * x) * z;
+  y = y + e * LN2_LO;
+  y = y - z * <f32>0.5;
+  return (x + y) + e * LN2_HI;
+}
+
+let outCos: f32 = 0, outSin: f32 = 0;
+
+function boxMuller(wr: u32, wa: u32): void {
+  const u1 = <f32>wr * TWO_POW_M32 + TWO_POW_M33;
+  const r = Mathf.sqrt(<f32>-2 * logUnit(u1));
+  const octant = wa >>> 29;
+  const frac = <f32>((wa << 3) >>> 8) * TWO_POW_M24;
+  const f: f32 = (octant & 1) != 0 ? <f32>1 - frac : frac;
+  const t = f * PI_4;
+  const z = t * t;
+  let ps = S3 * z + S2;
+  ps = ps * z + S1;
+  const sinT = t + (t * z) * ps;
+  let pc = K3 * z + K2;
+  pc = pc * z + K1;
+  const cosT = (<f32>1 - z * <f32>0.5) + (z * z) * pc;
+  const swap = ((octant + 1) & 2) != 0;
+  let c = swap ? sinT : cosT;
+  let s = swap ? cosT : sinT;
+  if (((octant + 2) & 4) != 0) c = -c;
+  if ((octant & 4) != 0) s = -s;
+  outCos = r * c;
+  outSin = r * s;
+}
+
+// @ts-ignore: decorator
+@inline function groupScalar(dst: usize, block: u64, s0: u32, s1: u32, k0: u32, k1: u32, mean: f32, std: f32): void {
+  for (let j: u32 = 0; j < 4; j++) {
+    const b = block + <u64>j;
+    philoxBlock(<u32>b, <u32>(b >>> 32), s0, s1, k0, k1);
+    const w2 = word2, w3 = word3;
+    boxMuller(word0, word1);
+    store<f32>(dst + (<usize>j << 2), outCos * std + mean);
+    store<f32>(dst + (<usize>j << 2), outSin * std + mean, 16);
+    boxMuller(w2, w3);
+    store<f32>(dst + (<usize>j << 2), outCos * std + mean, 32);
+    store<f32>(dst + (<usize>j << 2), outSin * std + mean, 48);
+  }
+}
+
+// ---------------------------------------------------------------- entry point
+
+const SCRATCH = memory.data(64, 16);
+
+/** One group of 16 normals (group index g) into dst, by whichever path this build has. */
+// @ts-ignore: decorator
+@inline function writeGroup(dst: usize, g: u64, s0: u32, s1: u32, k0: u32, k1: u32, mean: f32, std: f32): void {
+  const block = g << 2;
+  if (ASC_FEATURE_SIMD) {
+    // block is a multiple of 4, so adding the lane index never carries into the high word.
+    const lo = i32x4.add(i32x4.splat(<i32><u32>block), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+    group4(dst, lo, i32x4.splat(<i32><u32>(block >>> 32)), s0, s1, k0, k1, mean, std);
+  } else {
+    groupScalar(dst, block, s0, s1, k0, k1, mean, std);
+  }
+}
+
+/**
+ * Normals number start .. start + count − 1 of stream (s0, s1) under key (k0, k1), as
+ * z·std + mean, into dst (f32). `start` is a 64-bit position given as two 32-bit halves.
+ */
+export function philoxNormalFill(
+  dst: usize, count: i32, startLo: u32, startHi: u32,
+  k0: u32, k1: u32, s0: u32, s1: u32, mean: f32, std: f32,
+): void {
+  let position = (<u64>startHi << 32) | <u64>startLo;
+  let done = 0;
+  // A partial first group: make it whole in scratch and copy the part asked for.
+  const offset = <i32>(position & 15);
+  if (offset != 0 && count > 0) {
+    writeGroup(SCRATCH, position >>> 4, s0, s1, k0, k1, mean, std);
+    const n = min(16 - offset, count);
+    memory.copy(dst, SCRATCH + (<usize>offset << 2), <usize>n << 2);
+    done = n;
+    position += <u64>n;
+  }
+  for (; done + 16 <= count; done += 16) {
+    writeGroup(dst + (<usize>done << 2), position >>> 4, s0, s1, k0, k1, mean, std);
+    position += 16;
+  }
+  if (done < count) {
+    writeGroup(SCRATCH, position >>> 4, s0, s1, k0, k1, mean, std);
+    memory.copy(dst + (<usize>done << 2), SCRATCH, <usize>(count - done) << 2);
+  }
+}
