@@ -14,3 +14,35 @@ export async function loadTfWasm(): Promise<Tf> {
   await tf.ready();
   return tf;
 }
+
+/**
+ * The plain-TypeScript baseline for randomNormal: a seeded Box-Muller over xoshiro128**
+ * (Blackman and Vigna), both outputs of each pair used, float64 inside.
+ */
+export function xoshiroNormalFill(out: Float32Array, seed: number): Float32Array {
+  // splitmix32 to spread the seed over the four state words
+  let x = seed >>> 0;
+  const split = () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let s0 = split(), s1 = split(), s2 = split(), s3 = split();
+  const rotl = (v: number, k: number) => (v << k) | (v >>> (32 - k));
+  const next = () => {
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+    return result;
+  };
+  for (let i = 0; i < out.length; i += 2) {
+    const u1 = (next() + 1) / 4294967297; // (0, 1)
+    const u2 = next() / 4294967296;
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
+}

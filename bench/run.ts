@@ -7,7 +7,7 @@ import { Bench } from "tinybench";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
 import { renderChart } from "./chart.js";
-import { loadTfWasm, type Tf } from "./peers.js";
+import { loadTfWasm, xoshiroNormalFill, type Tf } from "./peers.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -134,8 +134,9 @@ async function main() {
     }
     release();
   }
+  const sampling = await benchSampling(tf);
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows }, null, 2));
+  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, sampling }, null, 2));
   const svg = renderChart(
     rows, IMPLS, "probkernels vs plain-TS reference vs TF.js wasm backend",
     `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} (${env.cores} cores) · build ${env.build} · ${env.mode} run`,
@@ -147,6 +148,35 @@ async function main() {
     writeFileSync(new URL("../docs/benchmark.svg", import.meta.url), svg);
     console.log("written: docs/benchmark.svg");
   }
+}
+
+/** randomNormal of 10^7 values: probkernels (copying and zero-copy), plain TS, TF.js. */
+async function benchSampling(tf: Tf): Promise<Record<string, number>> {
+  const count = 10_000_000;
+  const out = new Float32Array(count);
+  const w = pk.allocFloat32(count);
+  const tasks: Record<string, () => void> = {
+    "probkernels": () => { pk.randomNormal(count, { seed: 7, out }); },
+    "probkernels (zero-copy)": () => { pk.randomNormal(count, { seed: 7, out: w.array }); },
+    "plain TS (xoshiro128** Box-Muller)": () => { xoshiroNormalFill(out, 7); },
+    "tfjs (op only)": () => tf.tidy(() => { tf.randomNormal([count], 0, 1, "float32", 7); }),
+    "tfjs (with download)": () => tf.tidy(() => { tf.randomNormal([count], 0, 1, "float32", 7).dataSync(); }),
+  };
+  const bench = new Bench({ time: quick ? 300 : 2000, iterations: quick ? 2 : 5, warmupTime: quick ? 50 : 300, warmupIterations: 1, throws: true });
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+  await bench.run();
+  const mes: Record<string, number> = {};
+  for (const name of Object.keys(tasks)) {
+    const result = bench.getTask(name)?.result;
+    if (result && "latency" in result) mes[name] = count / (result.latency.p50 * 1000);
+  }
+  w.free();
+  const base = mes["plain TS (xoshiro128** Box-Muller)"], tfOp = mes["tfjs (op only)"];
+  console.log(`\nrandomNormal, 10^7 values (million values per second)`);
+  for (const [name, v] of Object.entries(mes)) {
+    console.log(`  ${name.padEnd(36)} ${fmt(v).padStart(7)}   ${ratio(v, base).padStart(6)} vs plain TS   ${ratio(v, tfOp).padStart(6)} vs TF.js op`);
+  }
+  return mes;
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
