@@ -1,6 +1,5 @@
 // Chooses and instantiates one of the embedded builds. The bytes are base64 strings in a
 // generated module, so nothing is fetched and no bundler needs to know about .wasm files.
-import { instantiateSync } from "@assemblyscript/loader";
 import { relaxedSimdBase64, scalarBase64, simdBase64 } from "./generated/wasm-builds.js";
 import { describe } from "./validate.js";
 
@@ -86,7 +85,9 @@ export function instantiateBuild(choice: BuildChoice): { name: BuildName; export
   for (const name of candidates) {
     const module = compileBuild(name);
     if (module === null) continue;
-    const { exports } = instantiateSync(module, {});
+    // The kernels import nothing (stub runtime, no abort handler), so a plain instance is all
+    // they need; no loader means no bare import, and the ESM build runs in a browser as is.
+    const { exports } = new WebAssembly.Instance(module, {});
     return { name, exports: exports as unknown as KernelExports };
   }
   throw new Error(
