@@ -1,0 +1,6 @@
+import { init, softmax, runtimeInfo } from "probkernels";
+
+init().then(() => {
+  const p = softmax(new Float32Array([2, 1, 0.1]), 3);
+  document.getElementById("out").textContent = JSON.stringify({ softmax: Array.from(p), build: runtimeInfo().build });
+});
