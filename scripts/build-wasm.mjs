@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outFile = join(root, "src/generated/wasm-builds.ts");
 
 // Kernels never allocate: stub runtime, no abort import, no assertions.
-const common = ["--runtime", "stub", "--noAssert", "-O3", "--use", "abort="];
+const common = ["--runtime", "stub", "--noAssert", "-O3s", "--use", "abort="];
 const builds = [
   { name: "relaxed-simd", flags: ["--enable", "simd", "--enable", "relaxed-simd"] },
   { name: "simd", flags: ["--enable", "simd"] },

@@ -3,14 +3,14 @@
 //    on every build Chromium compiles, and the same sampler bits as Node;
 //  - a Vite build and a webpack 5 build of a small app importing "probkernels", no setup.
 // Skipped when Chromium is missing, except under CI (CI=true), where .ci/run installs it.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import { HAVE_CHROMIUM, launchChromium, REQUIRE_CHROMIUM } from "./browser/chromium.js";
-import { serveDirectory, type StaticServer } from "./browser/server.js";
+import { serveDirectory, type StaticServer } from "../scripts/static-server.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DIST_ENTRY = join(ROOT, "dist/index.js");
@@ -114,5 +114,57 @@ describe.runIf(run)("in Chromium", () => {
     });
     cpSync(join(ROOT, "test/browser/apps/webpack/index.html"), join(outDir, "index.html"));
     await checkApp(outDir);
+  });
+
+  it("the demo page: bars follow the temperature slider and show the library's numbers", async () => {
+    await pk.init();
+    const page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/demo/`);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    const barValues = (id: string) => page.$$eval(`#${id} .bar`, (bars) => bars.map((b) => Number((b as HTMLElement).dataset.value)));
+    const barTexts = (id: string) => page.$$eval(`#${id} .bar .value`, (cells) => cells.map((c) => c.textContent));
+    const logits = new Float32Array([2, 1, 0.1]);
+
+    // The textbook example at T = 1: softmax [0.659, 0.242, 0.099], loss 0.4170, gradient [-0.341, 0.242, 0.099].
+    expect(await barTexts("softmax-bars")).toEqual(["0.659", "0.242", "0.099"]);
+    expect(await page.textContent("#loss")).toBe("0.4170");
+    expect(await barTexts("grad-bars")).toEqual(["-0.341", "0.242", "0.099"]);
+    const before = await barValues("softmax-bars");
+    expect(before).toEqual(Array.from(pk.softmax(logits, 3)));
+
+    // Move the slider with the keyboard, as a person would.
+    await page.focus("#temperature");
+    for (let i = 0; i < 20; i++) await page.keyboard.press("ArrowRight");
+    const temperature = Number(await page.inputValue("#temperature"));
+    expect(temperature).toBeCloseTo(2, 10);
+    const after = await barValues("softmax-bars");
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(Array.from(pk.softmax(logits, 3, { temperature })));
+    const { loss, grad } = pk.crossEntropyWithGrad(logits, [0], 3, { temperature });
+    expect(await page.textContent("#loss")).toBe((loss as number).toFixed(4));
+    expect(await barValues("grad-bars")).toEqual(Array.from(grad));
+
+    // Another true class and other logits.
+    await page.selectOption("#true-class", "2");
+    await page.fill("#logits", "0.5, -1, 3, 2");
+    const edited = new Float32Array([0.5, -1, 3, 2]);
+    expect(await barValues("softmax-bars")).toEqual(Array.from(pk.softmax(edited, 4, { temperature })));
+    const ce = pk.crossEntropyWithGrad(edited, [2], 4, { temperature });
+    expect(Number(await page.getAttribute("#loss", "data-value"))).toBe(ce.loss);
+
+    // The sampling histogram's measured bands are close to 68.27 / 95.45 / 99.73 %.
+    const bands = await page.$$eval("#bands tbody tr td:last-child", (cells) => cells.map((c) => parseFloat(c.textContent ?? "")));
+    [68.27, 95.45, 99.73].forEach((p, i) => expect(Math.abs(bands[i] - p)).toBeLessThan(1));
+
+    // The in-browser benchmark runs and draws its bars.
+    await page.click("#bench-button");
+    await page.waitForSelector("#bench-chart .bench-row >> nth=5", { timeout: 60_000 });
+
+    mkdirSync(join(ROOT, "test-output"), { recursive: true });
+    await page.screenshot({ path: join(ROOT, "test-output/demo.png"), fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
   });
 });

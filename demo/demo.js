@@ -1,0 +1,159 @@
+// The demo page: everything is computed by the library in this page (dist/ ESM, no bundler).
+import { init, runtimeInfo, softmax, crossEntropyWithGrad, randomNormal } from "../dist/index.js";
+import * as reference from "../dist/reference/index.js";
+
+const $ = (id) => document.getElementById(id);
+
+function parseLogits(text) {
+  const values = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new Error("enter numbers separated by commas");
+  return Float32Array.from(values);
+}
+
+/** Horizontal bars; `signed` centres zero. Each bar carries its exact value in data-value. */
+function drawBars(container, values, { signed = false, digits = 3 } = {}) {
+  const max = signed ? Math.max(1e-12, ...Array.from(values, Math.abs)) : 1;
+  container.replaceChildren(...Array.from(values, (v, i) => {
+    const row = document.createElement("div");
+    row.className = "bar";
+    row.dataset.value = String(v);
+    const fill = document.createElement("div");
+    fill.className = "fill" + (v < 0 ? " negative" : "");
+    if (signed) {
+      const half = (Math.abs(v) / max) * 50;
+      fill.style.left = v < 0 ? `${50 - half}%` : "50%";
+      fill.style.width = `${half}%`;
+    } else {
+      fill.style.left = "0";
+      fill.style.width = `${Math.max(0, Math.min(1, v)) * 100}%`;
+    }
+    const track = document.createElement("div");
+    track.className = "track";
+    track.append(fill);
+    const label = document.createElement("span");
+    label.textContent = `class ${i}`;
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = v.toFixed(digits);
+    row.append(label, track, value);
+    return row;
+  }));
+}
+
+function updateClassChoices(count) {
+  const select = $("true-class");
+  const previous = Number(select.value || 0);
+  select.replaceChildren(...Array.from({ length: count }, (_, i) => new Option(String(i), String(i))));
+  select.value = String(Math.min(previous, count - 1));
+}
+
+function update() {
+  let logits;
+  try {
+    logits = parseLogits($("logits").value);
+    $("logits-error").textContent = "";
+  } catch (e) {
+    $("logits-error").textContent = e.message;
+    return;
+  }
+  const temperature = Number($("temperature").value);
+  $("temperature-value").textContent = temperature.toFixed(2);
+  const classes = logits.length;
+  if ($("true-class").options.length !== classes) updateClassChoices(classes);
+  drawBars($("softmax-bars"), softmax(logits, classes, { temperature }));
+  const label = Number($("true-class").value);
+  const { loss, grad } = crossEntropyWithGrad(logits, [label], classes, { temperature });
+  $("loss").textContent = loss.toFixed(4);
+  $("loss").dataset.value = String(loss);
+  drawBars($("grad-bars"), grad, { signed: true });
+}
+
+function drawHistogram() {
+  const count = Number($("sample-count").value);
+  const seed = Math.trunc(Number($("seed").value) || 0);
+  const z = randomNormal(count, { seed });
+  const bins = 60, lo = -4, hi = 4, width = (hi - lo) / bins;
+  const counts = new Array(bins).fill(0);
+  let in1 = 0, in2 = 0, in3 = 0;
+  for (const v of z) {
+    const a = Math.abs(v);
+    if (a <= 1) in1++;
+    if (a <= 2) in2++;
+    if (a <= 3) in3++;
+    const b = Math.floor((v - lo) / width);
+    if (b >= 0 && b < bins) counts[b]++;
+  }
+  const svg = $("histogram");
+  const W = 600, H = 200, peak = Math.max(...counts);
+  const x = (v) => ((v - lo) / (hi - lo)) * W;
+  const parts = [];
+  for (const [k, colour] of [[3, "#fef3c7"], [2, "#fde68a"], [1, "#fcd34d"]]) {
+    parts.push(`<rect x="${x(-k)}" y="0" width="${x(k) - x(-k)}" height="${H}" fill="${colour}"/>`);
+  }
+  counts.forEach((c, i) => {
+    const h = (c / peak) * (H - 10);
+    parts.push(`<rect x="${(i * W) / bins + 0.5}" y="${H - h}" width="${W / bins - 1}" height="${h}" fill="#2563eb"/>`);
+  });
+  // The N(0, 1) density scaled to the histogram, for comparison.
+  const density = Array.from({ length: 121 }, (_, i) => {
+    const v = lo + (i / 120) * (hi - lo);
+    const expected = (count * width * Math.exp(-v * v / 2)) / Math.sqrt(2 * Math.PI);
+    return `${x(v)},${H - (expected / peak) * (H - 10)}`;
+  });
+  parts.push(`<polyline points="${density.join(" ")}" fill="none" stroke="#111827" stroke-width="1.5"/>`);
+  for (const t of [-3, -2, -1, 0, 1, 2, 3]) parts.push(`<text x="${x(t)}" y="${H + 15}" font-size="11" text-anchor="middle">${t}σ</text>`);
+  svg.innerHTML = parts.join("");
+  const rows = [["±1σ", 68.27, in1], ["±2σ", 95.45, in2], ["±3σ", 99.73, in3]];
+  $("bands").tBodies[0].replaceChildren(...rows.map(([band, expected, n]) => {
+    const tr = document.createElement("tr");
+    tr.innerHTML = `<td>${band}</td><td>${expected.toFixed(2)} %</td><td>${((100 * n) / count).toFixed(2)} %</td>`;
+    return tr;
+  }));
+}
+
+function time(fn, elements) {
+  fn();
+  const start = performance.now();
+  let runs = 0;
+  while (performance.now() - start < 300) { fn(); runs++; }
+  return (elements * runs) / ((performance.now() - start) * 1000);
+}
+
+async function runBenchmark() {
+  const button = $("bench-button");
+  button.disabled = true;
+  button.textContent = "Running…";
+  await new Promise((r) => setTimeout(r, 20));
+  const rows = [];
+  for (const [r, c] of [[512, 1000], [8192, 10], [4, 32000]]) {
+    const x = randomNormal(r * c, { seed: 1, std: 3 });
+    const labels = Int32Array.from({ length: r }, (_, i) => i % c);
+    const out = new Float32Array(r * c);
+    for (const [name, run] of [
+      ["softmax", (m) => () => m.softmax(x, c, { out })],
+      ["crossEntropyWithGrad", (m) => () => m.crossEntropyWithGrad(x, labels, c, { out })],
+    ]) {
+      rows.push({ label: `${r}×${c} ${name}`, pk: time(run({ softmax, crossEntropyWithGrad }), r * c), ref: time(run(reference), r * c) });
+    }
+  }
+  const max = Math.max(...rows.map((row) => row.pk));
+  $("bench-chart").replaceChildren(...rows.map((row) => {
+    const div = document.createElement("div");
+    div.className = "bench-row";
+    div.innerHTML = `<p>${row.label}: <strong>${row.pk.toFixed(0)}</strong> vs ${row.ref.toFixed(1)} M/s (${(row.pk / row.ref).toFixed(1)}×)</p>
+      <svg viewBox="0 0 600 30" width="100%"><rect x="0" y="2" height="12" width="${(row.pk / max) * 600}" fill="#2563eb"/>
+      <rect x="0" y="16" height="12" width="${Math.max(1, (row.ref / max) * 600)}" fill="#9ca3af"/></svg>`;
+    return div;
+  }));
+  button.disabled = false;
+  button.textContent = "Run again";
+}
+
+await init();
+$("build").textContent = runtimeInfo().build;
+for (const id of ["logits", "temperature", "true-class"]) $(id).addEventListener("input", update);
+for (const id of ["seed", "sample-count"]) $(id).addEventListener("change", drawHistogram);
+$("bench-button").addEventListener("click", runBenchmark);
+update();
+drawHistogram();
+document.body.dataset.ready = "true";
