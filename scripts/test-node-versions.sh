@@ -3,7 +3,7 @@
 # package). Users are on the current LTS lines, so every kernel is checked on each engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run build:wasm
+npm run build
 for version in 20 22 24; do
   echo "=== Node $version ==="
   if [ "$version" = "$(node -p 'process.versions.node.split(".")[0]')" ]; then
