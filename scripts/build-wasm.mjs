@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outFile = join(root, "src/generated/wasm-builds.ts");
 
-// Kernels never allocate: stub runtime, no abort import, no assertions.
+// Kernels never allocate: stub runtime, no abort import, no assertions. -O3s (speed with some
+// shrinking) measured within 2 % of -O3 on every bench row but fused cross-entropy (up to 7 %),
+// and takes the package from 43 to 28 KB gzip.
 const common = ["--runtime", "stub", "--noAssert", "-O3s", "--use", "abort="];
 const builds = [
   { name: "relaxed-simd", flags: ["--enable", "simd", "--enable", "relaxed-simd"] },
