@@ -6,7 +6,7 @@
 import { halves, philox4x32 } from "./random/philox.js";
 import { checkSeed, randomSeed, type Seed } from "./random/seed.js";
 import { MT19937, torchNormalFill, type TorchState } from "./random/torch.js";
-import { requireRuntime } from "./runtime.js";
+import { currentRuntime, requireRuntime } from "./runtime.js";
 import { checkOptionKeys, describe } from "./validate.js";
 import { rejectDetached } from "./workspace.js";
 
@@ -86,7 +86,6 @@ function allocate(fn: string, count: number): Float32Array {
 /** Philox normals for positions [position, position + out.length) of (seed, stream) into out. */
 function philoxFill(fn: string, out: Float32Array, seed: bigint, stream: bigint, position: bigint, mean: number, std: number): void {
   const rt = requireRuntime(fn);
-  rejectDetached(fn, rt, { out });
   const [k0, k1] = halves(seed);
   const [s0, s1] = halves(stream);
   const arena = rt.arena;
@@ -145,6 +144,9 @@ export class NormalGenerator {
   fill(out: Float32Array, mean?: number, std?: number): Float32Array {
     const fn = "NormalGenerator.fill";
     checkFloat32Out(fn, out);
+    // A detached wasm view has length 0: refuse it rather than fill nothing (both kinds).
+    const rt = currentRuntime();
+    if (rt) rejectDetached(fn, rt, { out });
     const [m, s] = checkMeanStd(fn, mean, std);
     if (this.#mt) torchNormalFill(this.#mt, out, m, s);
     else philoxFill(fn, out, this.seed, this.stream, this.#position, m, s);
@@ -240,6 +242,8 @@ export function setDefaultGenerator(generator: NormalGenerator): void {
 export function randomNormal(count: number, options?: RandomNormalOptions): Float32Array {
   const fn = "randomNormal";
   checkOptionKeys(fn, options, ["mean", "std", "seed", "out", "compat"]);
+  const rt = currentRuntime();
+  if (rt) rejectDetached(fn, rt, { out: options?.out });
   const n = checkCount(fn, count);
   const [mean, std] = checkMeanStd(fn, options?.mean, options?.std);
   const compat = checkCompat(fn, options?.compat);

@@ -91,6 +91,11 @@ export function runtimeInfo(): RuntimeInfo {
   };
 }
 
+/** The runtime if init() has run, else null (for checks that need no kernels). */
+export function currentRuntime(): Runtime | null {
+  return runtime;
+}
+
 export function requireRuntime(fn: string): Runtime {
   if (runtime === null) {
     throw new TypeError(

@@ -164,3 +164,17 @@ describe("memory growth during a call", () => {
     await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
   });
 });
+
+describe("sampling into wasm memory", () => {
+  it("a detached view is refused by both generator kinds", async () => {
+    await pk.init();
+    const a = pk.allocFloat32(16);
+    const view = a.array;
+    pk.allocFloat32(4 << 20); // grows memory
+    for (const compat of ["philox", "torch"] as const) {
+      expect(() => new pk.NormalGenerator(1, { compat }).fill(view)).toThrow(/out is a view of wasm memory from before it grew/);
+    }
+    expect(() => pk.randomNormal(16, { seed: 1, out: view })).toThrow(/randomNormal: out is a view of wasm memory/);
+    expect(pk.randomNormal(16, { seed: 1, out: a.array })).toBe(a.array);
+  });
+});
