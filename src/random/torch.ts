@@ -179,8 +179,3 @@ export function torchNormalFill(g: MT19937, out: Float32Array, mean: number, std
     out[i] = r * Math.cos(theta) * std + mean;
   }
 }
-
-/** Tensor.uniform_(from, to) on float32: 24-bit uniforms, scaled in double, rounded to float32. */
-export function torchUniformFill(g: MT19937, out: Float32Array, from: number, to: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = g.nextFloat() * (to - from) + from;
-}
