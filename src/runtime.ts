@@ -3,7 +3,7 @@
 import { Arena, DEFAULT_ARENA_BYTES } from "./memory.js";
 import { describe } from "./validate.js";
 import {
-  availableBuilds, checkBuildChoice, instantiateBuild,
+  availableBuilds, checkBuildChoice, instantiateBuild, precompileBuilds,
   type BuildChoice, type BuildName, type KernelExports,
 } from "./wasm.js";
 
@@ -73,8 +73,12 @@ export function initSync(options?: InitOptions): RuntimeInfo {
   return runtimeInfo();
 }
 
-/** Asynchronous form of initSync, for symmetry with engines that prefer async start-up. */
+/**
+ * Compiles the builds asynchronously (nothing blocks a browser's main thread), then does what
+ * initSync does. Idempotent.
+ */
 export async function init(options?: InitOptions): Promise<RuntimeInfo> {
+  await precompileBuilds();
   return initSync(options);
 }
 

@@ -65,6 +65,23 @@ export function compileBuild(name: BuildName): WebAssembly.Module | null {
   return compiled.get(name)!;
 }
 
+/**
+ * Compiles every build not compiled yet with WebAssembly.compile (asynchronous, so a browser's
+ * main thread is not blocked and no engine limit on synchronous compilation applies), filling
+ * the cache that compileBuild reads.
+ */
+export async function precompileBuilds(): Promise<void> {
+  await Promise.all(BUILD_ORDER.filter((name) => !compiled.has(name)).map(async (name) => {
+    let module: WebAssembly.Module | null;
+    try {
+      module = await WebAssembly.compile(decodeBase64(SOURCES[name]));
+    } catch {
+      module = null;
+    }
+    if (!compiled.has(name)) compiled.set(name, module);
+  }));
+}
+
 /** The builds this engine can run, most capable first. */
 export function availableBuilds(): BuildName[] {
   return BUILD_ORDER.filter((name) => compileBuild(name) !== null);

@@ -15,8 +15,10 @@ it.each([
   expect(call).toThrow(new RegExp(`^${name}: probkernels is not initialised; await init\\(\\)`));
 });
 
-it("works once init() has resolved", async () => {
-  const info = await pk.init();
+it("works once init() has resolved, not before", async () => {
+  const pending = pk.init();
+  expect(() => pk.softmax(new Float32Array(2), 2)).toThrow(/await init\(\)/);
+  const info = await pending;
   expect(["relaxed-simd", "simd", "scalar"]).toContain(info.build);
   expect(Array.from(pk.softmax(new Float32Array([0, 0]), 2))).toEqual([0.5, 0.5]);
 });
