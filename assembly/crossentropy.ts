@@ -13,6 +13,8 @@
 // `gradScale` holds a per-row factor (f32) or is 0, in which case `gradScalar` applies to
 // every row. The factor is gradOutput / D · invT, already including the reduction's divisor.
 import { hsum4 } from "./math";
+import { expNonPositive4 } from "./math";
+import { gather4, scatter4, SHORT_ROW_MAX_CE } from "./shortrows";
 import { expSum, rowMax } from "./softmax";
 
 /** Σ w_c·(x_c − m) over a row; w ≡ 1 when weight is 0. Used by label smoothing only. */
@@ -81,6 +83,21 @@ function zeroRow(g: usize, n: i32): void {
 }
 
 /**
+ * One row's loss from its statistics: nll = −w_y·ℓ_y, smooth = −Σ_c w_c·ℓ_c,
+ * loss = (1 − ε)·nll + (ε/C)·smooth, with ℓ_c = (x_c − m)·invT − log s.
+ */
+// @ts-ignore: decorator
+@inline function hardRowLoss(
+  xy: f32, m: f32, logS: f64, wy: f64, smoothSum: f64,
+  invT: f32, smoothing: f64, smoothPerClass: f64, weightSum: f64,
+): f64 {
+  const nll = -(wy * ((<f64>xy - <f64>m) * <f64>invT - logS));
+  if (smoothing == 0) return nll;
+  const smooth = -(smoothSum * <f64>invT - weightSum * logS);
+  return (1 - smoothing) * nll + smoothPerClass * smooth;
+}
+
+/**
  * Hard labels (i32 class indices). Rows whose label equals ignoreIndex get loss 0 and a zero
  * gradient; every other label is in [0, cols) (checked by the caller). `weightSum` is Σ_c w_c
  * (cols when unweighted), used by label smoothing.
@@ -90,6 +107,13 @@ export function crossEntropyHardRows(
   weight: usize, weightSum: f64, ignoreIndex: i32, smoothing: f64,
   lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32,
 ): void {
+  if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX_CE) {
+    crossEntropyHardShortRows(
+      logits, labels, rows, cols, invT, weight, weightSum, ignoreIndex, smoothing,
+      lossOut, grad, gradScale, gradScalar,
+    );
+    return;
+  }
   const stride = <usize>cols << 2;
   const smoothPerClass = smoothing / <f64>cols; // ε / C
   for (let r = 0; r < rows; r++) {
@@ -108,14 +132,7 @@ export function crossEntropyHardRows(
     const s = expSum(x, g, cols, m, invT);
     const logS = Math.log(s);
 
-    // nll = −w_y·ℓ_y; smooth = −Σ_c w_c·ℓ_c; loss = (1 − ε)·nll + (ε/C)·smooth
-    const nll = -(wy * ((<f64>xy - <f64>m) * <f64>invT - logS));
-    let loss = nll;
-    if (smoothing != 0) {
-      const smooth = -(smoothSum * <f64>invT - weightSum * logS);
-      loss = (1 - smoothing) * nll + smoothPerClass * smooth;
-    }
-    store<f64>(lossOut + (<usize>r << 3), loss);
+    store<f64>(lossOut + (<usize>r << 3), hardRowLoss(xy, m, logS, wy, smoothSum, invT, smoothing, smoothPerClass, weightSum));
 
     if (g != 0) {
       // grad_c = k·[(1 − ε)·w_y·(p_c − δ_cy) + (ε/C)·(W·p_c − w_c)],  k = gradOutput/D·invT
@@ -201,6 +218,118 @@ export function crossEntropySoftRows(
         if (weight != 0) wt *= load<f32>(weight + o);
         store<f32>(g + o, load<f32>(g + o) * a - kf * wt);
       }
+    }
+  }
+}
+
+// Per-lane scratch for the short-row kernel: vectors are spilled here so that each lane's
+// scalar work (a log, the loss in float64) can index them.
+const LANES = memory.data(128, 16);
+// @ts-ignore: decorator
+@inline const L_MAX: usize = 0;
+// @ts-ignore: decorator
+@inline const L_SUM: usize = 16;
+// @ts-ignore: decorator
+@inline const L_SMOOTH: usize = 32;
+// @ts-ignore: decorator
+@inline const L_A: usize = 48;
+// @ts-ignore: decorator
+@inline const L_B: usize = 64;
+// @ts-ignore: decorator
+@inline const L_LABEL: usize = 80;
+// @ts-ignore: decorator
+@inline const L_ROW: usize = 96;
+// @ts-ignore: decorator
+@inline const L_TARGET: usize = 112;
+
+/**
+ * crossEntropyHardRows for short rows: one row per lane, four rows per vector (see
+ * shortrows.ts). The last group's spare lanes repeat the final row: they compute and store
+ * identical values, and the one read-modify-write (the target-class correction) is applied to
+ * real lanes only.
+ */
+function crossEntropyHardShortRows(
+  logits: usize, labels: usize, rows: i32, cols: i32, invT: f32,
+  weight: usize, weightSum: f64, ignoreIndex: i32, smoothing: f64,
+  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32,
+): void {
+  const stride = <usize>cols << 2;
+  const smoothPerClass = smoothing / <f64>cols;
+  const vk = f32x4.splat(invT);
+  const last = rows - 1;
+  for (let r = 0; r < rows; r += 4) {
+    for (let lane = 0; lane < 4; lane++) {
+      const row = min(r + lane, last);
+      store<i32>(LANES + L_ROW + (<usize>lane << 2), row);
+      store<i32>(LANES + L_LABEL + (<usize>lane << 2), load<i32>(labels + (<usize>row << 2)));
+    }
+    const x0 = logits + <usize>load<i32>(LANES + L_ROW) * stride;
+    const x1 = logits + <usize>load<i32>(LANES + L_ROW, 4) * stride;
+    const x2 = logits + <usize>load<i32>(LANES + L_ROW, 8) * stride;
+    const x3 = logits + <usize>load<i32>(LANES + L_ROW, 12) * stride;
+    const g0 = grad + (x0 - logits), g1 = grad + (x1 - logits), g2 = grad + (x2 - logits), g3 = grad + (x3 - logits);
+    let m = f32x4.splat(-Infinity);
+    for (let c = 0; c < cols; c++) m = f32x4.pmax(m, gather4(x0, x1, x2, x3, <usize>c << 2));
+    // Each lane's target logit, read before the exp terms may overwrite its row.
+    for (let lane = 0; lane < 4; lane++) {
+      const y = load<i32>(LANES + L_LABEL + (<usize>lane << 2));
+      const row = logits + <usize>load<i32>(LANES + L_ROW + (<usize>lane << 2)) * stride;
+      store<f32>(LANES + L_TARGET + (<usize>lane << 2), y == ignoreIndex ? <f32>0 : load<f32>(row + (<usize>y << 2)));
+    }
+    let s = f32x4.splat(0), smooth = f32x4.splat(0);
+    for (let c = 0; c < cols; c++) {
+      const o = <usize>c << 2;
+      const d = f32x4.sub(gather4(x0, x1, x2, x3, o), m);
+      if (smoothing != 0) smooth = f32x4.add(smooth, weight != 0 ? f32x4.mul(v128.load32_splat(weight + o), d) : d);
+      const e = expNonPositive4(f32x4.mul(d, vk));
+      if (grad != 0) scatter4(g0, g1, g2, g3, o, e);
+      s = f32x4.add(s, e);
+    }
+    v128.store(LANES + L_MAX, m);
+    v128.store(LANES + L_SUM, s);
+    v128.store(LANES + L_SMOOTH, smooth);
+    v128.store(LANES + L_A, f32x4.splat(0));
+    v128.store(LANES + L_B, f32x4.splat(0));
+    // Per lane: the loss, and the gradient's a·e − b·w coefficients (0 for ignored rows).
+    for (let lane = 0; lane < 4; lane++) {
+      const at = <usize>lane << 2;
+      const row = load<i32>(LANES + L_ROW + at);
+      const y = load<i32>(LANES + L_LABEL + at);
+      if (y == ignoreIndex) {
+        store<f64>(lossOut + (<usize>row << 3), 0);
+        continue;
+      }
+      const sum = <f64>load<f32>(LANES + L_SUM + at);
+      const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
+      store<f64>(lossOut + (<usize>row << 3), hardRowLoss(
+        load<f32>(LANES + L_TARGET + at), load<f32>(LANES + L_MAX + at), Math.log(sum), wy, <f64>load<f32>(LANES + L_SMOOTH + at),
+        invT, smoothing, smoothPerClass, weightSum,
+      ));
+      if (grad != 0) {
+        const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>row << 2)) : <f64>gradScalar;
+        store<f32>(LANES + L_A + at, <f32>(k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / sum));
+        store<f32>(LANES + L_B + at, <f32>(k * smoothPerClass));
+      }
+    }
+    if (grad == 0) continue;
+    const va = v128.load(LANES + L_A), vb = v128.load(LANES + L_B);
+    // Ignored rows get an exact 0 (not 0·e, which is NaN where e is).
+    const live = v128.not(i32x4.eq(v128.load(LANES + L_LABEL), i32x4.splat(ignoreIndex)));
+    for (let c = 0; c < cols; c++) {
+      const o = <usize>c << 2;
+      const w = weight != 0 ? v128.load32_splat(weight + o) : f32x4.splat(1);
+      const v = f32x4.sub(f32x4.mul(gather4(g0, g1, g2, g3, o), va), f32x4.mul(vb, w));
+      scatter4(g0, g1, g2, g3, o, v128.and(v, live));
+    }
+    // The target-class term, once per real row (a read-modify-write: spare lanes must not repeat it).
+    for (let lane = 0; lane < 4 && r + lane <= last; lane++) {
+      const y = load<i32>(LANES + L_LABEL + (<usize>lane << 2));
+      if (y == ignoreIndex) continue;
+      const row = r + lane;
+      const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
+      const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>row << 2)) : <f64>gradScalar;
+      const gy = grad + <usize>row * stride + (<usize>y << 2);
+      store<f32>(gy, load<f32>(gy) - <f32>(k * (1 - smoothing) * wy));
     }
   }
 }

@@ -16,11 +16,13 @@ import { expNonPositive4, rowHasNaN } from "./math";
 @inline export const SHORT_ROW_MAX = 20;
 // @ts-ignore: decorator
 @inline export const SHORT_ROW_MAX_LSE = 32;
+// @ts-ignore: decorator
+@inline export const SHORT_ROW_MAX_CE = 20;
 
 export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
 
 // @ts-ignore: decorator
-@inline function gather4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
+@inline export function gather4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
   let v = v128.load32_zero(p0 + o);
   v = v128.load32_lane(p1 + o, v, 1);
   v = v128.load32_lane(p2 + o, v, 2);
@@ -28,7 +30,7 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
 }
 
 // @ts-ignore: decorator
-@inline function scatter4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize, v: v128): void {
+@inline export function scatter4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize, v: v128): void {
   v128.store32_lane(p0 + o, v, 0);
   v128.store32_lane(p1 + o, v, 1);
   v128.store32_lane(p2 + o, v, 2);
