@@ -13,7 +13,7 @@
 // `gradScale` holds a per-row factor (f32) or is 0, in which case `gradScalar` applies to
 // every row. The factor is gradOutput / D · invT, already including the reduction's divisor.
 import { hsum4 } from "./math";
-import { expNonPositive4 } from "./math";
+import { EXP_CONSTANTS, expNonPositive4k } from "./math";
 import { gather4, scatter4, SHORT_ROW_MAX_CE } from "./shortrows";
 import { expSum, rowMax } from "./softmax";
 
@@ -257,6 +257,12 @@ function crossEntropyHardShortRows(
   const smoothPerClass = smoothing / <f64>cols;
   const vk = f32x4.splat(invT);
   const last = rows - 1;
+  // Exp constants in locals, loaded once (see EXP_CONSTANTS).
+  const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
+  const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
+  const k4 = v128.load32_splat(EXP_CONSTANTS, 16), k5 = v128.load32_splat(EXP_CONSTANTS, 20);
+  const k6 = v128.load32_splat(EXP_CONSTANTS, 24), k7 = v128.load32_splat(EXP_CONSTANTS, 28);
+  const k8 = v128.load32_splat(EXP_CONSTANTS, 32), k9 = v128.load32_splat(EXP_CONSTANTS, 36);
   for (let r = 0; r < rows; r += 4) {
     for (let lane = 0; lane < 4; lane++) {
       const row = min(r + lane, last);
@@ -281,7 +287,7 @@ function crossEntropyHardShortRows(
       const o = <usize>c << 2;
       const d = f32x4.sub(gather4(x0, x1, x2, x3, o), m);
       if (smoothing != 0) smooth = f32x4.add(smooth, weight != 0 ? f32x4.mul(v128.load32_splat(weight + o), d) : d);
-      const e = expNonPositive4(f32x4.mul(d, vk));
+      const e = expNonPositive4k(f32x4.mul(d, vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
       if (grad != 0) scatter4(g0, g1, g2, g3, o, e);
       s = f32x4.add(s, e);
     }

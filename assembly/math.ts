@@ -42,24 +42,16 @@
 }
 
 /**
- * exp(x) for x ≤ 0 (or NaN) on four lanes. With `flush` false the caller guarantees
- * x ≥ DENORM_CUTOFF in every lane (or NaN), which saves the compare and mask.
+ * exp(x) for x ≤ 0 (or NaN) on four lanes, with the constants written in place. Kernels with a
+ * loop use expNonPositive4k with the constants in locals instead (see EXP_CONSTANTS).
  */
 // @ts-ignore: decorator
 @inline export function expNonPositive4(x: v128, flush: bool = true): v128 {
-  let n = madd4(x, f32x4.splat(LOG2E), f32x4.splat(MAGIC_BIAS));
-  const s = i32x4.shl(n, 23);
-  n = f32x4.sub(n, f32x4.splat(MAGIC_BIAS));
-  let t = madd4(n, f32x4.splat(MINUS_LN2_HI), x);
-  t = madd4(n, f32x4.splat(MINUS_LN2_LO), t);
-  let p = madd4(f32x4.splat(C5), t, f32x4.splat(C4));
-  p = madd4(p, t, f32x4.splat(C3));
-  p = madd4(p, t, f32x4.splat(C2));
-  p = madd4(p, t, f32x4.splat(C1));
-  t = f32x4.mul(t, s);
-  const f = madd4(t, p, s);
-  if (!flush) return f;
-  return v128.andnot(f, f32x4.lt(x, f32x4.splat(DENORM_CUTOFF)));
+  return expNonPositive4k(
+    x, f32x4.splat(LOG2E), f32x4.splat(MAGIC_BIAS), f32x4.splat(MINUS_LN2_HI), f32x4.splat(MINUS_LN2_LO),
+    f32x4.splat(C5), f32x4.splat(C4), f32x4.splat(C3), f32x4.splat(C2), f32x4.splat(C1),
+    f32x4.splat(DENORM_CUTOFF), flush,
+  );
 }
 
 /** exp(x) for x ≤ 0 (or NaN), one lane: the same steps as expNonPositive4 without fusion. */
@@ -100,4 +92,36 @@ export function rowHasNaN(p: usize, n: i32): bool {
     if (v != v) return true;
   }
   return false;
+}
+
+// The exp constants as data: kernels load them into locals once (v128.load32_splat), so the
+// engine keeps them in registers instead of re-materialising a v128.const at every use inside
+// the loop (V8's Turboshaft pipeline in Node 24 does not hoist them).
+export const EXP_CONSTANTS = memory.data<f32>([
+  LOG2E, MAGIC_BIAS, MINUS_LN2_HI, MINUS_LN2_LO, C5, C4, C3, C2, C1, DENORM_CUTOFF,
+]);
+
+/**
+ * exp(x) for x ≤ 0 (or NaN) on four lanes, constants passed in (the EXP_CONSTANTS order). With
+ * `flush` false the caller guarantees x ≥ DENORM_CUTOFF in every lane (or NaN), which saves the
+ * compare and mask.
+ */
+// @ts-ignore: decorator
+@inline export function expNonPositive4k(
+  x: v128, log2e: v128, magic: v128, ln2hi: v128, ln2lo: v128,
+  c5: v128, c4: v128, c3: v128, c2: v128, c1: v128, cutoff: v128, flush: bool,
+): v128 {
+  let n = madd4(x, log2e, magic);
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, magic);
+  let t = madd4(n, ln2hi, x);
+  t = madd4(n, ln2lo, t);
+  let p = madd4(c5, t, c4);
+  p = madd4(p, t, c3);
+  p = madd4(p, t, c2);
+  p = madd4(p, t, c1);
+  t = f32x4.mul(t, s);
+  const f = madd4(t, p, s);
+  if (!flush) return f;
+  return v128.andnot(f, f32x4.lt(x, cutoff));
 }

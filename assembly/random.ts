@@ -72,6 +72,25 @@
 
 // ---------------------------------------------------------------- four lanes
 
+// The vector constants as data, broadcast with v128.load32_splat where they are used: V8's
+// Turboshaft pipeline (Node 24) re-materialises each v128.const inside the loop, which cost a
+// quarter of the sampler's speed; a broadcast load is one instruction.
+const F32_CONSTANTS = memory.data<f32>([
+  SQRT_HALF, 1, L0, L1, L2, L3, L4, L5, L6, L7, L8, LN2_LO, 0.5, LN2_HI, TWO_POW_M32, TWO_POW_M33, -2, TWO_POW_M24, PI_4, S1, S2, S3, K1, K2, K3,
+]);
+const I32_CONSTANTS = memory.data<i32>([
+  126, 0x007FFFFF, 0x3F000000, 1, 2, 4, 0, M0, M1,
+]);
+// @ts-ignore: decorator
+@inline function kf(index: usize): v128 {
+  return v128.load32_splat(F32_CONSTANTS + (index << 2));
+}
+// @ts-ignore: decorator
+@inline function ki(index: usize): v128 {
+  return v128.load32_splat(I32_CONSTANTS + (index << 2));
+}
+
+
 // @ts-ignore: decorator
 @inline function mulhi4(a: v128, m: v128): v128 {
   return v128.shuffle<u32>(i64x2.extmul_low_i32x4_u(a, m), i64x2.extmul_high_i32x4_u(a, m), 1, 3, 5, 7);
@@ -81,26 +100,26 @@
 // @ts-ignore: decorator
 @inline function logUnit4(u: v128): v128 {
   const bits = u;
-  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126)));
-  let m = v128.or(v128.and(bits, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F000000)); // [0.5, 1)
-  const small = f32x4.lt(m, f32x4.splat(SQRT_HALF));
-  e = f32x4.sub(e, v128.and(f32x4.splat(1), small));
+  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), ki(0)));
+  let m = v128.or(v128.and(bits, ki(1)), ki(2)); // [0.5, 1)
+  const small = f32x4.lt(m, kf(0));
+  e = f32x4.sub(e, v128.and(kf(1), small));
   // x = small ? m + m − 1 : m − 1
-  const x = f32x4.add(f32x4.sub(m, f32x4.splat(1)), v128.and(m, small));
+  const x = f32x4.add(f32x4.sub(m, kf(1)), v128.and(m, small));
   const z = f32x4.mul(x, x);
-  let y = f32x4.splat(L0);
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L1));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L2));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L4));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L5));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L6));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L7));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(L8));
+  let y = kf(2);
+  y = f32x4.add(f32x4.mul(y, x), kf(3));
+  y = f32x4.add(f32x4.mul(y, x), kf(4));
+  y = f32x4.add(f32x4.mul(y, x), kf(5));
+  y = f32x4.add(f32x4.mul(y, x), kf(6));
+  y = f32x4.add(f32x4.mul(y, x), kf(7));
+  y = f32x4.add(f32x4.mul(y, x), kf(8));
+  y = f32x4.add(f32x4.mul(y, x), kf(9));
+  y = f32x4.add(f32x4.mul(y, x), kf(10));
   y = f32x4.mul(f32x4.mul(y, x), z);
-  y = f32x4.add(y, f32x4.mul(e, f32x4.splat(LN2_LO)));
-  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
-  return f32x4.add(f32x4.add(x, y), f32x4.mul(e, f32x4.splat(LN2_HI)));
+  y = f32x4.add(y, f32x4.mul(e, kf(11)));
+  y = f32x4.sub(y, f32x4.mul(z, kf(12)));
+  return f32x4.add(f32x4.add(x, y), f32x4.mul(e, kf(13)));
 }
 
 /**
@@ -111,7 +130,7 @@
 @inline function group4(dst: usize, lo: v128, hi: v128, s0: u32, s1: u32, key0: u32, key1: u32, mean: f32, std: f32): void {
   let c0 = lo, c1 = hi, c2 = i32x4.splat(s0), c3 = i32x4.splat(s1);
   let k0 = key0, k1 = key1;
-  const m0 = i32x4.splat(M0), m1 = i32x4.splat(M1);
+  const m0 = ki(7), m1 = ki(8);
   for (let round = 0; round < 10; round++) {
     if (round > 0) { k0 += W0; k1 += W1; }
     const hi0 = mulhi4(c0, m0), lo0 = i32x4.mul(c0, m0);
@@ -132,9 +151,9 @@
 // @ts-ignore: decorator
 @inline function group8(dst: usize, lo: v128, hi: v128, s0: u32, s1: u32, key0: u32, key1: u32, mean: f32, std: f32): void {
   let a0 = lo, a1 = hi, a2 = i32x4.splat(s0), a3 = i32x4.splat(s1);
-  let b0 = i32x4.add(lo, i32x4.splat(4)), b1 = hi, b2 = a2, b3 = a3;
+  let b0 = i32x4.add(lo, ki(5)), b1 = hi, b2 = a2, b3 = a3;
   let k0 = key0, k1 = key1;
-  const m0 = i32x4.splat(M0), m1 = i32x4.splat(M1);
+  const m0 = ki(7), m1 = ki(8);
   for (let round = 0; round < 10; round++) {
     if (round > 0) { k0 += W0; k1 += W1; }
     const vk0 = i32x4.splat(k0), vk1 = i32x4.splat(k1);
@@ -155,26 +174,26 @@
 
 // @ts-ignore: decorator
 @inline function boxMuller4(dst: usize, wr: v128, wa: v128, mean: f32, std: f32): void {
-  const u1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(wr), f32x4.splat(TWO_POW_M32)), f32x4.splat(TWO_POW_M33));
-  const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), logUnit4(u1)));
+  const u1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_u(wr), kf(14)), kf(15));
+  const r = f32x4.sqrt(f32x4.mul(kf(16), logUnit4(u1)));
   const octant = i32x4.shr_u(wa, 29);
-  const frac = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(i32x4.shl(wa, 3), 8)), f32x4.splat(TWO_POW_M24));
-  const odd = i32x4.eq(v128.and(octant, i32x4.splat(1)), i32x4.splat(1));
-  const f = v128.bitselect(f32x4.sub(f32x4.splat(1), frac), frac, odd);
-  const t = f32x4.mul(f, f32x4.splat(PI_4));
+  const frac = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(i32x4.shl(wa, 3), 8)), kf(17));
+  const odd = i32x4.eq(v128.and(octant, ki(3)), ki(3));
+  const f = v128.bitselect(f32x4.sub(kf(1), frac), frac, odd);
+  const t = f32x4.mul(f, kf(18));
   const z = f32x4.mul(t, t);
   // sin t = t + t·z·(S1 + z·(S2 + z·S3));  cos t = 1 − z/2 + z²·(K1 + z·(K2 + z·K3))
-  let ps = f32x4.add(f32x4.mul(f32x4.splat(S3), z), f32x4.splat(S2));
-  ps = f32x4.add(f32x4.mul(ps, z), f32x4.splat(S1));
+  let ps = f32x4.add(f32x4.mul(kf(21), z), kf(20));
+  ps = f32x4.add(f32x4.mul(ps, z), kf(19));
   const sinT = f32x4.add(t, f32x4.mul(f32x4.mul(t, z), ps));
-  let pc = f32x4.add(f32x4.mul(f32x4.splat(K3), z), f32x4.splat(K2));
-  pc = f32x4.add(f32x4.mul(pc, z), f32x4.splat(K1));
-  const cosT = f32x4.add(f32x4.sub(f32x4.splat(1), f32x4.mul(z, f32x4.splat(0.5))), f32x4.mul(f32x4.mul(z, z), pc));
-  const swap = i32x4.ne(v128.and(i32x4.add(octant, i32x4.splat(1)), i32x4.splat(2)), i32x4.splat(0));
+  let pc = f32x4.add(f32x4.mul(kf(24), z), kf(23));
+  pc = f32x4.add(f32x4.mul(pc, z), kf(22));
+  const cosT = f32x4.add(f32x4.sub(kf(1), f32x4.mul(z, kf(12))), f32x4.mul(f32x4.mul(z, z), pc));
+  const swap = i32x4.ne(v128.and(i32x4.add(octant, ki(3)), ki(4)), ki(6));
   let cosA = v128.bitselect(sinT, cosT, swap);
   let sinA = v128.bitselect(cosT, sinT, swap);
-  cosA = v128.xor(cosA, i32x4.shl(v128.and(i32x4.add(octant, i32x4.splat(2)), i32x4.splat(4)), 29));
-  sinA = v128.xor(sinA, i32x4.shl(v128.and(octant, i32x4.splat(4)), 29));
+  cosA = v128.xor(cosA, i32x4.shl(v128.and(i32x4.add(octant, ki(4)), ki(5)), 29));
+  sinA = v128.xor(sinA, i32x4.shl(v128.and(octant, ki(5)), 29));
   const vs = f32x4.splat(std), vm = f32x4.splat(mean);
   v128.store(dst, f32x4.add(f32x4.mul(f32x4.mul(r, cosA), vs), vm));
   v128.store(dst, f32x4.add(f32x4.mul(f32x4.mul(r, sinA), vs), vm), 16);

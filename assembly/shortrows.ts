@@ -5,7 +5,7 @@
 // Every row is computed by the same lane operations whatever its position, including the last
 // group: its missing lanes repeat the batch's last row (computing identical values that are
 // written to the same place), so results do not depend on how rows are grouped or chunked.
-import { expNonPositive4, rowHasNaN } from "./math";
+import { EXP_CONSTANTS, expNonPositive4k, rowHasNaN } from "./math";
 
 /**
  * Rows at most this long take the one-row-per-lane path: the measured crossovers against the
@@ -62,6 +62,12 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
   const stride = <usize>cols << 2;
   const vk = f32x4.splat(invT);
   const last = rows - 1;
+  // Exp constants in locals, loaded once (see EXP_CONSTANTS).
+  const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
+  const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
+  const k4 = v128.load32_splat(EXP_CONSTANTS, 16), k5 = v128.load32_splat(EXP_CONSTANTS, 20);
+  const k6 = v128.load32_splat(EXP_CONSTANTS, 24), k7 = v128.load32_splat(EXP_CONSTANTS, 28);
+  const k8 = v128.load32_splat(EXP_CONSTANTS, 32), k9 = v128.load32_splat(EXP_CONSTANTS, 36);
   for (let r = 0; r < rows; r += 4) {
     const x0 = src + <usize>r * stride;
     const x1 = src + <usize>min(r + 1, last) * stride;
@@ -75,7 +81,7 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
       const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
       for (let c = 0; c < cols; c++) {
         const o = <usize>c << 2;
-        const e = expNonPositive4(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, o), m), vk));
+        const e = expNonPositive4k(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, o), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
         scatter4(y0, y1, y2, y3, o, e);
         s = f32x4.add(s, e);
       }
@@ -86,7 +92,7 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
       }
     } else {
       for (let c = 0; c < cols; c++) {
-        s = f32x4.add(s, expNonPositive4(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, <usize>c << 2), m), vk)));
+        s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, <usize>c << 2), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
       }
       if (op == RowOp.LogSoftmax) {
         const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);

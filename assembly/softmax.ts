@@ -4,7 +4,7 @@
 // max(x/T) = max(x)/T, so each element costs one subtract and one multiply:
 // z − max z = (x − max x)·invT.
 import { RowOp, shortRows, SHORT_ROW_MAX, SHORT_ROW_MAX_LSE } from "./shortrows";
-import { DENORM_CUTOFF, expNonPositive, expNonPositive4, hmax4, hsum4, rowHasNaN } from "./math";
+import { DENORM_CUTOFF, EXP_CONSTANTS, expNonPositive, expNonPositive4, expNonPositive4k, hmax4, hsum4, rowHasNaN } from "./math";
 
 // The smallest element of the row last scanned by rowMax. A module global rather than a second
 // return value; every thread of a future multi-threaded build has its own instance, so this
@@ -76,6 +76,12 @@ export function rowMax(p: usize, n: i32): f32 {
   let total: f64 = 0;
   const vm = f32x4.splat(m);
   const vk = f32x4.splat(invT);
+  // Exp constants in locals, loaded once (see EXP_CONSTANTS).
+  const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
+  const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
+  const k4 = v128.load32_splat(EXP_CONSTANTS, 16), k5 = v128.load32_splat(EXP_CONSTANTS, 20);
+  const k6 = v128.load32_splat(EXP_CONSTANTS, 24), k7 = v128.load32_splat(EXP_CONSTANTS, 28);
+  const k8 = v128.load32_splat(EXP_CONSTANTS, 32), k9 = v128.load32_splat(EXP_CONSTANTS, 36);
   while (i + 8 <= n) {
     const end = min(n, i + BLOCK);
     let s0 = f32x4.splat(0), s1 = s0;
@@ -83,22 +89,22 @@ export function rowMax(p: usize, n: i32): f32 {
       for (; i + 8 <= end; i += 8) {
         const q = src + (<usize>i << 2);
         const d = dst + (<usize>i << 2);
-        const e0 = expNonPositive4(shifted4(v128.load(q), vm, vk, scaled), flush);
-        const e1 = expNonPositive4(shifted4(v128.load(q, 16), vm, vk, scaled), flush);
+        const e0 = expNonPositive4k(shifted4(v128.load(q), vm, vk, scaled), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, flush);
+        const e1 = expNonPositive4k(shifted4(v128.load(q, 16), vm, vk, scaled), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, flush);
         v128.store(d, e0); v128.store(d, e1, 16);
         s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1);
       }
     } else {
       for (; i + 8 <= end; i += 8) {
         const q = src + (<usize>i << 2);
-        s0 = f32x4.add(s0, expNonPositive4(shifted4(v128.load(q), vm, vk, scaled), flush));
-        s1 = f32x4.add(s1, expNonPositive4(shifted4(v128.load(q, 16), vm, vk, scaled), flush));
+        s0 = f32x4.add(s0, expNonPositive4k(shifted4(v128.load(q), vm, vk, scaled), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, flush));
+        s1 = f32x4.add(s1, expNonPositive4k(shifted4(v128.load(q, 16), vm, vk, scaled), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, flush));
       }
     }
     total += <f64>hsum4(f32x4.add(s0, s1));
   }
   if (i + 4 <= n) {
-    const e = expNonPositive4(shifted4(v128.load(src + (<usize>i << 2)), vm, vk, scaled), flush);
+    const e = expNonPositive4k(shifted4(v128.load(src + (<usize>i << 2)), vm, vk, scaled), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, flush);
     if (dst != 0) v128.store(dst + (<usize>i << 2), e);
     total += <f64>hsum4(e);
     i += 4;
