@@ -9,8 +9,9 @@ import { EXP_CONSTANTS, expNonPositive4k, rowHasNaN } from "./math";
 
 /**
  * Rows at most this long take the one-row-per-lane path: the measured crossovers against the
- * row-wise kernels (relaxed SIMD, Node 20, x86-64; README) are about 20 classes for softmax and
- * log-softmax, and about 40 for log-sum-exp (no per-element store).
+ * row-wise kernels (relaxed SIMD, Node 20, x86-64; README) are about 20 classes for softmax,
+ * log-softmax and hard-label cross-entropy (crossEntropyHardShortRows in crossentropy.ts), and
+ * about 40 for log-sum-exp (no per-element store; 32 is kept as the safe side).
  */
 // @ts-ignore: decorator
 @inline export const SHORT_ROW_MAX = 20;
