@@ -17,32 +17,41 @@ import { EXP_CONSTANTS, expNonPositive4k } from "./math";
 import { gather4, scatter4, SHORT_ROW_MAX_CE } from "./shortrows";
 import { expSum, rowMax } from "./softmax";
 
-/** Σ w_c·(x_c − m) over a row; w ≡ 1 when weight is 0. Used by label smoothing only. */
+/** Two floats at p as an f64x2. */
+// @ts-ignore: decorator
+@inline function load2f64(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/**
+ * Σ w_c·(x_c − m) over a row (w ≡ 1 when weight is 0), for label smoothing. In float64 from
+ * the first subtraction: with logits near ±3e38, x − m and the sum overflow float32 where the
+ * true (float64) loss is finite.
+ */
 function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f64 {
   let i = 0;
   let sum: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
-    let a0 = f32x4.splat(0), a1 = a0;
-    if (weight != 0) {
-      for (; i + 8 <= n; i += 8) {
-        const o = <usize>i << 2;
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(weight + o), f32x4.sub(v128.load(x + o), vm)));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(weight + o, 16), f32x4.sub(v128.load(x + o, 16), vm)));
+    const vm = f64x2.splat(<f64>m);
+    let a0 = f64x2.splat(0), a1 = a0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      let d0 = f64x2.sub(load2f64(x + o), vm);
+      let d1 = f64x2.sub(load2f64(x + o + 8), vm);
+      if (weight != 0) {
+        d0 = f64x2.mul(d0, load2f64(weight + o));
+        d1 = f64x2.mul(d1, load2f64(weight + o + 8));
       }
-    } else {
-      for (; i + 8 <= n; i += 8) {
-        const o = <usize>i << 2;
-        a0 = f32x4.add(a0, f32x4.sub(v128.load(x + o), vm));
-        a1 = f32x4.add(a1, f32x4.sub(v128.load(x + o, 16), vm));
-      }
+      a0 = f64x2.add(a0, d0);
+      a1 = f64x2.add(a1, d1);
     }
-    sum = <f64>hsum4(f32x4.add(a0, a1));
+    const a = f64x2.add(a0, a1);
+    sum = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    const w: f32 = weight != 0 ? load<f32>(weight + o) : 1;
-    sum += <f64>(w * (load<f32>(x + o) - m));
+    const w: f64 = weight != 0 ? <f64>load<f32>(weight + o) : 1;
+    sum += w * (<f64>load<f32>(x + o) - <f64>m);
   }
   return sum;
 }
@@ -165,29 +174,33 @@ export function crossEntropySoftRows(
     const t = targets + <usize>r * stride;
     const g = grad != 0 ? grad + <usize>r * stride : 0;
     const m = rowMax(x, cols);
-    // A = Σ w·t'·(x − m), B = Σ w·t', both read before pass 2 may overwrite x.
+    // A = Σ w·t'·(x − m) (in float64, like weightedShiftedSum), B = Σ w·t', both read before
+    // pass 2 may overwrite x.
     let sumA: f64 = 0, sumB: f64 = 0;
     let i = 0;
     if (ASC_FEATURE_SIMD) {
-      const vm = f32x4.splat(m);
+      const vm = f64x2.splat(<f64>m);
       const vkeep = f32x4.splat(keep);
       const vspread = f32x4.splat(spread);
-      let a = f32x4.splat(0), b = a;
+      let a0 = f64x2.splat(0), a1 = a0, b = f32x4.splat(0);
       for (; i + 4 <= cols; i += 4) {
         const o = <usize>i << 2;
         let wt = f32x4.add(f32x4.mul(v128.load(t + o), vkeep), vspread);
         if (weight != 0) wt = f32x4.mul(wt, v128.load(weight + o));
-        a = f32x4.add(a, f32x4.mul(wt, f32x4.sub(v128.load(x + o), vm)));
+        const wtHigh = v128.shuffle<f32>(wt, wt, 2, 3, 0, 1);
+        a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(wt), f64x2.sub(load2f64(x + o), vm)));
+        a1 = f64x2.add(a1, f64x2.mul(f64x2.promote_low_f32x4(wtHigh), f64x2.sub(load2f64(x + o + 8), vm)));
         b = f32x4.add(b, wt);
       }
-      sumA = <f64>hsum4(a);
+      const a = f64x2.add(a0, a1);
+      sumA = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
       sumB = <f64>hsum4(b);
     }
     for (; i < cols; i++) {
       const o = <usize>i << 2;
       let wt = load<f32>(t + o) * keep + spread;
       if (weight != 0) wt *= load<f32>(weight + o);
-      sumA += <f64>(wt * (load<f32>(x + o) - m));
+      sumA += <f64>wt * (<f64>load<f32>(x + o) - <f64>m);
       sumB += <f64>wt;
     }
     const s = expSum(x, g, cols, m, invT);
@@ -224,23 +237,24 @@ export function crossEntropySoftRows(
 
 // Per-lane scratch for the short-row kernel: vectors are spilled here so that each lane's
 // scalar work (a log, the loss in float64) can index them.
-const LANES = memory.data(128, 16);
+const LANES = memory.data(144, 16);
 // @ts-ignore: decorator
 @inline const L_MAX: usize = 0;
 // @ts-ignore: decorator
 @inline const L_SUM: usize = 16;
 // @ts-ignore: decorator
-@inline const L_SMOOTH: usize = 32;
+@inline const L_A: usize = 32;
 // @ts-ignore: decorator
-@inline const L_A: usize = 48;
+@inline const L_B: usize = 48;
 // @ts-ignore: decorator
-@inline const L_B: usize = 64;
+@inline const L_LABEL: usize = 64;
 // @ts-ignore: decorator
-@inline const L_LABEL: usize = 80;
+@inline const L_ROW: usize = 80;
 // @ts-ignore: decorator
-@inline const L_ROW: usize = 96;
+@inline const L_TARGET: usize = 96;
+// Four float64 lanes (32 bytes).
 // @ts-ignore: decorator
-@inline const L_TARGET: usize = 112;
+@inline const L_SMOOTH: usize = 112;
 
 /**
  * crossEntropyHardRows for short rows: one row per lane, four rows per vector (see
@@ -282,18 +296,34 @@ function crossEntropyHardShortRows(
       const row = logits + <usize>load<i32>(LANES + L_ROW + (<usize>lane << 2)) * stride;
       store<f32>(LANES + L_TARGET + (<usize>lane << 2), y == ignoreIndex ? <f32>0 : load<f32>(row + (<usize>y << 2)));
     }
-    let s = f32x4.splat(0), smooth = f32x4.splat(0);
+    let s = f32x4.splat(0);
+    // The smoothing sum Σ w·(x − m) per lane in float64 (lanes 0–1 and 2–3), as in
+    // weightedShiftedSum: near ±3e38 it overflows float32 where the true loss is finite.
+    const mLow = f64x2.promote_low_f32x4(m), mHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+    let smoothLow = f64x2.splat(0), smoothHigh = smoothLow;
     for (let c = 0; c < cols; c++) {
       const o = <usize>c << 2;
-      const d = f32x4.sub(gather4(x0, x1, x2, x3, o), m);
-      if (smoothing != 0) smooth = f32x4.add(smooth, weight != 0 ? f32x4.mul(v128.load32_splat(weight + o), d) : d);
+      const v = gather4(x0, x1, x2, x3, o);
+      const d = f32x4.sub(v, m);
+      if (smoothing != 0) {
+        let dLow = f64x2.sub(f64x2.promote_low_f32x4(v), mLow);
+        let dHigh = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mHigh);
+        if (weight != 0) {
+          const w = f64x2.splat(<f64>load<f32>(weight + o));
+          dLow = f64x2.mul(dLow, w);
+          dHigh = f64x2.mul(dHigh, w);
+        }
+        smoothLow = f64x2.add(smoothLow, dLow);
+        smoothHigh = f64x2.add(smoothHigh, dHigh);
+      }
       const e = expNonPositive4k(f32x4.mul(d, vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
       if (grad != 0) scatter4(g0, g1, g2, g3, o, e);
       s = f32x4.add(s, e);
     }
     v128.store(LANES + L_MAX, m);
     v128.store(LANES + L_SUM, s);
-    v128.store(LANES + L_SMOOTH, smooth);
+    v128.store(LANES + L_SMOOTH, smoothLow);
+    v128.store(LANES + L_SMOOTH, smoothHigh, 16);
     v128.store(LANES + L_A, f32x4.splat(0));
     v128.store(LANES + L_B, f32x4.splat(0));
     // Per lane: the loss, and the gradient's a·e − b·w coefficients (0 for ignored rows).
@@ -308,7 +338,8 @@ function crossEntropyHardShortRows(
       const sum = <f64>load<f32>(LANES + L_SUM + at);
       const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
       store<f64>(lossOut + (<usize>row << 3), hardRowLoss(
-        load<f32>(LANES + L_TARGET + at), load<f32>(LANES + L_MAX + at), Math.log(sum), wy, <f64>load<f32>(LANES + L_SMOOTH + at),
+        load<f32>(LANES + L_TARGET + at), load<f32>(LANES + L_MAX + at), Math.log(sum), wy,
+        load<f64>(LANES + L_SMOOTH + (<usize>lane << 3)),
         invT, smoothing, smoothPerClass, weightSum,
       ));
       if (grad != 0) {

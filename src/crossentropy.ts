@@ -29,7 +29,11 @@ function gradientScale(args: CrossEntropyArgs): number | Float64Array {
   const invT = 1 / args.temperature;
   const g = args.gradOutput;
   if (typeof g !== "number") return g.map((v) => v * invT);
-  return args.reduction === "mean" ? (g / meanDivisor(args)) * invT : g * invT;
+  if (args.reduction !== "mean") return g * invT;
+  // D = 0 with rows left (their weights are all 0): PyTorch's backward divides 0 by 0 and the
+  // NaN spreads over those rows; ignored rows stay exactly 0 either way (the kernel zeroes them).
+  const divisor = meanDivisor(args);
+  return divisor === 0 ? NaN : (g / divisor) * invT;
 }
 
 function run(rt: Runtime, args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean): LossAndGrad {
@@ -116,7 +120,10 @@ function run(rt: Runtime, args: CrossEntropyArgs, logits: Float32Array, wantGrad
     }
   }
 
-  const loss = perRowLoss ?? (reduction === "mean" ? total / meanDivisor(args) : total);
+  // Mean with D = 0 is NaN even with label smoothing: PyTorch divides the nll sum (0) and the
+  // smoothing sum by D separately, and 0/0 = NaN, which the per-row sum divided once would miss.
+  const divisor = meanDivisor(args);
+  const loss = perRowLoss ?? (reduction === "mean" ? (divisor === 0 ? NaN : total / divisor) : total);
   return { loss, grad };
 }
 

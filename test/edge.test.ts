@@ -156,3 +156,19 @@ for (const { name, impl, build } of impls) {
     });
   });
 }
+
+describe("cross-entropy mean with zero total weight (D = 0)", () => {
+  it("gives loss NaN and NaN gradients on the remaining rows, 0 on ignored rows, on every build and the reference", async () => {
+    const x = new Float32Array([1, 2, 3, 0.5, -1, 2]);
+    const weight = new Float32Array([0, 1, 1]);
+    for (const impl of [...BUILDS.map((b) => [b, pk] as const), ["reference", ref] as const]) {
+      if (impl[1] === pk) await pk.init({ build: impl[0] as pk.BuildName });
+      for (const labelSmoothing of [0, 0.2]) {
+        const r = impl[1].crossEntropyWithGrad(x, [0, -100], 3, { weight, labelSmoothing });
+        expect(r.loss, `${impl[0]} ε=${labelSmoothing}`).toBeNaN();
+        expect(Array.from(r.grad.subarray(0, 3)).every(Number.isNaN), `${impl[0]} ε=${labelSmoothing}`).toBe(true);
+        expect(Array.from(r.grad.subarray(3))).toEqual([0, 0, 0]);
+      }
+    }
+  });
+});

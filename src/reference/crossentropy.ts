@@ -45,8 +45,10 @@ function compute(args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean
   const grad = wantGrad ? args.out! : new Float32Array(0);
   const D = meanDivisor(args);
   const g = args.gradOutput;
+  // With reduction "mean" and D = 0 (every remaining row has weight 0), PyTorch's backward is
+  // 0/0: NaN on those rows (ignored rows are set to 0 below).
   const upstream = (r: number) =>
-    (typeof g === "number" ? g : g[r]) / (reduction === "mean" ? D : 1) / temperature;
+    reduction === "mean" && D === 0 ? NaN : (typeof g === "number" ? g : g[r]) / (reduction === "mean" ? D : 1) / temperature;
   let W = 0;
   for (let c = 0; c < classes; c++) W += w(c);
   const rowGrad = new Float64Array(classes);
