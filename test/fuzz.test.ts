@@ -18,7 +18,7 @@ const logit = fc.oneof(
 );
 
 const batch = fc
-  .record({ rows: fc.integer({ min: 1, max: 9 }), classes: fc.integer({ min: 1, max: 45 }) })
+  .record({ rows: fc.integer({ min: 1, max: 9 }), classes: fc.integer({ min: 1, max: 70 }) })
   .chain(({ rows, classes }) => fc.record({
     rows: fc.constant(rows),
     classes: fc.constant(classes),
@@ -30,6 +30,7 @@ const batch = fc
     temperature: fc.constantFrom(1, 1, 0.5, 3),
     reduction: fc.constantFrom("mean", "sum", "none") as fc.Arbitrary<"mean" | "sum" | "none">,
     soft: fc.boolean(),
+    gradOutput: fc.constantFrom(undefined, 2.5, "per-row"),
   }));
 
 for (const build of BUILDS) {
@@ -43,7 +44,7 @@ for (const build of BUILDS) {
         expect(mismatch(pk.softmax(logits, classes, { temperature }), ref.softmax(logits, classes, { temperature }), PROB_TOL)).toBeNull();
         expect(mismatch(pk.logSoftmax(logits, classes, { temperature }), ref.logSoftmax(logits, classes, { temperature }), LOG_TOL)).toBeNull();
         expect(mismatch(pk.logSumExp(logits, classes, { temperature }), ref.logSumExp(logits, classes, { temperature }), LOG_TOL)).toBeNull();
-      }), { numRuns: 300 });
+      }), { numRuns: Number(process.env.FUZZ_RUNS ?? 300) });
     });
 
     it("cross-entropy loss and gradient agree with the reference under every option", () => {
@@ -61,13 +62,16 @@ for (const build of BUILDS) {
           ...(b.weight ? { weight: Float32Array.from(b.weight) } : {}),
           ...(soft ? {} : { ignoreIndex: b.ignoreIndex }),
         };
-        const a = pk.crossEntropyWithGrad(b.logits, target, b.classes, options);
-        const e = ref.crossEntropyWithGrad(b.logits, target, b.classes, options);
+        const gradOutput: number | Float32Array | undefined = b.gradOutput === "per-row"
+          ? (b.reduction === "none" ? Float32Array.from({ length: b.rows }, (_, i) => i - 1.5) : 0.5)
+          : (b.gradOutput as number | undefined);
+        const withGrad = { ...options, ...(gradOutput === undefined ? {} : { gradOutput }) };
+        const a = pk.crossEntropyWithGrad(b.logits, target, b.classes, withGrad);
+        const e = ref.crossEntropyWithGrad(b.logits, target, b.classes, withGrad);
         expect(mismatch(a.loss as number, e.loss as number, LOG_TOL), "loss").toBeNull();
         expect(mismatch(a.grad, e.grad, GRAD_TOL), "grad").toBeNull();
-        const { ...forward } = options;
-        expect(mismatch(pk.crossEntropy(b.logits, target, b.classes, forward) as number, e.loss as number, LOG_TOL), "forward").toBeNull();
-      }), { numRuns: 300 });
+        expect(mismatch(pk.crossEntropy(b.logits, target, b.classes, options) as number, e.loss as number, LOG_TOL), "forward").toBeNull();
+      }), { numRuns: Number(process.env.FUZZ_RUNS ?? 300) });
     });
   });
 }
