@@ -237,7 +237,7 @@ export function crossEntropySoftRows(
 
 // Per-lane scratch for the short-row kernel: vectors are spilled here so that each lane's
 // scalar work (a log, the loss in float64) can index them.
-const LANES = memory.data(144, 16);
+const LANES = memory.data(160, 16);
 // @ts-ignore: decorator
 @inline const L_MAX: usize = 0;
 // @ts-ignore: decorator
@@ -255,6 +255,8 @@ const LANES = memory.data(144, 16);
 // Four float64 lanes (32 bytes).
 // @ts-ignore: decorator
 @inline const L_SMOOTH: usize = 112;
+// @ts-ignore: decorator
+@inline const L_TARGET_TERM: usize = 144;
 
 /**
  * crossEntropyHardRows for short rows: one row per lane, four rows per vector (see
@@ -346,6 +348,7 @@ function crossEntropyHardShortRows(
         const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>row << 2)) : <f64>gradScalar;
         store<f32>(LANES + L_A + at, <f32>(k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / sum));
         store<f32>(LANES + L_B + at, <f32>(k * smoothPerClass));
+        store<f32>(LANES + L_TARGET_TERM + at, <f32>(k * (1 - smoothing) * wy));
       }
     }
     if (grad == 0) continue;
@@ -360,13 +363,11 @@ function crossEntropyHardShortRows(
     }
     // The target-class term, once per real row (a read-modify-write: spare lanes must not repeat it).
     for (let lane = 0; lane < 4 && r + lane <= last; lane++) {
-      const y = load<i32>(LANES + L_LABEL + (<usize>lane << 2));
+      const at = <usize>lane << 2;
+      const y = load<i32>(LANES + L_LABEL + at);
       if (y == ignoreIndex) continue;
-      const row = r + lane;
-      const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
-      const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>row << 2)) : <f64>gradScalar;
-      const gy = grad + <usize>row * stride + (<usize>y << 2);
-      store<f32>(gy, load<f32>(gy) - <f32>(k * (1 - smoothing) * wy));
+      const gy = grad + <usize>(r + lane) * stride + (<usize>y << 2);
+      store<f32>(gy, load<f32>(gy) - load<f32>(LANES + L_TARGET_TERM + at));
     }
   }
 }
