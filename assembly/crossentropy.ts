@@ -12,10 +12,15 @@
 //
 // `gradScale` holds a per-row factor (f32) or is 0, in which case `gradScalar` applies to
 // every row. The factor is gradOutput / D · invT, already including the reduction's divisor.
-import { hsum4 } from "./math";
+//
+// Safety: labels come from the caller and are checked here, where they are read: a label that
+// is neither ignoreIndex nor in [0, cols) stops the kernel before any access through it, and
+// the kernel returns that row's index (−1 when every row was done), which the TypeScript side
+// turns into a RangeError. A label checked in JavaScript could have changed since (a getter,
+// another thread, an aliased buffer); this check cannot be bypassed.
 import { EXP_CONSTANTS, expNonPositive4k } from "./math";
 import { gather4, scatter4, SHORT_ROW_MAX_CE } from "./shortrows";
-import { expSum, rowMax } from "./softmax";
+import { expSum, rangeMax, rowRange, scaleRow } from "./softmax";
 
 /** Two floats at p as an f64x2. */
 // @ts-ignore: decorator
@@ -106,22 +111,28 @@ function zeroRow(g: usize, n: i32): void {
   return (1 - smoothing) * nll + smoothPerClass * smooth;
 }
 
+/** Whether a label may be used as a class index: ignoreIndex is handled before this. */
+// @ts-ignore: decorator
+@inline function labelInRange(y: i32, cols: i32): bool {
+  return <u32>y < <u32>cols;
+}
+
 /**
  * Hard labels (i32 class indices). Rows whose label equals ignoreIndex get loss 0 and a zero
- * gradient; every other label is in [0, cols) (checked by the caller). `weightSum` is Σ_c w_c
- * (cols when unweighted), used by label smoothing.
+ * gradient. `weightSum` is Σ_c w_c (cols when unweighted), used by label smoothing only.
+ * Returns −1, or the first row whose label is out of range (nothing is read through it).
+ * `scratch` (CE_SCRATCH_BYTES) is working space for the short-row path.
  */
 export function crossEntropyHardRows(
   logits: usize, labels: usize, rows: i32, cols: i32, invT: f32,
   weight: usize, weightSum: f64, ignoreIndex: i32, smoothing: f64,
-  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32,
-): void {
+  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32, scratch: usize,
+): i32 {
   if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX_CE) {
-    crossEntropyHardShortRows(
+    return crossEntropyHardShortRows(
       logits, labels, rows, cols, invT, weight, weightSum, ignoreIndex, smoothing,
-      lossOut, grad, gradScale, gradScalar,
+      lossOut, grad, gradScale, gradScalar, scratch,
     );
-    return;
   }
   const stride = <usize>cols << 2;
   const smoothPerClass = smoothing / <f64>cols; // ε / C
@@ -134,11 +145,13 @@ export function crossEntropyHardRows(
       if (g != 0) zeroRow(g, cols);
       continue;
     }
+    if (!labelInRange(y, cols)) return r;
     const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
-    const m = rowMax(x, cols);
+    const range = rowRange(x, cols);
+    const m = rangeMax(range);
     const xy = load<f32>(x + (<usize>y << 2)); // read before pass 2 may overwrite the row
     const smoothSum: f64 = smoothing != 0 ? weightedShiftedSum(x, weight, cols, m) : 0;
-    const s = expSum(x, g, cols, m, invT);
+    const s = expSum(x, g, cols, range, invT);
     const logS = Math.log(s);
 
     store<f64>(lossOut + (<usize>r << 3), hardRowLoss(xy, m, logS, wy, smoothSum, invT, smoothing, smoothPerClass, weightSum));
@@ -147,13 +160,20 @@ export function crossEntropyHardRows(
       // grad_c = k·[(1 − ε)·w_y·(p_c − δ_cy) + (ε/C)·(W·p_c − w_c)],  k = gradOutput/D·invT
       //        = a·e_c − b·w_c − k·(1 − ε)·w_y·δ_cy
       const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>r << 2)) : <f64>gradScalar;
-      const a = k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / s;
-      const b = k * smoothPerClass;
-      scaleSubtract(g, weight, cols, <f32>a, <f32>b);
+      if (smoothing == 0) {
+        // Without smoothing no other class's weight enters: an Infinity or NaN weight on a class
+        // that never occurs (inverse-frequency weights) must not reach this row through 0·w.
+        scaleRow(g, cols, <f32>(k * wy / s));
+      } else {
+        const a = k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / s;
+        const b = k * smoothPerClass;
+        scaleSubtract(g, weight, cols, <f32>a, <f32>b);
+      }
       const gy = g + (<usize>y << 2);
       store<f32>(gy, load<f32>(gy) - <f32>(k * (1 - smoothing) * wy));
     }
   }
+  return -1;
 }
 
 /**
@@ -173,28 +193,32 @@ export function crossEntropySoftRows(
     const x = logits + <usize>r * stride;
     const t = targets + <usize>r * stride;
     const g = grad != 0 ? grad + <usize>r * stride : 0;
-    const m = rowMax(x, cols);
-    // A = Σ w·t'·(x − m) (in float64, like weightedShiftedSum), B = Σ w·t', both read before
-    // pass 2 may overwrite x.
+    const range = rowRange(x, cols);
+    const m = rangeMax(range);
+    // A = Σ w·t'·(x − m) and B = Σ w·t', both in float64 (a float32 B drifts by 1e-3 relative
+    // over 10^6 classes), read before pass 2 may overwrite x.
     let sumA: f64 = 0, sumB: f64 = 0;
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const vm = f64x2.splat(<f64>m);
       const vkeep = f32x4.splat(keep);
       const vspread = f32x4.splat(spread);
-      let a0 = f64x2.splat(0), a1 = a0, b = f32x4.splat(0);
+      let a0 = f64x2.splat(0), a1 = a0, b0 = a0, b1 = a0;
       for (; i + 4 <= cols; i += 4) {
         const o = <usize>i << 2;
         let wt = f32x4.add(f32x4.mul(v128.load(t + o), vkeep), vspread);
         if (weight != 0) wt = f32x4.mul(wt, v128.load(weight + o));
-        const wtHigh = v128.shuffle<f32>(wt, wt, 2, 3, 0, 1);
-        a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(wt), f64x2.sub(load2f64(x + o), vm)));
-        a1 = f64x2.add(a1, f64x2.mul(f64x2.promote_low_f32x4(wtHigh), f64x2.sub(load2f64(x + o + 8), vm)));
-        b = f32x4.add(b, wt);
+        const wtLow = f64x2.promote_low_f32x4(wt);
+        const wtHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(wt, wt, 2, 3, 0, 1));
+        a0 = f64x2.add(a0, f64x2.mul(wtLow, f64x2.sub(load2f64(x + o), vm)));
+        a1 = f64x2.add(a1, f64x2.mul(wtHigh, f64x2.sub(load2f64(x + o + 8), vm)));
+        b0 = f64x2.add(b0, wtLow);
+        b1 = f64x2.add(b1, wtHigh);
       }
       const a = f64x2.add(a0, a1);
       sumA = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
-      sumB = <f64>hsum4(b);
+      const b = f64x2.add(b0, b1);
+      sumB = f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1);
     }
     for (; i < cols; i++) {
       const o = <usize>i << 2;
@@ -203,7 +227,7 @@ export function crossEntropySoftRows(
       sumA += <f64>wt * (<f64>load<f32>(x + o) - <f64>m);
       sumB += <f64>wt;
     }
-    const s = expSum(x, g, cols, m, invT);
+    const s = expSum(x, g, cols, range, invT);
     const logS = Math.log(s);
     store<f64>(lossOut + (<usize>r << 3), -(sumA * <f64>invT - sumB * logS));
 
@@ -236,8 +260,9 @@ export function crossEntropySoftRows(
 }
 
 // Per-lane scratch for the short-row kernel: vectors are spilled here so that each lane's
-// scalar work (a log, the loss in float64) can index them.
-const LANES = memory.data(160, 16);
+// scalar work (a log, the loss in float64) can index them. The caller passes it (16-byte
+// aligned): a kernel keeps no memory of its own, so threads over one memory never share it.
+export const CE_SCRATCH_BYTES = 160;
 // @ts-ignore: decorator
 @inline const L_MAX: usize = 0;
 // @ts-ignore: decorator
@@ -267,8 +292,8 @@ const LANES = memory.data(160, 16);
 function crossEntropyHardShortRows(
   logits: usize, labels: usize, rows: i32, cols: i32, invT: f32,
   weight: usize, weightSum: f64, ignoreIndex: i32, smoothing: f64,
-  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32,
-): void {
+  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32, LANES: usize,
+): i32 {
   const stride = <usize>cols << 2;
   const smoothPerClass = smoothing / <f64>cols;
   const vk = f32x4.splat(invT);
@@ -282,8 +307,10 @@ function crossEntropyHardShortRows(
   for (let r = 0; r < rows; r += 4) {
     for (let lane = 0; lane < 4; lane++) {
       const row = min(r + lane, last);
+      const y = load<i32>(labels + (<usize>row << 2));
+      if (y != ignoreIndex && !labelInRange(y, cols)) return row;
       store<i32>(LANES + L_ROW + (<usize>lane << 2), row);
-      store<i32>(LANES + L_LABEL + (<usize>lane << 2), load<i32>(labels + (<usize>row << 2)));
+      store<i32>(LANES + L_LABEL + (<usize>lane << 2), y);
     }
     const x0 = logits + <usize>load<i32>(LANES + L_ROW) * stride;
     const x1 = logits + <usize>load<i32>(LANES + L_ROW, 4) * stride;
@@ -346,7 +373,9 @@ function crossEntropyHardShortRows(
       ));
       if (grad != 0) {
         const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>row << 2)) : <f64>gradScalar;
-        store<f32>(LANES + L_A + at, <f32>(k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / sum));
+        // As in the row-wise kernel: without smoothing, no other class's weight enters.
+        const a = smoothing == 0 ? k * wy / sum : k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / sum;
+        store<f32>(LANES + L_A + at, <f32>a);
         store<f32>(LANES + L_B + at, <f32>(k * smoothPerClass));
         store<f32>(LANES + L_TARGET_TERM + at, <f32>(k * (1 - smoothing) * wy));
       }
@@ -355,11 +384,18 @@ function crossEntropyHardShortRows(
     const va = v128.load(LANES + L_A), vb = v128.load(LANES + L_B);
     // Ignored rows get an exact 0 (not 0·e, which is NaN where e is).
     const live = v128.not(i32x4.eq(v128.load(LANES + L_LABEL), i32x4.splat(ignoreIndex)));
-    for (let c = 0; c < cols; c++) {
-      const o = <usize>c << 2;
-      const w = weight != 0 ? v128.load32_splat(weight + o) : f32x4.splat(1);
-      const v = f32x4.sub(f32x4.mul(gather4(g0, g1, g2, g3, o), va), f32x4.mul(vb, w));
-      scatter4(g0, g1, g2, g3, o, v128.and(v, live));
+    if (smoothing == 0) {
+      for (let c = 0; c < cols; c++) {
+        const o = <usize>c << 2;
+        scatter4(g0, g1, g2, g3, o, v128.and(f32x4.mul(gather4(g0, g1, g2, g3, o), va), live));
+      }
+    } else {
+      for (let c = 0; c < cols; c++) {
+        const o = <usize>c << 2;
+        const w = weight != 0 ? v128.load32_splat(weight + o) : f32x4.splat(1);
+        const v = f32x4.sub(f32x4.mul(gather4(g0, g1, g2, g3, o), va), f32x4.mul(vb, w));
+        scatter4(g0, g1, g2, g3, o, v128.and(v, live));
+      }
     }
     // The target-class term, once per real row (a read-modify-write: spare lanes must not repeat it).
     for (let lane = 0; lane < 4 && r + lane <= last; lane++) {
@@ -370,4 +406,5 @@ function crossEntropyHardShortRows(
       store<f32>(gy, load<f32>(gy) - load<f32>(LANES + L_TARGET_TERM + at));
     }
   }
+  return -1;
 }

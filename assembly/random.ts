@@ -281,8 +281,6 @@ function boxMuller(wr: u32, wa: u32): void {
 
 // ---------------------------------------------------------------- entry point
 
-const SCRATCH = memory.data(64, 16);
-
 /** One group of 16 normals (group index g) into dst, by whichever path this build has. */
 // @ts-ignore: decorator
 @inline function writeGroup(dst: usize, g: u64, s0: u32, s1: u32, k0: u32, k1: u32, mean: f32, std: f32): void {
@@ -296,22 +294,27 @@ const SCRATCH = memory.data(64, 16);
   }
 }
 
+/** Bytes of scratch philoxNormalFill needs (one group of 16 normals, 16-byte aligned). */
+export const PHILOX_SCRATCH_BYTES = 64;
+
 /**
  * Normals number start .. start + count − 1 of stream (s0, s1) under key (k0, k1), as
  * z·std + mean, into dst (f32). `start` is a 64-bit position given as two 32-bit halves.
+ * `scratch` (PHILOX_SCRATCH_BYTES, given by the caller: the kernel keeps no state of its own)
+ * holds a partial group at either end.
  */
 export function philoxNormalFill(
   dst: usize, count: i32, startLo: u32, startHi: u32,
-  k0: u32, k1: u32, s0: u32, s1: u32, mean: f32, std: f32,
+  k0: u32, k1: u32, s0: u32, s1: u32, mean: f32, std: f32, scratch: usize,
 ): void {
   let position = (<u64>startHi << 32) | <u64>startLo;
   let done = 0;
   // A partial first group: make it whole in scratch and copy the part asked for.
   const offset = <i32>(position & 15);
   if (offset != 0 && count > 0) {
-    writeGroup(SCRATCH, position >>> 4, s0, s1, k0, k1, mean, std);
+    writeGroup(scratch, position >>> 4, s0, s1, k0, k1, mean, std);
     const n = min(16 - offset, count);
-    memory.copy(dst, SCRATCH + (<usize>offset << 2), <usize>n << 2);
+    memory.copy(dst, scratch + (<usize>offset << 2), <usize>n << 2);
     done = n;
     position += <u64>n;
   }
@@ -331,7 +334,7 @@ export function philoxNormalFill(
     position += 16;
   }
   if (done < count) {
-    writeGroup(SCRATCH, position >>> 4, s0, s1, k0, k1, mean, std);
-    memory.copy(dst + (<usize>done << 2), SCRATCH, <usize>(count - done) << 2);
+    writeGroup(scratch, position >>> 4, s0, s1, k0, k1, mean, std);
+    memory.copy(dst + (<usize>done << 2), scratch, <usize>(count - done) << 2);
   }
 }

@@ -6,18 +6,16 @@
 import { RowOp, shortRows, SHORT_ROW_MAX, SHORT_ROW_MAX_LSE } from "./shortrows";
 import { DENORM_CUTOFF, EXP_CONSTANTS, expNonPositive, expNonPositive4, expNonPositive4k, hmax4, hsum4, rowHasNaN } from "./math";
 
-// The smallest element of the row last scanned by rowMax. A module global rather than a second
-// return value; every thread of a future multi-threaded build has its own instance, so this
-// stays a per-call scratch value.
-let lastRowMin: f32 = 0;
-
 /**
- * Largest non-NaN element of a row (−Infinity if there is none); also records the smallest.
+ * Largest non-NaN element of a row (−Infinity if there is none) and, in SIMD builds, the
+ * smallest, packed in one u64 (max in the high half, min in the low half; see rangeMax /
+ * rangeMin): the kernels keep no state between calls, so both come back as one value.
  * NaN elements are skipped on purpose: wasm's NaN-propagating f32x4.max costs about seven x64
  * instructions where pmax is one, and a NaN still reaches every result through the exp sum
  * (exp(NaN − m) = NaN), which is the only place the kernels need it (see logSumExpRows).
+ * The scalar build does not track the minimum (only the SIMD exp loop uses it).
  */
-export function rowMax(p: usize, n: i32): f32 {
+export function rowRange(p: usize, n: i32): u64 {
   let i = 0;
   let hi: f32 = -Infinity;
   let lo: f32 = Infinity;
@@ -47,10 +45,21 @@ export function rowMax(p: usize, n: i32): f32 {
   for (; i < n; i++) {
     const v = load<f32>(p + (<usize>i << 2));
     hi = v > hi ? v : hi;
-    lo = v < lo ? v : lo;
+    if (ASC_FEATURE_SIMD) lo = v < lo ? v : lo;
   }
-  lastRowMin = lo;
-  return hi;
+  return (<u64>reinterpret<u32>(hi) << 32) | <u64>reinterpret<u32>(lo);
+}
+
+/** The max of a rowRange result. */
+// @ts-ignore: decorator
+@inline export function rangeMax(range: u64): f32 {
+  return reinterpret<f32>(<u32>(range >>> 32));
+}
+
+/** The min of a rowRange result (SIMD builds; +Infinity in the scalar build). */
+// @ts-ignore: decorator
+@inline export function rangeMin(range: u64): f32 {
+  return reinterpret<f32>(<u32>range);
 }
 
 // Partial sums are folded into a float64 total every BLOCK elements, so a row of 128k terms
@@ -118,15 +127,16 @@ export function rowMax(p: usize, n: i32): f32 {
 }
 
 /**
- * Σ exp((x − m)·invT) over the row last passed to rowMax (m is its max), in float64; when
+ * Σ exp((x − m)·invT) over a row whose rowRange is `range` (m is its max), in float64; when
  * `dst` is not 0 each term is also stored there (dst may equal src: every element is read
  * before it is written).
  */
-export function expSum(src: usize, dst: usize, n: i32, m: f32, invT: f32): f64 {
+export function expSum(src: usize, dst: usize, n: i32, range: u64, invT: f32): f64 {
+  const m = rangeMax(range);
   if (ASC_FEATURE_SIMD) {
     // No element can underflow when the smallest one does not (rounding is monotonic).
     // NaN compares false and takes the general path.
-    const flush = !((lastRowMin - m) * invT >= DENORM_CUTOFF);
+    const flush = !((rangeMin(range) - m) * invT >= DENORM_CUTOFF);
     if (invT == 1) {
       return flush
         ? expSumVector(src, dst, n, m, invT, false, true)
@@ -177,10 +187,9 @@ export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: 
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;
     const y = dst + <usize>r * stride;
-    const m = rowMax(x, cols);
     // An all −Infinity row gives m = −Infinity and (x − m) = NaN everywhere, and a +Infinity
     // entry gives NaN through inf − inf: both are PyTorch's answers, with no special case.
-    const s = expSum(x, y, cols, m, invT);
+    const s = expSum(x, y, cols, rowRange(x, cols), invT);
     scaleRow(y, cols, <f32>(1.0 / s));
   }
 }
@@ -195,8 +204,9 @@ export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, inv
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;
     const y = dst + <usize>r * stride;
-    const m = rowMax(x, cols);
-    const logS = <f32>Math.log(expSum(x, 0, cols, m, invT));
+    const range = rowRange(x, cols);
+    const m = rangeMax(range);
+    const logS = <f32>Math.log(expSum(x, 0, cols, range, invT));
     // ℓ = (x − m)·invT − log s
     let i = 0;
     if (ASC_FEATURE_SIMD) {
@@ -228,12 +238,13 @@ export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;
-    const m = rowMax(x, cols);
+    const range = rowRange(x, cols);
+    const m = rangeMax(range);
     let out: f32;
     if (m == Infinity || m == -Infinity) {
       out = rowHasNaN(x, cols) ? NaN : m;
     } else {
-      out = <f32>(<f64>m * <f64>invT + Math.log(expSum(x, 0, cols, m, invT)));
+      out = <f32>(<f64>m * <f64>invT + Math.log(expSum(x, 0, cols, range, invT)));
     }
     store<f32>(dst + (<usize>r << 2), out);
   }

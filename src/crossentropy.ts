@@ -1,13 +1,14 @@
 // Cross-entropy forward, backward and both in one fused pass (PyTorch F.cross_entropy).
-// The kernel writes one f64 loss per row and, optionally, the gradient in place over the
-// staged logits. Losses are reduced here in row order in float64, so the result does not
-// depend on the chunk size.
-import { requireRuntime, type Runtime } from "./runtime.js";
-import { rejectDetached } from "./workspace.js";
+// The kernel writes one f64 loss per row and, optionally, the gradient (in place over the
+// logits when they are staged). Losses are reduced here in row order in float64, so the result
+// does not depend on the chunk size.
+import { execute, keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { requireRuntime } from "./runtime.js";
 import {
   checkCrossEntropyArgs, meanDivisor,
   type CrossEntropyArgs, type CrossEntropyOptions, type LabelArray,
 } from "./validate.js";
+import { SCRATCH_BYTES } from "./wasm.js";
 
 export type { CrossEntropyOptions, LabelArray };
 
@@ -23,108 +24,83 @@ export interface LossAndGrad {
 
 /**
  * Per-row gradient factor k = gradOutput / D · (1/T), where D is the mean's divisor (1 for
- * 'sum' and 'none'). A number applies to every row; a Float64Array gives one per row.
+ * 'sum' and 'none'). A number applies to every row; a Float32Array gives one per row.
+ * D = 0 is divided by as PyTorch's backward divides: ±Infinity, or NaN for 0/0, spread by the
+ * kernel exactly as PyTorch's nll and log-softmax backward spread them.
  */
-function gradientScale(args: CrossEntropyArgs): number | Float64Array {
+function gradientScale(args: CrossEntropyArgs): number | Float32Array {
   const invT = 1 / args.temperature;
   const g = args.gradOutput;
-  if (typeof g !== "number") return g.map((v) => v * invT);
-  if (args.reduction !== "mean") return g * invT;
-  // D = 0 with rows left (their weights are all 0): PyTorch's backward divides 0 by 0 and the
-  // NaN spreads over those rows; ignored rows stay exactly 0 either way (the kernel zeroes them).
-  const divisor = meanDivisor(args);
-  return divisor === 0 ? NaN : (g / divisor) * invT;
+  if (typeof g !== "number") return Float32Array.from(g, (v) => v * invT);
+  return args.reduction === "mean" ? (g / meanDivisor(args)) * invT : g * invT;
 }
 
-function run(rt: Runtime, args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean): LossAndGrad {
+function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
+  const rt = requireRuntime(fn);
   const { rows, classes, target, weight, reduction } = args;
-  let grad = wantGrad ? args.out! : new Float32Array(0);
-  let perRowLoss = reduction === "none" ? (!wantGrad && args.out ? args.out : new Float32Array(rows)) : null;
-  let total = 0;
+  const losses = new Float64Array(rows);
+  const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : null;
+  const scale = wantGrad ? gradientScale(args) : 0;
+  const invT = Math.fround(1 / args.temperature);
 
-  if (rows > 0) {
-    const arena = rt.arena;
-    const scale = wantGrad ? gradientScale(args) : 0;
-    const perRowScale = typeof scale !== "number";
-    // Arrays in wasm memory (allocFloat32 / allocInt32) are used in place.
-    const logitsDirect = arena.holds(logits);
-    const gradDirect = wantGrad && arena.holds(grad);
-    const targetArray = target.kind === "hard" ? target.labels : target.probabilities;
-    const targetDirect = arena.holds(targetArray);
-    // Without a direct input, logits are staged into the gradient's place and the kernel
-    // overwrites them with the gradient: in the caller's wasm-resident `out`, or in the arena.
-    const stageIntoGrad = !logitsDirect && gradDirect;
-    // Addresses are taken before planning: if the plan grows memory, the views detach.
-    const logitsPtr = logits.byteOffset;
-    const gradPtr = grad.byteOffset;
-    const targetPtr = targetArray.byteOffset;
-    const lossDirect = perRowLoss !== null && arena.holds(perRowLoss);
-    const lossPtr = perRowLoss?.byteOffset ?? 0;
-    const plan = arena.plan(
-      rows,
-      [weight ? classes * 4 : 0],
-      [
-        logitsDirect || stageIntoGrad ? 0 : classes * 4,
-        logitsDirect && wantGrad && !gradDirect ? classes * 4 : 0,
-        targetDirect ? 0 : target.kind === "hard" ? 4 : classes * 4,
-        8,
-        perRowScale ? 4 : 0,
-      ],
-    );
-    if (gradDirect) grad = arena.reattach(grad, gradPtr, rows * classes);
-    if (lossDirect) perRowLoss = arena.reattach(perRowLoss!, lossPtr, rows);
-    const [weightAt] = plan.fixed;
-    const [logitsAt, gradAt, targetAt, lossAt, scaleAt] = plan.perRow;
-    if (weight) arena.f32.set(weight, weightAt >>> 2);
-    const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
-    const invT = Math.fround(1 / args.temperature);
-    const perRowTarget = target.kind === "hard" ? 1 : classes;
+  const inputs: RowOperand[] = [
+    { name: "logits", view: args.logits, perRow: classes },
+    target.kind === "hard"
+      ? { name: "target", view: target.labels, perRow: 1 }
+      : { name: "target", view: target.probabilities, perRow: classes },
+  ];
+  if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1 });
+  const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1 }];
+  // The kernels write the gradient over the logits row after reading it, so out may be logits.
+  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0 });
+  const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
+  // Per-row losses go to `out` after the kernels ran: memory may have grown in between.
+  const lossOut = !wantGrad && args.out ? keepView(rt, args.out) : null;
+  const k = rt.kernels;
 
-    for (let r0 = 0; r0 < rows; r0 += plan.rowsPerChunk) {
-      const n = Math.min(plan.rowsPerChunk, rows - r0);
-      const gradOut = gradPtr + r0 * classes * 4;
-      let x: number;
-      if (logitsDirect) x = logitsPtr + r0 * classes * 4;
-      else {
-        const chunk = logits.subarray(r0 * classes, (r0 + n) * classes);
-        if (stageIntoGrad) { grad.set(chunk, r0 * classes); x = gradOut; }
-        else { arena.f32.set(chunk, logitsAt >>> 2); x = logitsAt; }
-      }
-      const g = !wantGrad ? 0 : gradDirect ? gradOut : logitsDirect ? gradAt : x;
-
-      let t: number;
-      if (targetDirect) t = targetPtr + r0 * perRowTarget * 4;
-      else {
-        const targetChunk = targetArray.subarray(r0 * perRowTarget, (r0 + n) * perRowTarget);
-        (target.kind === "hard" ? arena.i32 : arena.f32).set(targetChunk, targetAt >>> 2);
-        t = targetAt;
-      }
-      if (perRowScale) arena.f32.set((scale as Float64Array).subarray(r0, r0 + n), scaleAt >>> 2);
-      const scaleArg = perRowScale ? scaleAt : 0;
-      const scalar = perRowScale ? 0 : (scale as number);
+  const [, finalGrad] = execute(rt, {
+    fn,
+    rows,
+    inputs,
+    outputs,
+    fixed: weight ? [{ name: "weight", view: weight }] : [],
+    scratchBytes: target.kind === "hard" ? SCRATCH_BYTES.crossEntropyHardRows : 0,
+    alsoRead: args.inputs,
+    kernel(at, _first, count) {
+      const [x, t, perRowScale = 0] = at.inputs;
+      const [loss, g = 0] = at.outputs;
+      const w = weight ? at.fixed[0] : 0;
+      const scalar = typeof scale === "number" ? scale : 0;
       if (target.kind === "hard") {
-        rt.kernels.crossEntropyHardRows(
-          x, t, n, classes, invT, weight ? weightAt : 0, weightSum,
-          args.ignoreIndex, args.labelSmoothing, lossAt, g, scaleArg, scalar,
-        );
-      } else {
-        rt.kernels.crossEntropySoftRows(
-          x, t, n, classes, invT, weight ? weightAt : 0, args.labelSmoothing,
-          lossAt, g, scaleArg, scalar,
+        return k.crossEntropyHardRows(
+          x, t, count, classes, invT, w, weightSum, args.ignoreIndex, args.labelSmoothing,
+          loss, g, perRowScale, scalar, at.scratch,
         );
       }
-      const losses = arena.f64.subarray(lossAt >>> 3, (lossAt >>> 3) + n);
-      if (perRowLoss) perRowLoss.set(losses, r0);
-      else for (let i = 0; i < n; i++) total += losses[i];
-      if (wantGrad && !gradDirect) grad.set(arena.f32.subarray(g >>> 2, (g >>> 2) + n * classes), r0 * classes);
-    }
-  }
+      k.crossEntropySoftRows(x, t, count, classes, invT, w, args.labelSmoothing, loss, g, perRowScale, scalar);
+      return -1;
+    },
+    refused: (row) => new RangeError(
+      `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
+        `(labels are read once; the kernel checks every label it reads)`,
+    ),
+  });
 
-  // Mean with D = 0 is NaN even with label smoothing: PyTorch divides the nll sum (0) and the
-  // smoothing sum by D separately, and 0/0 = NaN, which the per-row sum divided once would miss.
-  const divisor = meanDivisor(args);
-  const loss = perRowLoss ?? (reduction === "mean" ? (divisor === 0 ? NaN : total / divisor) : total);
-  return { loss, grad };
+  let loss: number | Float32Array;
+  if (reduction === "none") {
+    loss = lossOut ? lossOut() : new Float32Array(rows);
+    loss.set(losses);
+  } else {
+    let total = 0;
+    for (let i = 0; i < rows; i++) total += losses[i];
+    // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
+    // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
+    // their combined sum is known here, so D = 0 with smoothing gives NaN (a README difference).
+    const divisor = meanDivisor(args);
+    loss = reduction === "sum" ? total
+      : divisor === 0 && args.labelSmoothing !== 0 && target.kind === "hard" ? NaN : total / divisor;
+  }
+  return { loss, grad: grad && finalGrad ? finalGrad as Float32Array : new Float32Array(0) };
 }
 
 /**
@@ -134,28 +110,31 @@ function run(rt: Runtime, args: CrossEntropyArgs, logits: Float32Array, wantGrad
 export function crossEntropy(
   logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
 ): number | Float32Array {
-  const rt = requireRuntime("crossEntropy");
-  rejectDetached("crossEntropy", rt, { logits, target, out: options?.out });
-  const args = checkCrossEntropyArgs("crossEntropy", logits, target, classes, options, false);
-  return run(rt, args, logits, false).loss;
+  const fn = "crossEntropy";
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, false);
+  const { loss } = run(fn, args, false);
+  return loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss;
 }
 
 /** d loss / d logits (rows × classes), scaled by gradOutput (default 1). */
 export function crossEntropyBackward(
   logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
 ): Float32Array {
-  const rt = requireRuntime("crossEntropyBackward");
-  rejectDetached("crossEntropyBackward", rt, { logits, target, out: options?.out });
-  const args = checkCrossEntropyArgs("crossEntropyBackward", logits, target, classes, options, true);
-  return run(rt, args, logits, true).grad;
+  const fn = "crossEntropyBackward";
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
+  const { grad } = run(fn, args, true);
+  return returned(args.outGiven, args.out ?? grad, grad);
 }
 
 /** Loss and gradient in one fused pass over the logits. */
 export function crossEntropyWithGrad(
   logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
 ): LossAndGrad {
-  const rt = requireRuntime("crossEntropyWithGrad");
-  rejectDetached("crossEntropyWithGrad", rt, { logits, target, out: options?.out });
-  const args = checkCrossEntropyArgs("crossEntropyWithGrad", logits, target, classes, options, true);
-  return run(rt, args, logits, true);
+  const fn = "crossEntropyWithGrad";
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
+  const { loss, grad } = run(fn, args, true);
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) };
 }

@@ -13,6 +13,8 @@
 
 const PAGE = 65536;
 const ALIGN = 16;
+/** wasm32 memory holds at most 65536 pages (4 GiB). */
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
 
 /** Default staging budget: small enough that a chunk's copy-in, kernel and copy-out stay in L2. */
 export const DEFAULT_ARENA_BYTES = 256 * 1024;
@@ -39,6 +41,8 @@ export class Arena {
   private f64View!: Float64Array;
   /** Buffers of this memory from before a grow: views on them are detached. */
   private readonly retired = new WeakSet<ArrayBufferLike>();
+  /** Views handed out by WasmArrays that have since been freed (they alias later blocks). */
+  private readonly freedViews = new WeakSet<ArrayBufferView>();
 
   constructor(readonly memory: WebAssembly.Memory, heapBase: number, public budgetBytes: number) {
     this.heapBase = alignUp(heapBase);
@@ -56,30 +60,51 @@ export class Arena {
   }
 
   /** Makes [base, base + bytes) addressable, growing memory only when it is not yet. */
-  reserve(bytes: number): void {
-    const needed = this.base + bytes;
+  reserve(fn: string, bytes: number): void {
+    this.ensure(fn, this.base + bytes);
+  }
+
+  /**
+   * Makes addresses below `end` usable, or throws a RangeError and changes nothing: memory
+   * cannot grow past 4 GiB, and the engine may refuse less (no address space, a host limit).
+   */
+  private ensure(fn: string, end: number): void {
     const have = this.memory.buffer.byteLength;
-    if (needed > have) {
-      this.retired.add(this.memory.buffer);
-      this.memory.grow(Math.ceil((needed - have) / PAGE));
+    if (end <= have) return;
+    if (end > MAX_MEMORY_BYTES) {
+      throw new RangeError(
+        `${fn}: needs ${end} bytes of wasm memory, more than a wasm32 memory can hold (${MAX_MEMORY_BYTES} bytes, 4 GiB)`,
+      );
     }
+    const old = this.memory.buffer;
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (error) {
+      throw new RangeError(
+        `${fn}: could not grow wasm memory from ${have} to ${end} bytes (${(error as Error).message}); ` +
+          `nothing was allocated, and the package stays usable`,
+      );
+    }
+    this.retired.add(old);
   }
 
   /**
    * Plans chunks of whole rows: fixed regions once, per-row regions repeated for as many rows
    * as the budget allows (at least one), capped at `rows`. Reserves the memory it needs.
    */
-  plan(rows: number, fixedBytes: number[], perRowBytes: number[]): ChunkPlan {
+  plan(fn: string, rows: number, fixedBytes: number[], perRowBytes: number[], rowMultiple = 1): ChunkPlan {
     const fixedTotal = fixedBytes.reduce((sum, b) => sum + alignUp(b), 0);
     // Each per-row region is padded to 16 bytes once per chunk, hence the slack term.
     const rowTotal = perRowBytes.reduce((sum, b) => sum + b, 0);
     const slack = perRowBytes.length * ALIGN;
     const fit = rowTotal === 0 ? rows : Math.floor((this.budgetBytes - fixedTotal - slack) / rowTotal);
-    const rowsPerChunk = Math.max(1, Math.min(rows, fit));
+    let rowsPerChunk = Math.max(1, Math.min(rows, fit));
+    // Whole multiples when asked (a kernel that is fastest on aligned groups), unless all rows fit.
+    if (rowMultiple > 1 && rowsPerChunk < rows) rowsPerChunk = Math.max(rowMultiple, rowsPerChunk - (rowsPerChunk % rowMultiple));
     let offset = 0;
     const fixed = fixedBytes.map((b) => { const at = offset; offset += alignUp(b); return at; });
     const perRow = perRowBytes.map((b) => { const at = offset; offset += alignUp(b * rowsPerChunk); return at; });
-    this.reserve(offset);
+    this.reserve(fn, offset);
     const base = this.base;
     return { rowsPerChunk, fixed: fixed.map((o) => base + o), perRow: perRow.map((o) => base + o) };
   }
@@ -89,7 +114,7 @@ export class Arena {
    * keeps the arena's budget addressable above it, so later calls within the budget do not
    * grow memory and detach the caller's views.
    */
-  allocate(bytes: number): number {
+  allocate(fn: string, bytes: number): number {
     const size = alignUp(Math.max(bytes, 1));
     let start = this.heapBase;
     let index = 0;
@@ -97,34 +122,38 @@ export class Arena {
       if (this.blocks[index].start - start >= size) break;
       start = alignUp(this.blocks[index].start + this.blocks[index].bytes);
     }
+    // Memory first, the record after: a failed grow leaves no block behind.
+    const arenaBase = Math.max(this.base, alignUp(start + size));
+    this.ensure(fn, arenaBase + this.budgetBytes);
     this.blocks.splice(index, 0, { start, bytes: size });
-    this.reserve(this.budgetBytes);
     return start;
   }
 
-  free(start: number): boolean {
+  /** Returns a block; `views` (the views it handed out) are refused by kernels from now on. */
+  free(start: number, views: readonly (ArrayBufferView | null)[] = []): boolean {
     const index = this.blocks.findIndex((b) => b.start === start);
     if (index < 0) return false;
     this.blocks.splice(index, 1);
+    for (const view of views) if (view) this.freedViews.add(view);
     return true;
   }
 
-  /** Whether a typed array is a view of this module's current memory (the zero-copy tier). */
-  holds(view: ArrayBufferView): boolean {
-    return view.buffer === this.memory.buffer;
+  /** Whether a view was handed out by a WasmArray that has been freed. */
+  isFreedView(view: unknown): boolean {
+    return this.freedViews.has(view as ArrayBufferView);
   }
 
-  /** Whether a typed array is a view of this memory from before it grew (now detached). */
-  isStale(view: ArrayBufferView): boolean {
-    return this.retired.has(view.buffer);
+  /** Whether [byteOffset, byteOffset + byteLength) lies inside one live user block. */
+  inLiveBlock(byteOffset: number, byteLength: number): boolean {
+    for (const block of this.blocks) {
+      if (byteOffset >= block.start && byteOffset + byteLength <= block.start + block.bytes) return true;
+    }
+    return false;
   }
 
-  /**
-   * The same elements as a view made before memory grew (now detached): a fresh view at the
-   * address and length captured before the growth; `view` itself when nothing changed.
-   */
-  reattach(view: Float32Array, byteOffset: number, length: number): Float32Array {
-    return view.buffer === this.memory.buffer ? view : new Float32Array(this.memory.buffer, byteOffset, length);
+  /** Whether a buffer is this memory's from before it grew (views of it are detached). */
+  isRetired(buffer: ArrayBufferLike): boolean {
+    return this.retired.has(buffer);
   }
 
   private refresh(): void {

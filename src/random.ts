@@ -6,9 +6,10 @@
 import { halves, philox4x32 } from "./random/philox.js";
 import { checkSeed, randomSeed, type Seed } from "./random/seed.js";
 import { MT19937, torchNormalFill, type TorchState } from "./random/torch.js";
-import { currentRuntime, requireRuntime } from "./runtime.js";
-import { checkOptionKeys, describe } from "./validate.js";
-import { rejectDetached } from "./workspace.js";
+import { execute, returned } from "./executor.js";
+import { requireRuntime } from "./runtime.js";
+import { checkFloat32, describe, readOptions } from "./validate.js";
+import { SCRATCH_BYTES } from "./wasm.js";
 
 export type { Seed };
 export type Compat = "philox" | "torch";
@@ -35,6 +36,8 @@ export interface RandomNormalOptions {
 }
 
 const MAX_COUNT = 2 ** 31 - 1;
+/** A stream has 2^64 positions; value 2^64 would wrap around to value 0. */
+const STREAM_LENGTH = 2n ** 64n;
 
 export function checkCompat(fn: string, compat: unknown): Compat {
   if (compat === undefined) return "philox";
@@ -66,13 +69,20 @@ function checkCount(fn: string, count: unknown, name = "count"): number {
 }
 
 function checkFloat32Out(fn: string, out: unknown, length?: number): Float32Array {
-  if (!(out instanceof Float32Array)) {
-    throw new TypeError(`${fn}: out must be a Float32Array${length === undefined ? "" : ` of length ${length}`}, got ${describe(out)}`);
+  const view = checkFloat32(fn, "out", out, `a Float32Array${length === undefined ? "" : ` of length ${length}`}`);
+  if (length !== undefined && view.length !== length) {
+    throw new RangeError(`${fn}: out must have length ${length} (count), got length ${view.length}`);
   }
-  if (length !== undefined && out.length !== length) {
-    throw new RangeError(`${fn}: out must have length ${length} (count), got length ${out.length}`);
+  return view;
+}
+
+/** Refuses a draw that would run past the stream's last position (2^64 − 1) instead of wrapping to 0. */
+function checkStreamEnd(fn: string, position: bigint, count: bigint): void {
+  if (position + count > STREAM_LENGTH) {
+    throw new RangeError(
+      `${fn}: the stream has 2^64 positions; drawing ${count} values from position ${position} would run past its end`,
+    );
   }
-  return out;
 }
 
 function allocate(fn: string, count: number): Float32Array {
@@ -83,28 +93,30 @@ function allocate(fn: string, count: number): Float32Array {
   }
 }
 
-/** Philox normals for positions [position, position + out.length) of (seed, stream) into out. */
-function philoxFill(fn: string, out: Float32Array, seed: bigint, stream: bigint, position: bigint, mean: number, std: number): void {
+/**
+ * Philox normals for positions [position, position + out.length) of (seed, stream) into out
+ * (our view); returns the view to hand back (a fresh one if wasm memory grew under it).
+ */
+function philoxFill(fn: string, out: Float32Array, seed: bigint, stream: bigint, position: bigint, mean: number, std: number): Float32Array {
   const rt = requireRuntime(fn);
   const [k0, k1] = halves(seed);
   const [s0, s1] = halves(stream);
-  const arena = rt.arena;
-  const direct = arena.holds(out);
-  const outPtr = out.byteOffset;
-  const total = out.length;
-  if (total === 0) return;
-  const plan = arena.plan(total, [], [direct ? 0 : 4]);
-  if (direct) out = arena.reattach(out, outPtr, total);
-  const [at] = plan.perRow;
-  // The kernel starts at any position; whole groups of 16 per chunk keep partial groups to the ends.
-  const chunk = direct ? total : Math.max(16, plan.rowsPerChunk - (plan.rowsPerChunk % 16));
-  for (let i = 0; i < total; i += chunk) {
-    const n = Math.min(chunk, total - i);
-    const [p0, p1] = halves(position + BigInt(i));
-    const dst = direct ? outPtr + i * 4 : at;
-    rt.kernels.philoxNormalFill(dst, n, p0, p1, k0, k1, s0, s1, mean, std);
-    if (!direct) out.set(arena.f32.subarray(at >>> 2, (at >>> 2) + n), i);
-  }
+  const kernels = rt.kernels;
+  const [final] = execute(rt, {
+    fn,
+    rows: out.length,
+    inputs: [],
+    outputs: [{ name: "out", view: out, perRow: 1 }],
+    scratchBytes: SCRATCH_BYTES.philoxNormalFill,
+    // The kernel starts at any position; whole groups of 16 per chunk keep partial groups to the ends.
+    rowMultiple: 16,
+    kernel(at, first, count) {
+      const [p0, p1] = halves(position + BigInt(first));
+      kernels.philoxNormalFill(at.outputs[0], count, p0, p1, k0, k1, s0, s1, mean, std, at.scratch);
+      return -1;
+    },
+  });
+  return final as Float32Array;
 }
 
 /**
@@ -125,13 +137,13 @@ export class NormalGenerator {
 
   constructor(seed?: Seed, options?: NormalGeneratorOptions) {
     const fn = "NormalGenerator";
-    checkOptionKeys(fn, options, ["compat", "stream"]);
+    const o = readOptions(fn, options, ["compat", "stream"]);
     this.seed = seed === undefined ? randomSeed() : checkSeed(fn, seed);
-    this.compat = checkCompat(fn, options?.compat);
-    if (this.compat === "torch" && options?.stream !== undefined) {
+    this.compat = checkCompat(fn, o.compat);
+    if (this.compat === "torch" && o.stream !== undefined) {
       throw new RangeError(`${fn}: stream is available with the default (philox) generator only, not with compat "torch"`);
     }
-    this.stream = options?.stream === undefined ? 0n : checkSeed(fn, options.stream, "stream");
+    this.stream = o.stream === undefined ? 0n : checkSeed(fn, o.stream, "stream");
     if (this.compat === "torch") this.#mt = new MT19937(this.seed);
   }
 
@@ -142,16 +154,24 @@ export class NormalGenerator {
 
   /** Fills `out` with the next out.length values, as z·std + mean; returns out. */
   fill(out: Float32Array, mean?: number, std?: number): Float32Array {
-    const fn = "NormalGenerator.fill";
-    checkFloat32Out(fn, out);
-    // A detached wasm view has length 0: refuse it rather than fill nothing (both kinds).
-    const rt = currentRuntime();
-    if (rt) rejectDetached(fn, rt, { out });
+    return this.fillAs("NormalGenerator.fill", out, mean, std);
+  }
+
+  /** @internal fill, with errors named after the public function that called it. */
+  fillAs(fn: string, out: unknown, mean?: unknown, std?: unknown): Float32Array {
+    // A detached or freed view is refused (both kinds) rather than filled as if empty.
+    const view = checkFloat32Out(fn, out);
     const [m, s] = checkMeanStd(fn, mean, std);
-    if (this.#mt) torchNormalFill(this.#mt, out, m, s);
-    else philoxFill(fn, out, this.seed, this.stream, this.#position, m, s);
-    this.#position += BigInt(out.length);
-    return out;
+    const count = BigInt(view.length);
+    let final = view;
+    if (this.#mt) {
+      torchNormalFill(this.#mt, view, m, s);
+    } else {
+      checkStreamEnd(fn, this.#position, count);
+      final = philoxFill(fn, view, this.seed, this.stream, this.#position, m, s);
+    }
+    this.#position += count;
+    return returned(out, view, final);
   }
 
   /** Moves the position forward by `count` values without computing them (philox only). */
@@ -160,6 +180,7 @@ export class NormalGenerator {
     if (this.#mt) throw new RangeError(`${fn}: the torch-compatible generator (mt19937) cannot jump; skip needs the default generator`);
     const n = typeof count === "bigint" ? count : BigInt(checkCount(fn, count));
     if (typeof count === "bigint" && count < 0n) throw new RangeError(`${fn}: count must be ≥ 0, got ${count}n`);
+    checkStreamEnd(fn, this.#position, n);
     this.#position += n;
     return this;
   }
@@ -197,7 +218,9 @@ export class NormalGenerator {
     if (state === null || typeof state !== "object") throw new TypeError(`${fn}: state must be an object from state(), got ${describe(state)}`);
     const big = (name: string, v: unknown) => {
       if (typeof v !== "string" || !/^\d+$/.test(v)) throw new TypeError(`${fn}: state.${name} must be a decimal string, got ${describe(v)}`);
-      return BigInt(v);
+      const value = BigInt(v);
+      if (value >= STREAM_LENGTH) throw new RangeError(`${fn}: state.${name} must be below 2^64, got ${v}`);
+      return value;
     };
     if (state.algorithm === "philox4x32-10") {
       const g = new NormalGenerator(big("seed", state.seed), { stream: big("stream", state.stream) });
@@ -206,11 +229,24 @@ export class NormalGenerator {
       return g;
     }
     if (state.algorithm === "mt19937-torch") {
-      if (!Array.isArray(state.mt) || state.mt.length !== 624 || !Number.isInteger(state.index) || state.index < 0 || state.index > 624) {
-        throw new TypeError(`${fn}: state.mt must hold 624 words and state.index be 0..624`);
+      const { mt, index, cachedNormal } = state;
+      if (!Array.isArray(mt) || mt.length !== 624) {
+        throw new TypeError(`${fn}: state.mt must be an array of 624 words from state(), got ${describe(mt)}`);
+      }
+      for (let i = 0; i < 624; i++) {
+        const w = mt[i];
+        if (typeof w !== "number" || !Number.isInteger(w) || w < 0 || w > 0xffffffff) {
+          throw new RangeError(`${fn}: state.mt[${i}] must be an integer from 0 to 2^32 − 1, got ${describe(w)}`);
+        }
+      }
+      if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index > 624) {
+        throw new RangeError(`${fn}: state.index must be an integer from 0 to 624, got ${describe(index)}`);
+      }
+      if (cachedNormal !== null && (typeof cachedNormal !== "number" || !Number.isFinite(cachedNormal))) {
+        throw new TypeError(`${fn}: state.cachedNormal must be a finite number or null, got ${describe(cachedNormal)}`);
       }
       const g = new NormalGenerator(big("seed", state.seed), { compat: "torch" });
-      g.#mt = MT19937.fromState(state);
+      g.#mt = MT19937.fromState({ mt, index, cachedNormal });
       g.#position = big("position", state.position);
       return g;
     }
@@ -241,22 +277,22 @@ export function setDefaultGenerator(generator: NormalGenerator): void {
  */
 export function randomNormal(count: number, options?: RandomNormalOptions): Float32Array {
   const fn = "randomNormal";
-  checkOptionKeys(fn, options, ["mean", "std", "seed", "out", "compat"]);
-  const rt = currentRuntime();
-  if (rt) rejectDetached(fn, rt, { out: options?.out });
+  const o = readOptions(fn, options, ["mean", "std", "seed", "out", "compat"]);
   const n = checkCount(fn, count);
-  const [mean, std] = checkMeanStd(fn, options?.mean, options?.std);
-  const compat = checkCompat(fn, options?.compat);
-  const seed = options?.seed === undefined ? undefined : checkSeed(fn, options.seed);
-  const out = options?.out === undefined ? undefined : checkFloat32Out(fn, options.out, n);
-  if (compat === "philox" && seed !== undefined) requireRuntime(fn); // fail before allocating
-  const target = out ?? allocate(fn, n);
+  const [mean, std] = checkMeanStd(fn, o.mean, o.std);
+  const compat = checkCompat(fn, o.compat);
+  const seed = o.seed === undefined ? undefined : checkSeed(fn, o.seed);
+  if (o.out !== undefined) checkFloat32Out(fn, o.out, n);
+  if (compat === "philox" && (seed !== undefined || getDefaultGenerator().compat === "philox")) {
+    requireRuntime(fn); // fail before allocating
+  }
+  const target = o.out ?? allocate(fn, n);
   if (seed === undefined) {
     const g = getDefaultGenerator();
     if (compat !== g.compat) {
       throw new RangeError(`${fn}: compat "${compat}" needs a seed (the default generator is "${g.compat}")`);
     }
-    return g.fill(target, mean, std);
+    return g.fillAs(fn, target, mean, std);
   }
-  return new NormalGenerator(seed, { compat }).fill(target, mean, std);
+  return new NormalGenerator(seed, { compat }).fillAs(fn, target, mean, std);
 }

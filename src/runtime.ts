@@ -1,9 +1,11 @@
-// The module-wide state: which build is running and its arena. `init()` creates it; every
-// kernel call asks for it through `requireRuntime`, which explains what to do when it is missing.
+// A Runtime is one instance of one build: its exports, its linear memory and the arena that lays
+// that memory out. Kernel calls take a runtime explicitly (the executor runs on one); the module
+// keeps a default runtime, made by init(), so the public API stays a set of plain functions.
+// Several runtimes may coexist (a worker pool has one per worker, or one over shared memory).
 import { Arena, DEFAULT_ARENA_BYTES } from "./memory.js";
-import { describe } from "./validate.js";
+import { describe, readOptions } from "./validate.js";
 import {
-  availableBuilds, checkBuildChoice, instantiateBuild, precompileBuilds,
+  availableBuilds, checkBuildChoice, instantiateBuild, precompileBuilds, resolveBuild,
   type BuildChoice, type BuildName, type KernelExports,
 } from "./wasm.js";
 
@@ -25,17 +27,28 @@ export interface RuntimeInfo {
   memoryBytes: number;
 }
 
-export interface Runtime {
-  build: BuildName;
-  choice: BuildChoice;
-  kernels: KernelExports;
-  arena: Arena;
+export class Runtime {
+  readonly kernels: KernelExports;
+  readonly arena: Arena;
+
+  constructor(readonly build: BuildName, arenaBytes: number) {
+    this.kernels = instantiateBuild(build);
+    this.arena = new Arena(this.kernels.memory, this.kernels.heapBase(), arenaBytes);
+  }
+
+  info(): RuntimeInfo {
+    return {
+      build: this.build,
+      availableBuilds: availableBuilds(),
+      arenaBytes: this.arena.budgetBytes,
+      memoryBytes: this.arena.memoryBytes,
+    };
+  }
 }
 
-let runtime: Runtime | null = null;
+let defaultRuntime: Runtime | null = null;
 
 function checkArenaBytes(value: unknown): number {
-  if (value === undefined) return DEFAULT_ARENA_BYTES;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 2 ** 31) {
     const Err = typeof value === "number" ? RangeError : TypeError;
     throw new Err(`init: arenaBytes must be an integer from 1 to 2^31, got ${describe(value)}`);
@@ -44,33 +57,22 @@ function checkArenaBytes(value: unknown): number {
 }
 
 /**
- * Compiles and instantiates the kernels (synchronously). Idempotent: calling it again with the
- * same build keeps the instance (and only updates arenaBytes when given); a different build
- * replaces it.
+ * Compiles and instantiates the kernels (synchronously). Idempotent: when the build it would
+ * run is the one already running (also when "auto" resolves to it), the instance, its memory
+ * and every WasmArray stay, and only arenaBytes is updated when given; another build replaces
+ * the instance (WasmArrays of the old one are refused from then on).
  */
 export function initSync(options?: InitOptions): RuntimeInfo {
-  if (options !== undefined && (options === null || typeof options !== "object")) {
-    throw new TypeError(`init: options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options ?? {})) {
-    if (key !== "build" && key !== "arenaBytes") {
-      throw new TypeError(`init: unknown option "${key}" (known options: build, arenaBytes)`);
-    }
-  }
-  const choice = checkBuildChoice(options?.build);
-  const arenaBytes = options?.arenaBytes === undefined ? undefined : checkArenaBytes(options.arenaBytes);
-  if (runtime === null || runtime.choice !== choice) {
-    const { name, exports } = instantiateBuild(choice);
-    runtime = {
-      build: name,
-      choice,
-      kernels: exports,
-      arena: new Arena(exports.memory, exports.heapBase(), arenaBytes ?? runtime?.arena.budgetBytes ?? DEFAULT_ARENA_BYTES),
-    };
+  const o = readOptions("init", options, ["build", "arenaBytes"]);
+  const choice = checkBuildChoice(o.build);
+  const arenaBytes = o.arenaBytes === undefined ? undefined : checkArenaBytes(o.arenaBytes);
+  const build = resolveBuild(choice);
+  if (defaultRuntime === null || defaultRuntime.build !== build) {
+    defaultRuntime = new Runtime(build, arenaBytes ?? defaultRuntime?.arena.budgetBytes ?? DEFAULT_ARENA_BYTES);
   } else if (arenaBytes !== undefined) {
-    runtime.arena.budgetBytes = arenaBytes;
+    defaultRuntime.arena.budgetBytes = arenaBytes;
   }
-  return runtimeInfo();
+  return defaultRuntime.info();
 }
 
 /**
@@ -82,29 +84,24 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   return initSync(options);
 }
 
-/** What is running, or null before init. */
+/** What is running; throws before init. */
 export function runtimeInfo(): RuntimeInfo {
-  if (runtime === null) {
+  if (defaultRuntime === null) {
     throw new Error("probkernels is not initialised: await init() first");
   }
-  return {
-    build: runtime.build,
-    availableBuilds: availableBuilds(),
-    arenaBytes: runtime.arena.budgetBytes,
-    memoryBytes: runtime.arena.memoryBytes,
-  };
+  return defaultRuntime.info();
 }
 
-/** The runtime if init() has run, else null (for checks that need no kernels). */
+/** The default runtime if init() has run, else null (for checks that need no kernels). */
 export function currentRuntime(): Runtime | null {
-  return runtime;
+  return defaultRuntime;
 }
 
 export function requireRuntime(fn: string): Runtime {
-  if (runtime === null) {
+  if (defaultRuntime === null) {
     throw new TypeError(
       `${fn}: probkernels is not initialised; await init() (or call initSync()) before calling ${fn}`,
     );
   }
-  return runtime;
+  return defaultRuntime;
 }

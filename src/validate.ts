@@ -1,6 +1,8 @@
 // Argument checks shared by the wasm API and the plain-TypeScript reference. Every check runs
 // before anything is written, so a failed call leaves every caller buffer unchanged. Messages
-// name the argument, what was expected and what was given.
+// name the argument, what was expected and what was given. Options are read once into a
+// record (readOptions) and arrays replaced by views of our own (views.ts) before any check.
+import { overlaps, ownView, sameElements, typedArrayLength, typedArrayName, WASM_ARRAY_BRAND } from "./views.js";
 
 /** Integer typed arrays accepted as class indices. */
 export type LabelArray =
@@ -38,56 +40,88 @@ export interface CrossEntropyOptions {
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) {
-    const len = (value as unknown as { length?: number }).length;
-    return `a ${value.constructor.name}${len === undefined ? "" : ` of length ${len}`}`;
-  }
+  // Typed arrays are named from their internal slots: a getter or another realm cannot lie.
+  const typed = typedArrayName(value);
+  if (typed !== undefined) return `a ${typed} of length ${typedArrayLength(value)}`;
   switch (typeof value) {
     case "string": return `the string ${JSON.stringify(value)}`;
     case "number": return String(value);
     case "bigint": return `${value}n`;
     case "undefined": return "undefined";
     case "function": return "a function";
-    case "object": return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+    case "object":
+      if (WASM_ARRAY_BRAND in value) return "a WasmArray (pass its .array)";
+      return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
     default: return String(value);
   }
 }
 
-/** `logits` must be a Float32Array whose length is a multiple of `classes`; returns rows. */
-export function checkLogits(fn: string, logits: unknown, classes: unknown): number {
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * Reads an options object once: rejects anything but a plain object, refuses unknown keys
+ * (typos), then reads each known key exactly once into a record of our own. Getters and
+ * proxies run once, before any check, so nothing the caller runs can change an option after it
+ * was checked (a getter that resizes a buffer, or swaps `out`, between the check and the copy).
+ */
+export function readOptions<K extends string>(
+  fn: string, options: unknown, known: readonly K[],
+): Readonly<Partial<Record<K, unknown>>> {
+  if (options === undefined) return NO_OPTIONS as Readonly<Partial<Record<K, unknown>>>;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new TypeError(`${fn}: unknown option "${key}" (known options: ${known.join(", ")})`);
+    }
+  }
+  const record: Partial<Record<K, unknown>> = {};
+  for (const key of known) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) record[key] = value;
+  }
+  return record;
+}
+
+/** Rejects option objects that are not plain objects or that carry unknown keys (typos). */
+export function checkOptionKeys(fn: string, options: unknown, known: readonly string[]): void {
+  readOptions(fn, options, known);
+}
+
+export function checkClasses(fn: string, classes: unknown): number {
   if (typeof classes !== "number") {
     throw new TypeError(`${fn}: classes must be a positive integer, got ${describe(classes)}`);
   }
   if (!Number.isInteger(classes) || classes < 1 || classes > 0x7fffffff) {
     throw new RangeError(`${fn}: classes must be a positive integer, got ${describe(classes)}`);
   }
-  if (!(logits instanceof Float32Array)) {
-    throw new TypeError(
-      `${fn}: logits must be a Float32Array, got ${describe(logits)}; ` +
-        `other arrays are not converted implicitly, pass Float32Array.from(values)`,
-    );
-  }
-  if (logits.length % classes !== 0) {
-    throw new RangeError(
-      `${fn}: logits.length must be a multiple of classes (${classes}), got ${logits.length}`,
-    );
-  }
-  return logits.length / classes;
+  return classes;
 }
 
-/** Rejects option objects that are not plain objects or that carry unknown keys (typos). */
-export function checkOptionKeys(fn: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+/**
+ * `value` as our own Float32Array view (see views.ts), or a TypeError naming the argument.
+ * A Float32Array of any realm is accepted; other arrays are not converted implicitly.
+ */
+export function checkFloat32(fn: string, name: string, value: unknown, what = "a Float32Array"): Float32Array {
+  if (typedArrayName(value) !== "Float32Array") {
+    const hint = typedArrayName(value) !== undefined || Array.isArray(value)
+      ? "; other arrays are not converted implicitly, pass Float32Array.from(values)" : "";
+    throw new TypeError(`${fn}: ${name} must be ${what}, got ${describe(value)}${hint}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(
-        `${fn}: unknown option "${key}" (known options: ${known.join(", ")})`,
-      );
-    }
+  return ownView(fn, name, Float32Array, value);
+}
+
+/** Logits: a Float32Array whose length is a multiple of `classes`. */
+export interface CheckedLogits { rows: number; classes: number; logits: Float32Array }
+
+export function checkLogits(fn: string, logits: unknown, classes: unknown): CheckedLogits {
+  const c = checkClasses(fn, classes);
+  const view = checkFloat32(fn, "logits", logits);
+  if (view.length % c !== 0) {
+    throw new RangeError(`${fn}: logits.length must be a multiple of classes (${c}), got ${view.length}`);
   }
+  return { rows: view.length / c, classes: c, logits: view };
 }
 
 /** 1/T as the kernels take it; T must be a finite number > 0. */
@@ -102,33 +136,61 @@ export function checkTemperature(fn: string, temperature: unknown): number {
   return temperature;
 }
 
+/** `out`, when given: our view of a Float32Array of exactly `length` elements; else null. */
+export function checkOut(fn: string, out: unknown, length: number): Float32Array | null {
+  if (out === undefined) return null;
+  const view = checkFloat32(fn, "out", out, `a Float32Array of length ${length}`);
+  if (view.length !== length) {
+    throw new RangeError(`${fn}: out must have length ${length}, got length ${view.length}`);
+  }
+  return view;
+}
+
+/** An array a call reads or writes, for the overlap check: its name and our view of it. */
+export interface NamedView { name: string; view: ArrayBufferView }
+
 /**
- * `out` must be a Float32Array of exactly `length` elements. It may be `input` itself (in
- * place) but must not partly overlap it: rows are staged in chunks, so a shifted view of the
- * same memory would be read after it had been written.
+ * Outputs must not share memory with any input or with each other, through any handle of the
+ * same buffer: rows are staged in chunks, so a shifted view would be read after it had been
+ * written, and a failed call would have changed an input. The one exception is an output that
+ * covers exactly the same elements as the input it is declared in place of (`inPlaceOf`).
  */
-export function checkOut(
-  fn: string, out: unknown, length: number, input: Float32Array, inputName: string,
-): Float32Array {
-  if (out === undefined) return new Float32Array(length);
-  if (!(out instanceof Float32Array)) {
-    throw new TypeError(`${fn}: out must be a Float32Array of length ${length}, got ${describe(out)}`);
-  }
-  if (out.length !== length) {
-    throw new RangeError(`${fn}: out must have length ${length}, got length ${out.length}`);
-  }
-  if (out !== input && out.buffer === input.buffer) {
-    const a0 = out.byteOffset, a1 = a0 + out.byteLength;
-    const b0 = input.byteOffset, b1 = b0 + input.byteLength;
-    const identical = a0 === b0 && a1 === b1;
-    if (!identical && a0 < b1 && b0 < a1) {
+export function checkNoOverlap(
+  fn: string, outputs: readonly (NamedView & { inPlaceOf?: ArrayBufferView })[], inputs: readonly NamedView[],
+): void {
+  for (let i = 0; i < outputs.length; i++) {
+    const out = outputs[i];
+    for (const other of [...inputs, ...outputs.slice(i + 1)]) {
+      if (!overlaps(out.view, other.view)) continue;
+      if (out.inPlaceOf === other.view && sameElements(out.view, other.view)) continue;
+      const inPlace = out.inPlaceOf === other.view
+        ? `; pass ${other.name} itself for an in-place call, or a separate buffer`
+        : "; pass a separate buffer";
       throw new RangeError(
-        `${fn}: out overlaps ${inputName} without being the same elements; ` +
-          `pass ${inputName} itself for an in-place call, or a separate buffer`,
+        `${fn}: ${out.name} overlaps ${other.name}` +
+          (out.inPlaceOf === other.view ? " without being the same elements" : "") + inPlace,
       );
     }
   }
-  return out;
+}
+
+/** Everything a softmax / logSoftmax / logSumExp call needs, checked. */
+export interface SoftmaxArgs extends CheckedLogits {
+  temperature: number;
+  /** Our view of the caller's `out`, or null. */
+  out: Float32Array | null;
+  /** The caller's `out` object as given (returned to the caller). */
+  outGiven: unknown;
+}
+
+export function checkSoftmaxArgs(
+  fn: string, logits: unknown, classes: unknown, options: unknown, outPerRow: (classes: number) => number,
+): SoftmaxArgs {
+  const o = readOptions(fn, options, SOFTMAX_OPTION_KEYS);
+  const checked = checkLogits(fn, logits, classes);
+  const temperature = checkTemperature(fn, o.temperature);
+  const out = checkOut(fn, o.out, checked.rows * outPerRow(checked.classes));
+  return { ...checked, temperature, out, outGiven: o.out };
 }
 
 export function checkReduction(fn: string, reduction: unknown): Reduction {
@@ -163,37 +225,44 @@ export function checkLabelSmoothing(fn: string, value: unknown): number {
   return value;
 }
 
-function isNumberArray(value: unknown): value is readonly number[] {
-  return Array.isArray(value);
-}
-
-/** A per-class weight as a Float32Array (converted from Float64Array or number[]), or null. */
+/**
+ * A per-class weight as a Float32Array: our view of a Float32Array (it may live in wasm
+ * memory), or a copy of a Float64Array or number[]; null when not given.
+ */
 export function checkWeight(fn: string, weight: unknown, classes: number): Float32Array | null {
   if (weight === undefined) return null;
-  if (!(weight instanceof Float32Array || weight instanceof Float64Array || isNumberArray(weight))) {
+  const typed = typedArrayName(weight);
+  if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(weight)) {
     throw new TypeError(
       `${fn}: weight must be a Float32Array (or Float64Array, number[]) of length classes (${classes}), ` +
         `got ${describe(weight)}`,
     );
   }
-  if (weight.length !== classes) {
+  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, "weight", Float32Array, weight)
+    : typed === "Float64Array" ? ownView(fn, "weight", Float64Array, weight) : (weight as readonly unknown[]);
+  if (values.length !== classes) {
     throw new RangeError(
-      `${fn}: weight must have one entry per class (${classes}), got length ${weight.length}`,
+      `${fn}: weight must have one entry per class (${classes}), got length ${values.length}`,
     );
   }
-  if (isNumberArray(weight)) {
-    weight.forEach((w, i) => {
-      if (typeof w !== "number") {
-        throw new TypeError(`${fn}: weight[${i}] must be a number, got ${describe(w)}`);
-      }
-    });
+  if (values instanceof Float32Array) return values;
+  // Copied once, element by element: a hole in a number[] reads as undefined and is refused.
+  const copy = new Float32Array(classes);
+  for (let i = 0; i < classes; i++) {
+    const w = values[i];
+    if (typeof w !== "number") throw new TypeError(`${fn}: weight[${i}] must be a number, got ${describe(w)}`);
+    copy[i] = w;
   }
-  return weight instanceof Float32Array ? weight : Float32Array.from(weight);
+  return copy;
 }
 
-/** Hard labels: class indices, checked and converted to Int32Array. */
+/** Hard labels: class indices, checked, in a private Int32Array. */
 export interface HardTarget {
   kind: "hard";
+  /**
+   * A snapshot taken while checking: the kernel reads exactly the values that were checked,
+   * whatever happens to the caller's array afterwards (another thread, an aliased output).
+   */
   labels: Int32Array;
   /** Σ weight[label] over rows whose label is not ignoreIndex: PyTorch's mean divisor D. */
   weightTotal: number;
@@ -201,30 +270,32 @@ export interface HardTarget {
 
 export interface SoftTarget {
   kind: "soft";
+  /** Our view of the caller's probabilities (rows × classes). */
   probabilities: Float32Array;
 }
 
 export type Target = HardTarget | SoftTarget;
 
-const LABEL_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array];
-
-function isLabelArray(value: unknown): value is LabelArray {
-  return LABEL_ARRAYS.some((ctor) => value instanceof ctor);
-}
+const LABEL_ARRAYS: Record<string, new (b: ArrayBufferLike, o: number, n: number) => ArrayLike<number>> = {
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+};
 
 /**
  * Classifies `target` and checks it against rows/classes: integer labels (one per row) or
- * soft targets (a Float32Array of rows × classes probabilities).
+ * soft targets (a Float32Array of rows × classes probabilities). `given` is our view of the
+ * caller's typed array (for the overlap check), or null for a number[].
  */
 export function checkTarget(
   fn: string, target: unknown, rows: number, classes: number,
   ignoreIndex: number, ignoreIndexGiven: boolean, weight: Float32Array | null,
-): Target {
-  if (target instanceof Float32Array) {
-    if (target.length !== rows * classes) {
+): { target: Target; given: ArrayBufferView | null } {
+  const typed = typedArrayName(target);
+  if (typed === "Float32Array") {
+    const probabilities = ownView(fn, "target", Float32Array, target);
+    if (probabilities.length !== rows * classes) {
       throw new RangeError(
         `${fn}: soft targets must have rows × classes = ${rows} × ${classes} = ${rows * classes} entries, ` +
-          `got length ${target.length} (class indices go in an integer typed array or number[])`,
+          `got length ${probabilities.length} (class indices go in an integer typed array or number[])`,
       );
     }
     if (ignoreIndexGiven && ignoreIndex >= 0) {
@@ -232,24 +303,24 @@ export function checkTarget(
         `${fn}: ignoreIndex must be negative with soft targets (as in PyTorch), got ${ignoreIndex}`,
       );
     }
-    return { kind: "soft", probabilities: target };
+    return { target: { kind: "soft", probabilities }, given: probabilities };
   }
   const isArray = Array.isArray(target);
-  if (!isArray && !isLabelArray(target)) {
+  const ctor = typed === undefined ? undefined : LABEL_ARRAYS[typed];
+  if (!isArray && ctor === undefined) {
     throw new TypeError(
       `${fn}: target must be class indices (an integer typed array such as Int32Array, or number[]) ` +
         `or soft targets (a Float32Array of rows × classes), got ${describe(target)}`,
     );
   }
-  const source = target as ArrayLike<unknown>;
+  const source: ArrayLike<unknown> = ctor ? ownView(fn, "target", ctor, target) : (target as readonly unknown[]);
   if (source.length !== rows) {
     throw new RangeError(
       `${fn}: target must have one class index per row (${rows} rows), got length ${source.length}`,
     );
   }
-  // An Int32Array is used as it is (no copy: it may live in wasm memory); others are converted.
-  const labels = target instanceof Int32Array ? target : new Int32Array(rows);
-  const convert = labels !== target;
+  // Each label is read once, into the snapshot, and checked there.
+  const labels = new Int32Array(rows);
   let weightTotal = 0;
   for (let i = 0; i < rows; i++) {
     const y = source[i];
@@ -257,30 +328,30 @@ export function checkTarget(
       throw new TypeError(`${fn}: target[${i}] = ${describe(y)} is not an integer class index`);
     }
     const label = y as number;
-    if (convert) labels[i] = label;
-    if (label === ignoreIndex) continue;
-    if (label < 0 || label >= classes) {
+    if (label !== ignoreIndex && !(label >= 0 && label < classes)) {
       throw new RangeError(
         `${fn}: target[${i}] = ${label} is out of range for ${classes} classes ` +
           `(valid: 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`,
       );
     }
-    weightTotal += weight === null ? 1 : weight[label];
+    labels[i] = label;
+    if (label !== ignoreIndex) weightTotal += weight === null ? 1 : weight[label];
   }
-  return { kind: "hard", labels, weightTotal };
+  return { target: { kind: "hard", labels, weightTotal }, given: ctor ? (source as unknown as ArrayBufferView) : null };
 }
 
 /**
  * The upstream gradient: a number for every reduction, or one value per row for 'none'.
- * Returns a number or a Float64Array of per-row values.
+ * Returns a number or a Float64Array of per-row values (a copy), and our view of a typed
+ * gradOutput (for the overlap check).
  */
 export function checkGradOutput(
   fn: string, gradOutput: unknown, reduction: Reduction, rows: number,
-): number | Float64Array {
-  if (gradOutput === undefined) return 1;
-  if (typeof gradOutput === "number") return gradOutput;
-  const perRow = gradOutput instanceof Float32Array || gradOutput instanceof Float64Array ||
-    Array.isArray(gradOutput);
+): { gradOutput: number | Float64Array; given: ArrayBufferView | null } {
+  if (gradOutput === undefined) return { gradOutput: 1, given: null };
+  if (typeof gradOutput === "number") return { gradOutput, given: null };
+  const typed = typedArrayName(gradOutput);
+  const perRow = typed === "Float32Array" || typed === "Float64Array" || Array.isArray(gradOutput);
   if (!perRow) {
     throw new TypeError(
       `${fn}: gradOutput must be a number${reduction === "none" ? " or one number per row" : ""}, ` +
@@ -293,7 +364,8 @@ export function checkGradOutput(
         `got ${describe(gradOutput)}`,
     );
   }
-  const values = gradOutput as ArrayLike<unknown>;
+  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, "gradOutput", Float32Array, gradOutput)
+    : typed === "Float64Array" ? ownView(fn, "gradOutput", Float64Array, gradOutput) : (gradOutput as readonly unknown[]);
   if (values.length !== rows) {
     throw new RangeError(`${fn}: gradOutput must have one value per row (${rows}), got length ${values.length}`);
   }
@@ -305,7 +377,7 @@ export function checkGradOutput(
     }
     result[i] = v;
   }
-  return result;
+  return { gradOutput: result, given: typed === undefined ? null : (values as unknown as ArrayBufferView) };
 }
 
 export const SOFTMAX_OPTION_KEYS = ["temperature", "out"] as const;
@@ -315,9 +387,7 @@ export const CE_BACKWARD_OPTION_KEYS =
   ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "gradOutput", "out"] as const;
 
 /** Everything a cross-entropy call needs, checked. */
-export interface CrossEntropyArgs {
-  rows: number;
-  classes: number;
+export interface CrossEntropyArgs extends CheckedLogits {
   target: Target;
   reduction: Reduction;
   weight: Float32Array | null;
@@ -325,34 +395,45 @@ export interface CrossEntropyArgs {
   labelSmoothing: number;
   temperature: number;
   gradOutput: number | Float64Array;
-  out: Float32Array | undefined;
+  /** Our view of `out` (the gradient, or per-row losses for crossEntropy), or null. */
+  out: Float32Array | null;
+  /** The caller's `out` object as given (returned to the caller). */
+  outGiven: unknown;
+  /** The caller's inputs as our views, for the overlap check against `out`. */
+  inputs: NamedView[];
 }
 
 export function checkCrossEntropyArgs(
   fn: string, logits: unknown, target: unknown, classes: unknown, options: unknown,
   withGradient: boolean,
 ): CrossEntropyArgs {
-  const rows = checkLogits(fn, logits, classes);
-  const c = classes as number;
-  checkOptionKeys(fn, options, withGradient ? CE_BACKWARD_OPTION_KEYS : CE_FORWARD_OPTION_KEYS);
-  const o = (options ?? {}) as CrossEntropyOptions;
+  const o = readOptions(fn, options, withGradient ? CE_BACKWARD_OPTION_KEYS : CE_FORWARD_OPTION_KEYS);
+  const checked = checkLogits(fn, logits, classes);
+  const { rows, classes: c } = checked;
   const reduction = checkReduction(fn, o.reduction);
   const weight = checkWeight(fn, o.weight, c);
   const ignoreIndex = checkIgnoreIndex(fn, o.ignoreIndex);
   const labelSmoothing = checkLabelSmoothing(fn, o.labelSmoothing);
   const temperature = checkTemperature(fn, o.temperature);
-  const checkedTarget = checkTarget(fn, target, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight);
-  const gradOutput = withGradient ? checkGradOutput(fn, o.gradOutput, reduction, rows) : 1;
-  let out: Float32Array | undefined;
+  const t = checkTarget(fn, target, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight);
+  const g = withGradient ? checkGradOutput(fn, o.gradOutput, reduction, rows) : { gradOutput: 1, given: null };
+  let out: Float32Array | null = null;
   if (withGradient) {
-    out = checkOut(fn, o.out, rows * c, logits as Float32Array, "logits");
+    out = checkOut(fn, o.out, rows * c);
   } else if (o.out !== undefined) {
     if (reduction !== "none") {
       throw new RangeError(`${fn}: out holds per-row losses and needs reduction "none", got reduction "${reduction}"`);
     }
-    out = checkOut(fn, o.out, rows, logits as Float32Array, "logits");
+    out = checkOut(fn, o.out, rows);
   }
-  return { rows, classes: c, target: checkedTarget, reduction, weight, ignoreIndex, labelSmoothing, temperature, gradOutput, out };
+  const inputs: NamedView[] = [{ name: "logits", view: checked.logits }];
+  if (t.given) inputs.push({ name: "target", view: t.given });
+  if (weight) inputs.push({ name: "weight", view: weight });
+  if (g.given) inputs.push({ name: "gradOutput", view: g.given });
+  return {
+    ...checked, target: t.target, reduction, weight, ignoreIndex, labelSmoothing, temperature,
+    gradOutput: g.gradOutput, out, outGiven: o.out, inputs,
+  };
 }
 
 /** The reduction's divisor: D = Σ w[y] over non-ignored rows (hard), or rows (soft). */

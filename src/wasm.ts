@@ -6,29 +6,47 @@ import { describe } from "./validate.js";
 export type BuildName = "relaxed-simd" | "simd" | "scalar";
 export type BuildChoice = BuildName | "auto";
 
+/**
+ * Every kernel export's parameters, by name and wasm type, in order: the one place a call's
+ * argument order is written down. KernelExports is derived from it (so a call with the wrong
+ * number of arguments does not compile), and a test compares it with each binary's exports,
+ * parameter types and results (test/signatures.test.ts), so a kernel whose signature changes
+ * without this table fails there. Pointers are byte addresses (i32); `scratch` is working space
+ * the kernel owns for the call only (kernels keep no memory of their own).
+ */
+export const KERNEL_SIGNATURES = {
+  heapBase: { params: [], result: "i32" },
+  softmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
+  logSoftmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
+  logSumExpRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
+  expNonPositiveArray: { params: ["src:i32", "dst:i32", "n:i32"], result: null },
+  philoxNormalFill: {
+    params: ["dst:i32", "count:i32", "startLo:i32", "startHi:i32", "key0:i32", "key1:i32",
+      "stream0:i32", "stream1:i32", "mean:f32", "std:f32", "scratch:i32"],
+    result: null,
+  },
+  crossEntropyHardRows: {
+    params: ["logits:i32", "labels:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "weightSum:f64",
+      "ignoreIndex:i32", "smoothing:f64", "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32", "scratch:i32"],
+    result: "i32",
+  },
+  crossEntropySoftRows: {
+    params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "smoothing:f64",
+      "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],
+    result: null,
+  },
+} as const;
+
+/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES in assembly/). */
+export const SCRATCH_BYTES = { crossEntropyHardRows: 160, philoxNormalFill: 64 } as const;
+
+type Signatures = typeof KERNEL_SIGNATURES;
+type Args<P extends readonly string[]> = { [I in keyof P]: number };
+
 /** The raw kernel exports; every build has the same ones (assembly/index.ts). */
-export interface KernelExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  softmaxRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
-  logSoftmaxRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
-  logSumExpRows(src: number, dst: number, rows: number, cols: number, invT: number): void;
-  expNonPositiveArray(src: number, dst: number, n: number): void;
-  philoxNormalFill(
-    dst: number, count: number, startLo: number, startHi: number,
-    key0: number, key1: number, stream0: number, stream1: number, mean: number, std: number,
-  ): void;
-  crossEntropyHardRows(
-    logits: number, labels: number, rows: number, cols: number, invT: number,
-    weight: number, weightSum: number, ignoreIndex: number, smoothing: number,
-    lossOut: number, grad: number, gradScale: number, gradScalar: number,
-  ): void;
-  crossEntropySoftRows(
-    logits: number, targets: number, rows: number, cols: number, invT: number,
-    weight: number, smoothing: number,
-    lossOut: number, grad: number, gradScale: number, gradScalar: number,
-  ): void;
-}
+export type KernelExports = {
+  [K in keyof Signatures]: (...args: Args<Signatures[K]["params"]>) => Signatures[K]["result"] extends null ? void : number;
+} & { memory: WebAssembly.Memory };
 
 const SOURCES: Record<BuildName, string> = {
   "relaxed-simd": relaxedSimdBase64,
@@ -46,7 +64,12 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-const compiled = new Map<BuildName, WebAssembly.Module | null>();
+/** Each build's compiled module, or the engine's reason for refusing it. */
+const compiled = new Map<BuildName, WebAssembly.Module | Error>();
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
 
 /**
  * Compiles a build, or returns null when this engine cannot. Compiling (not only
@@ -54,15 +77,14 @@ const compiled = new Map<BuildName, WebAssembly.Module | null>();
  */
 export function compileBuild(name: BuildName): WebAssembly.Module | null {
   if (!compiled.has(name)) {
-    let module: WebAssembly.Module | null = null;
     try {
-      module = new WebAssembly.Module(decodeBase64(SOURCES[name]));
-    } catch {
-      module = null;
+      compiled.set(name, new WebAssembly.Module(decodeBase64(SOURCES[name])));
+    } catch (error) {
+      compiled.set(name, asError(error));
     }
-    compiled.set(name, module);
   }
-  return compiled.get(name)!;
+  const result = compiled.get(name)!;
+  return result instanceof Error ? null : result;
 }
 
 /**
@@ -72,19 +94,34 @@ export function compileBuild(name: BuildName): WebAssembly.Module | null {
  */
 export async function precompileBuilds(): Promise<void> {
   await Promise.all(BUILD_ORDER.filter((name) => !compiled.has(name)).map(async (name) => {
-    let module: WebAssembly.Module | null;
+    let result: WebAssembly.Module | Error;
     try {
-      module = await WebAssembly.compile(decodeBase64(SOURCES[name]));
-    } catch {
-      module = null;
+      result = await WebAssembly.compile(decodeBase64(SOURCES[name]));
+    } catch (error) {
+      result = asError(error);
     }
-    if (!compiled.has(name)) compiled.set(name, module);
+    if (!compiled.has(name)) compiled.set(name, result);
   }));
 }
 
 /** The builds this engine can run, most capable first. */
 export function availableBuilds(): BuildName[] {
   return BUILD_ORDER.filter((name) => compileBuild(name) !== null);
+}
+
+/** The build `choice` stands for on this engine: the most capable one it compiles for "auto". */
+export function resolveBuild(choice: BuildChoice): BuildName {
+  const candidates = choice === "auto" ? BUILD_ORDER : [choice];
+  for (const name of candidates) if (compileBuild(name) !== null) return name;
+  const reasons = candidates.map((name) => `${name}: ${compiled.get(name)}`).join("; ");
+  // The usual reason in a browser: a Content-Security-Policy whose script-src lacks
+  // 'wasm-unsafe-eval' forbids compiling any WebAssembly, whatever its features.
+  throw new Error(
+    (choice === "auto"
+      ? "init: this engine compiles none of the WebAssembly builds"
+      : `init: this engine cannot compile the "${choice}" build (available: ${availableBuilds().join(", ") || "none"})`) +
+      ` (${reasons}). If a Content-Security-Policy is in force, its script-src must allow 'wasm-unsafe-eval'.`,
+  );
 }
 
 export function checkBuildChoice(build: unknown): BuildChoice {
@@ -97,19 +134,11 @@ export function checkBuildChoice(build: unknown): BuildChoice {
   return build as BuildChoice;
 }
 
-export function instantiateBuild(choice: BuildChoice): { name: BuildName; exports: KernelExports } {
-  const candidates = choice === "auto" ? BUILD_ORDER : [choice];
-  for (const name of candidates) {
-    const module = compileBuild(name);
-    if (module === null) continue;
-    // The kernels import nothing (stub runtime, no abort handler), so a plain instance is all
-    // they need; no loader means no bare import, and the ESM build runs in a browser as is.
-    const { exports } = new WebAssembly.Instance(module, {});
-    return { name, exports: exports as unknown as KernelExports };
-  }
-  throw new Error(
-    choice === "auto"
-      ? "init: this engine compiles none of the WebAssembly builds"
-      : `init: this engine cannot compile the "${choice}" build (available: ${availableBuilds().join(", ") || "none"})`,
-  );
+/** A new instance of a build this engine compiles (see resolveBuild). */
+export function instantiateBuild(name: BuildName): KernelExports {
+  const module = compileBuild(name);
+  if (module === null) resolveBuild(name); // throws with the engine's reason
+  // The kernels import nothing (stub runtime, no abort handler), so a plain instance is all
+  // they need; no loader means no bare import, and the ESM build runs in a browser as is.
+  return new WebAssembly.Instance(module!, {}).exports as unknown as KernelExports;
 }

@@ -2,27 +2,45 @@
 // a view reads and writes it in place, so a hot loop pays no copy between JavaScript and wasm.
 import { requireRuntime, type Runtime } from "./runtime.js";
 import { describe } from "./validate.js";
+import { markFreed, WASM_ARRAY_BRAND } from "./views.js";
 
 type ViewKind = typeof Float32Array | typeof Int32Array;
+
+/** What the finaliser needs to return a dropped WasmArray's block (nothing that holds the WasmArray). */
+interface Held { runtime: Runtime; start: number; view: WeakRef<ArrayBufferView> | null }
+
+// A WasmArray that is dropped without free() gives its block back when it is garbage collected.
+// Its last view, if still alive, is marked freed, so a kernel refuses it rather than let it alias
+// a later allocation.
+const reclaim = new FinalizationRegistry<Held>((held) => {
+  const view = held.view?.deref();
+  held.runtime.arena.free(held.start);
+  if (view) markFreed(view);
+});
 
 /**
  * A block of wasm memory seen as a typed array. Read `.array` to get the view; keep the
  * WasmArray, not the view, across calls that may grow memory (allocating another WasmArray,
  * or a call whose single row needs more than the arena budget): growth detaches old views,
  * and kernels refuse a detached view with an error that says to re-read `.array`.
+ * `free()` returns the block at once; a WasmArray dropped without it is reclaimed when the
+ * garbage collector finalises it (later, at a time the engine chooses).
  */
 export class WasmArray<T extends Float32Array | Int32Array> {
-  #start: number;
+  readonly [WASM_ARRAY_BRAND] = true;
   #view: T | null = null;
   #freed = false;
+  readonly #held: Held;
 
   /** @internal Use allocFloat32 / allocInt32. */
   constructor(
     private readonly runtime: Runtime,
     private readonly kind: ViewKind,
     readonly length: number,
+    fn: string,
   ) {
-    this.#start = runtime.arena.allocate(length * 4);
+    this.#held = { runtime, start: runtime.arena.allocate(fn, length * kind.BYTES_PER_ELEMENT), view: null };
+    reclaim.register(this, this.#held, this);
   }
 
   /** The view into wasm memory (re-created only when memory has grown since the last read). */
@@ -33,17 +51,20 @@ export class WasmArray<T extends Float32Array | Int32Array> {
     }
     const buffer = this.runtime.arena.memory.buffer;
     if (this.#view === null || this.#view.buffer !== buffer) {
-      this.#view = new this.kind(buffer, this.#start, this.length) as T;
+      this.#view = new this.kind(buffer, this.#held.start, this.length) as T;
+      this.#held.view = new WeakRef(this.#view);
     }
     return this.#view;
   }
 
-  /** Returns the block to the module; the array must not be used afterwards. */
+  /** Returns the block to the module at once; the array and its views must not be used afterwards. */
   free(): void {
     if (this.#freed) return;
     this.#freed = true;
+    reclaim.unregister(this);
+    this.runtime.arena.free(this.#held.start);
+    if (this.#view) markFreed(this.#view);
     this.#view = null;
-    this.runtime.arena.free(this.#start);
   }
 }
 
@@ -57,31 +78,16 @@ function checkLength(fn: string, length: unknown): number {
 
 /** A zero-filled Float32Array of `length` elements inside wasm memory (for logits, outputs, soft targets). */
 export function allocFloat32(length: number): WasmArray<Float32Array> {
-  const rt = requireRuntime("allocFloat32");
-  const array = new WasmArray<Float32Array>(rt, Float32Array, checkLength("allocFloat32", length));
+  const fn = "allocFloat32";
+  const array = new WasmArray<Float32Array>(requireRuntime(fn), Float32Array, checkLength(fn, length), fn);
   array.array.fill(0);
   return array;
 }
 
 /** A zero-filled Int32Array of `length` elements inside wasm memory (for class indices). */
 export function allocInt32(length: number): WasmArray<Int32Array> {
-  const rt = requireRuntime("allocInt32");
-  const array = new WasmArray<Int32Array>(rt, Int32Array, checkLength("allocInt32", length));
+  const fn = "allocInt32";
+  const array = new WasmArray<Int32Array>(requireRuntime(fn), Int32Array, checkLength(fn, length), fn);
   array.array.fill(0);
   return array;
-}
-
-/**
- * Refuses typed arrays that were views of wasm memory before it grew: they are detached (length
- * 0), and reading them as empty would be a silent wrong answer.
- */
-export function rejectDetached(fn: string, rt: Runtime, views: Record<string, unknown>): void {
-  for (const [name, view] of Object.entries(views)) {
-    if (ArrayBuffer.isView(view) && rt.arena.isStale(view)) {
-      throw new RangeError(
-        `${fn}: ${name} is a view of wasm memory from before it grew and is now detached; ` +
-          `re-read the WasmArray's .array after allocating or after a call with rows larger than arenaBytes`,
-      );
-    }
-  }
 }

@@ -76,3 +76,53 @@ export function erfinv(y: number): number {
   }
   return x;
 }
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * log Φ̄(x) = log(1 − Φ(x)), the log of the standard normal's upper tail, accurate where Φ̄
+ * underflows: 1 − Φ below x = 3.5, and beyond it φ(x)·R(x) in log space with the Mills ratio R
+ * from its continued fraction R(x) = 1/(x + 1/(x + 2/(x + 3/(x + …)))).
+ */
+export function logUpperTail(x: number): number {
+  if (x < 3.5) return Math.log((1 - erf(x / Math.SQRT2)) / 2);
+  let frac = x;
+  for (let k = 60; k >= 1; k--) frac = x + k / frac;
+  return -0.5 * x * x - LOG_SQRT_2PI - Math.log(frac);
+}
+
+/**
+ * The x in [lo, hi] with log Φ̄(x) = target (log Φ̄ decreases): Newton's method on log Φ̄, whose
+ * derivative is −φ(x)/Φ̄(x), kept inside a shrinking bracket by bisection.
+ */
+function upperTailInverse(target: number, lo: number, hi: number): number {
+  if (!Number.isFinite(hi)) {
+    hi = Math.max(lo, 1);
+    while (logUpperTail(hi) > target) hi *= 2;
+  }
+  let x = lo;
+  for (let i = 0; i < 200; i++) {
+    const fx = logUpperTail(x) - target;
+    if (fx === 0) return x;
+    if (fx > 0) lo = x; else hi = x;
+    const slope = -Math.exp(-0.5 * x * x - LOG_SQRT_2PI - logUpperTail(x));
+    const next = x - fx / slope;
+    const bisect = (lo + hi) / 2;
+    x = next > lo && next < hi ? next : bisect;
+    if (hi - lo <= 1e-15 * Math.max(1, Math.abs(x))) break;
+  }
+  return x;
+}
+
+/**
+ * The standard normal truncated to [alpha, beta] with alpha ≥ 0, at the quantile u ∈ [0, 1]:
+ * the x with Φ̄(alpha) − Φ̄(x) = u·(Φ̄(alpha) − Φ̄(beta)), solved in log space so that intervals far
+ * in the tail (where Φ(alpha) and Φ(beta) both round to 1) keep their shape.
+ */
+export function upperTruncatedQuantile(u: number, alpha: number, beta: number): number {
+  const la = logUpperTail(alpha);
+  const lb = beta === Infinity ? -Infinity : logUpperTail(beta);
+  // log(Φ̄(alpha) − u·(Φ̄(alpha) − Φ̄(beta))) = la + log(1 − u·(1 − e^(lb − la)))
+  const target = la + Math.log1p(-u * -Math.expm1(lb - la));
+  return Math.min(beta, Math.max(alpha, upperTailInverse(target, alpha, beta)));
+}

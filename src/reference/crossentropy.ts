@@ -2,7 +2,7 @@
 // (LossNLL.cpp): log_softmax, then nll_loss, then the label-smoothing term, each reduced on its
 // own. Gradients from the closed forms in semantics.md §2.2–2.4. The oracle for the kernels.
 import {
-  checkCrossEntropyArgs, meanDivisor,
+  checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
   type CrossEntropyArgs, type CrossEntropyOptions,
 } from "../validate.js";
 import type { CrossEntropyTarget, LossAndGrad } from "../crossentropy.js";
@@ -37,21 +37,21 @@ function reduce(values: Float64Array, reduction: string, divisor: number): numbe
   return reduction === "sum" ? total : total / divisor;
 }
 
-function compute(args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean): LossAndGrad {
-  const { rows, classes, target, weight, reduction, labelSmoothing: eps, temperature } = args;
+function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAndGrad {
+  const { rows, classes, target, weight, reduction, labelSmoothing: eps, temperature, logits } = args;
   const w = (c: number) => (weight === null ? 1 : weight[c]);
   const nll = new Float64Array(rows);
   const smooth = new Float64Array(rows);
-  const grad = wantGrad ? args.out! : new Float32Array(0);
+  const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : new Float32Array(0);
+  const lossOut = !wantGrad && args.out ? args.out : null;
+  const written = wantGrad ? grad : lossOut;
+  if (written) checkNoOverlap(fn, [{ name: "out", view: written, inPlaceOf: wantGrad ? logits : undefined }], args.inputs);
   const D = meanDivisor(args);
   const g = args.gradOutput;
-  // With reduction "mean" and D = 0 (every remaining row has weight 0), PyTorch's backward is
-  // 0/0: NaN on those rows (ignored rows are set to 0 below).
-  const upstream = (r: number) =>
-    reduction === "mean" && D === 0 ? NaN : (typeof g === "number" ? g : g[r]) / (reduction === "mean" ? D : 1) / temperature;
-  let W = 0;
-  for (let c = 0; c < classes; c++) W += w(c);
-  const rowGrad = new Float64Array(classes);
+  // The upstream gradient of each row's loss, as PyTorch's backward forms it: gradOutput / D for
+  // the mean (±Infinity or NaN when D = 0), then 1/T.
+  const upstream = (r: number) => (typeof g === "number" ? g : g[r]) / (reduction === "mean" ? D : 1);
+  const rowGradLogp = new Float64Array(classes);
 
   for (let r = 0; r < rows; r++) {
     const { logp, p } = rowLogSoftmax(logits, r, classes, temperature);
@@ -65,9 +65,13 @@ function compute(args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean
         smooth[r] = s;
       }
       if (wantGrad && !ignored) {
-        for (let c = 0; c < classes; c++) {
-          rowGrad[c] = (1 - eps) * w(y) * (p[c] - (c === y ? 1 : 0)) + (eps / classes) * (W * p[c] - w(c));
-        }
+        // d loss / d log p, composed as PyTorch's autograd composes it: the nll term
+        // −(1 − ε)·k·w_y at the label and the smoothing term −(ε/C)·k·w_c (absent when ε = 0,
+        // so a weight of Infinity on a class that never occurs does not enter).
+        const k = upstream(r);
+        for (let c = 0; c < classes; c++) rowGradLogp[c] = eps === 0 ? 0 : -(k * (eps / classes)) * w(c);
+        rowGradLogp[y] += -(k * (1 - eps)) * w(y);
+        logSoftmaxBackward(rowGradLogp, p, grad, r * classes, classes, temperature);
       }
     } else {
       const t = (c: number) => target.probabilities[r * classes + c] * (1 - eps) + eps / classes;
@@ -79,14 +83,14 @@ function compute(args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean
       }
       nll[r] = loss;
       if (wantGrad) {
-        for (let c = 0; c < classes; c++) rowGrad[c] = p[c] * weightedTargetSum - w(c) * t(c);
+        const k = upstream(r);
+        for (let c = 0; c < classes; c++) rowGradLogp[c] = -(k * w(c)) * t(c);
+        logSoftmaxBackward(rowGradLogp, p, grad, r * classes, classes, temperature);
       }
     }
-    if (wantGrad) {
-      // Ignored rows get an exact 0 even when D = 0 (all rows ignored) makes k infinite.
-      const ignored = target.kind === "hard" && target.labels[r] === args.ignoreIndex;
-      const k = upstream(r);
-      for (let c = 0; c < classes; c++) grad[r * classes + c] = ignored ? 0 : rowGrad[c] * k;
+    // Ignored rows get an exact 0 even when D = 0 (all rows ignored) makes k infinite.
+    if (wantGrad && target.kind === "hard" && target.labels[r] === args.ignoreIndex) {
+      grad.fill(0, r * classes, (r + 1) * classes);
     }
   }
 
@@ -98,29 +102,38 @@ function compute(args: CrossEntropyArgs, logits: Float32Array, wantGrad: boolean
   } else {
     // PyTorch: (1 − ε)·nll_loss(...) + (ε/C)·smooth_loss, each reduced with the same divisor.
     loss = (1 - eps) * (reduce(nll, reduction, D) as number) + (eps / classes) * (reduce(smooth, reduction, D) as number);
+    // The kernels know only the combined per-row sum, so with D = 0 they give NaN where PyTorch
+    // may give ±Infinity (README: differences); the reference follows them there.
+    if (D === 0 && reduction === "mean") loss = NaN;
   }
-  return { loss, grad };
+  if (lossOut && loss instanceof Float32Array) { lossOut.set(loss); loss = args.outGiven as Float32Array; }
+  return { loss, grad: wantGrad ? (args.outGiven as Float32Array | undefined) ?? grad : grad };
+}
+
+/** d/dx of log-softmax(x/T) applied to an upstream gradient gl: (gl − p·Σ gl)/T, into grad. */
+function logSoftmaxBackward(gl: Float64Array, p: Float64Array, grad: Float32Array, at: number, classes: number, temperature: number): void {
+  let total = 0;
+  for (let c = 0; c < classes; c++) total += gl[c];
+  for (let c = 0; c < classes; c++) grad[at + c] = (gl[c] - p[c] * total) / temperature;
 }
 
 export function crossEntropy(
   logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
 ): number | Float32Array {
-  const args = checkCrossEntropyArgs("crossEntropy", logits, target, classes, options, false);
-  const { loss } = compute(args, logits, false);
-  if (args.out && loss instanceof Float32Array) { args.out.set(loss); return args.out; }
-  return loss;
+  const fn = "crossEntropy";
+  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, false), false).loss;
 }
 
 export function crossEntropyBackward(
   logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
 ): Float32Array {
-  const args = checkCrossEntropyArgs("crossEntropyBackward", logits, target, classes, options, true);
-  return compute(args, logits, true).grad;
+  const fn = "crossEntropyBackward";
+  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true).grad;
 }
 
 export function crossEntropyWithGrad(
   logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
 ): LossAndGrad {
-  const args = checkCrossEntropyArgs("crossEntropyWithGrad", logits, target, classes, options, true);
-  return compute(args, logits, true);
+  const fn = "crossEntropyWithGrad";
+  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true);
 }

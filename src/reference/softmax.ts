@@ -1,10 +1,7 @@
 // Plain-TypeScript softmax, log-softmax and log-sum-exp, float64 inside: the oracle the wasm
 // kernels are tested against and the baseline the bench compares with. Written straight from
 // the formulas (semantics.md §2.1), with no shared code with the kernels.
-import {
-  checkLogits, checkOptionKeys, checkOut, checkTemperature,
-  SOFTMAX_OPTION_KEYS, type SoftmaxOptions,
-} from "../validate.js";
+import { checkNoOverlap, checkSoftmaxArgs, type SoftmaxOptions } from "../validate.js";
 
 export type { SoftmaxOptions };
 
@@ -27,43 +24,44 @@ export function rowStatistics(logits: Float32Array, start: number, classes: numb
   return { z, max, sum };
 }
 
-function prepare(fn: string, logits: Float32Array, classes: number, options: SoftmaxOptions | undefined, outLength: (rows: number) => number) {
-  const rows = checkLogits(fn, logits, classes);
-  checkOptionKeys(fn, options, SOFTMAX_OPTION_KEYS);
-  const temperature = checkTemperature(fn, options?.temperature);
-  const out = checkOut(fn, options?.out, outLength(rows), logits, "logits");
-  return { rows, temperature, out };
+/** Checked arguments (the same checks and errors as the wasm API), and the array to write. */
+function prepare(fn: string, logits: unknown, classes: unknown, options: unknown, outPerRow: (classes: number) => number) {
+  const args = checkSoftmaxArgs(fn, logits, classes, options, outPerRow);
+  const out = args.out ?? new Float32Array(args.rows * outPerRow(args.classes));
+  checkNoOverlap(fn, [{ name: "out", view: out, inPlaceOf: args.logits }], [{ name: "logits", view: args.logits }]);
+  const result = (args.outGiven ?? out) as Float32Array;
+  return { rows: args.rows, classes: args.classes, logits: args.logits, temperature: args.temperature, out, result };
 }
 
 export function softmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, temperature, out } = prepare("softmax", logits, classes, options, (r) => r * classes);
+  const { rows, classes: C, logits: x, temperature, out, result } = prepare("softmax", logits, classes, options, (c) => c);
   for (let r = 0; r < rows; r++) {
-    const { z, max, sum } = rowStatistics(logits, r * classes, classes, temperature);
-    for (let c = 0; c < classes; c++) out[r * classes + c] = Math.exp(z[c] - max) / sum;
+    const { z, max, sum } = rowStatistics(x, r * C, C, temperature);
+    for (let c = 0; c < C; c++) out[r * C + c] = Math.exp(z[c] - max) / sum;
   }
-  return out;
+  return result;
 }
 
 export function logSoftmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, temperature, out } = prepare("logSoftmax", logits, classes, options, (r) => r * classes);
+  const { rows, classes: C, logits: x, temperature, out, result } = prepare("logSoftmax", logits, classes, options, (c) => c);
   for (let r = 0; r < rows; r++) {
-    const { z, max, sum } = rowStatistics(logits, r * classes, classes, temperature);
+    const { z, max, sum } = rowStatistics(x, r * C, C, temperature);
     const logSum = Math.log(sum);
-    for (let c = 0; c < classes; c++) out[r * classes + c] = z[c] - max - logSum;
+    for (let c = 0; c < C; c++) out[r * C + c] = z[c] - max - logSum;
   }
-  return out;
+  return result;
 }
 
 /** PyTorch's logsumexp: a ±Infinity max is replaced by 0 before it is subtracted. */
 export function logSumExp(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, temperature, out } = prepare("logSumExp", logits, classes, options, (r) => r);
+  const { rows, classes: C, logits: x, temperature, out, result } = prepare("logSumExp", logits, classes, options, () => 1);
   for (let r = 0; r < rows; r++) {
     let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c] / temperature);
+    for (let c = 0; c < C; c++) max = Math.max(max, x[r * C + c] / temperature);
     const shift = max === Infinity || max === -Infinity ? 0 : max;
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[r * classes + c] / temperature - shift);
+    for (let c = 0; c < C; c++) sum += Math.exp(x[r * C + c] / temperature - shift);
     out[r] = shift + Math.log(sum);
   }
-  return out;
+  return result;
 }
