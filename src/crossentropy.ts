@@ -4,6 +4,7 @@
 // does not depend on the chunk size.
 import { execute, keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
+import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
   checkCrossEntropyArgs, meanDivisor,
   type CrossEntropyArgs, type CrossEntropyOptions, type LabelArray,
@@ -31,14 +32,18 @@ export interface LossAndGrad {
 function gradientScale(args: CrossEntropyArgs): number | Float32Array {
   const invT = 1 / args.temperature;
   const g = args.gradOutput;
-  if (typeof g !== "number") return Float32Array.from(g, (v) => v * invT);
+  if (typeof g !== "number") {
+    const scale = float32Scratch.take(g.length);
+    for (let i = 0; i < g.length; i++) scale[i] = g[i] * invT;
+    return scale;
+  }
   return args.reduction === "mean" ? (g / meanDivisor(args)) * invT : g * invT;
 }
 
 function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
   const rt = requireRuntime(fn);
   const { rows, classes, target, weight, reduction } = args;
-  const losses = new Float64Array(rows);
+  const losses = float64Scratch.take(rows);
   const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : null;
   const scale = wantGrad ? gradientScale(args) : 0;
   const invT = Math.fround(1 / args.temperature);
@@ -46,13 +51,13 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   const inputs: RowOperand[] = [
     { name: "logits", view: args.logits, perRow: classes },
     target.kind === "hard"
-      ? { name: "target", view: target.labels, perRow: 1 }
+      ? { name: "target", view: target.labels, perRow: 1, own: true }
       : { name: "target", view: target.probabilities, perRow: classes },
   ];
-  if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1 });
-  const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1 }];
+  if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
+  const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
   // The kernels write the gradient over the logits row after reading it, so out may be logits.
-  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0 });
+  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null });
   const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
   // Per-row losses go to `out` after the kernels ran: memory may have grown in between.
   const lossOut = !wantGrad && args.out ? keepView(rt, args.out) : null;

@@ -26,7 +26,7 @@ function runRows(
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
     // Every row kernel reads a row before writing its outputs, so out may be logits itself.
-    outputs: [{ name: "out", view: out, perRow, inPlaceOf: 0 }],
+    outputs: [{ name: "out", view: out, perRow, inPlaceOf: 0, own: args.out === null }],
     kernel(at, _first, count) {
       run(at.inputs[0], at.outputs[0], count, cols, invT);
       return -1;

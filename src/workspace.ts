@@ -49,7 +49,7 @@ export class WasmArray<T extends Float32Array | Int32Array> {
     if (requireRuntime("WasmArray.array") !== this.runtime) {
       throw new Error("WasmArray: init() switched to another build since this array was allocated; allocate it again");
     }
-    const buffer = this.runtime.arena.memory.buffer;
+    const buffer = this.runtime.arena.buffer;
     if (this.#view === null || this.#view.buffer !== buffer) {
       this.#view = new this.kind(buffer, this.#held.start, this.length) as T;
       this.#held.view = new WeakRef(this.#view);
