@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 // Node 20 compiles relaxed SIMD only behind a V8 flag (Node 22+ has it on): pass the flag so
 // the suite runs on all three builds there too.
 const nodeMajor = Number(process.versions.node.split(".")[0]);
-const execArgv = nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : [];
+// --expose-gc lets a test check that dropped WasmArrays are reclaimed.
+const execArgv = [...(nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : []), "--expose-gc"];
 
 export default defineConfig({
   test: {

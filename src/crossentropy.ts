@@ -6,7 +6,7 @@ import { execute, keepView, returned, type RowOperand, type RowOutput } from "./
 import { requireRuntime } from "./runtime.js";
 import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
-  checkCrossEntropyArgs, meanDivisor,
+  checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
   type CrossEntropyArgs, type CrossEntropyOptions, type LabelArray,
 } from "./validate.js";
 import { SCRATCH_BYTES } from "./wasm.js";
@@ -59,7 +59,9 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   // The kernels write the gradient over the logits row after reading it, so out may be logits.
   if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null });
   const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
-  // Per-row losses go to `out` after the kernels ran: memory may have grown in between.
+  // Per-row losses go to `out` after the kernels ran (memory may have grown in between); the
+  // executor does not see it, so its overlap check is made here.
+  if (!wantGrad && args.out) checkNoOverlap(fn, [{ name: "out", view: args.out }], args.inputs);
   const lossOut = !wantGrad && args.out ? keepView(rt, args.out) : null;
   const k = rt.kernels;
 

@@ -145,8 +145,10 @@ export function truncNormal(out: Float32Array, options?: TruncNormalOptions): Fl
   const quantile = truncatedQuantile(alpha, beta);
   // The draws go to a private array; `out` is written after, through a view that survives a
   // growth of wasm memory during sampling (when out is a WasmArray's view).
+  const runtime = currentRuntime();
+  const outAfterSampling = runtime ? keepView(runtime, view) : () => view;
   const z = sourceOf(fn, o).fillAs(fn, new Float32Array(view.length));
-  const target = currentRuntime() ? keepView(currentRuntime()!, view)() : view;
+  const target = outAfterSampling();
   for (let i = 0; i < z.length; i++) {
     target[i] = Math.min(b, Math.max(a, mean + std * quantile(normalCdf(z[i]))));
   }
