@@ -19,7 +19,7 @@ function ulpDistance(a: number, b: number): number {
 function expError(build: pk.BuildName) {
   pk.initSync({ build });
   const rt = requireRuntime("accuracy");
-  const plan = rt.arena.plan("accuracy", 1 << 16, [], [4, 4]);
+  const plan = rt.arena.planRows("accuracy", 1 << 16, [4, 4]);
   const chunk = plan.rowsPerChunk;
   const [src, dst] = plan.perRow;
   // Every float32 from -0 down to -87.3: bit patterns 0x80000000 .. bits(-87.3).

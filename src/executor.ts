@@ -13,7 +13,7 @@
 //  - refusals: a kernel that refuses a row (an index out of range: it checks where it reads)
 //    stops the call with the error the declaration gives.
 import type { Runtime } from "./runtime.js";
-import { checkNoOverlap, type NamedView } from "./validate.js";
+import { checkApart, type NamedView } from "./validate.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
 
@@ -91,95 +91,138 @@ const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.
 
 const NONE = -1;
 
+// Operand slots in the per-call bookkeeping below: inputs from 0, outputs from OUT, fixed inputs
+// from FIXED, the scratch region at SCRATCH. A call has at most MAX_PER_KIND of each kind.
+const MAX_PER_KIND = 8;
+const OUT = MAX_PER_KIND, FIXED = 2 * MAX_PER_KIND, SCRATCH = 3 * MAX_PER_KIND, SLOTS = SCRATCH + 1;
+
+/**
+ * The bookkeeping of one call, reused by every call (typed arrays: no allocation, no garbage;
+ * on a 1×10 softmax the executor's own cost is most of the call's). execute never runs caller
+ * code, so a call cannot start while another one uses this.
+ */
+const slot = {
+  /** 1 when the operand lives in wasm memory and is used in place. */
+  resident: new Uint8Array(SLOTS),
+  /** The operand's byte address in wasm memory when resident (taken before memory may grow). */
+  base: new Float64Array(SLOTS),
+  /** Bytes of arena to reserve: per row for row operands, in total for fixed ones and scratch. */
+  bytes: new Float64Array(SLOTS),
+  /** Where the plan put each staged operand's region. */
+  region: new Float64Array(SLOTS),
+  /** For an input: the output whose memory it is staged into (in place), or NONE. */
+  into: new Int8Array(SLOTS),
+  /** For an output: the input whose arena region it shares (in place), or NONE. */
+  shares: new Int8Array(SLOTS),
+  /** An output's length, taken before memory may grow (for the view handed back). */
+  length: new Float64Array(SLOTS),
+};
+
+/**
+ * Copies n elements between typed arrays of one kind. Short runs go through a loop: the
+ * built-in set() costs ~50 ns of call overhead, as much as a 1×10 kernel's whole copy.
+ */
+function copy(dst: Elements, at: number, src: Elements, from: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
+  } else {
+    dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at);
+  }
+}
+
 /**
  * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
  * declaration's own, or for an output in wasm memory that grew during the call, a fresh view
- * of the same elements. Written with plain loops and few allocations: it runs on every call,
- * and for a 1×10 softmax it is most of the call's cost.
+ * of the same elements.
  */
 export function execute(rt: Runtime, call: KernelCall): Elements[] {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
-  const results = outputs.map((o) => o.view);
+  if (nIn > MAX_PER_KIND || nOut > MAX_PER_KIND || nFixed > MAX_PER_KIND) throw new Error(`${fn}: too many operands`);
+  const results: Elements[] = [];
+  for (const op of outputs) results.push(op.view);
   if (rows === 0) return results;
   const arena = rt.arena;
+  const { resident, base, bytes, region, into, shares } = slot;
 
-  // Residency, and addresses and lengths taken before planning: a plan may grow memory, which
-  // detaches views of it (a detached view reads as offset 0, length 0).
-  const inResident: boolean[] = [], outResident: boolean[] = [], fixedResident: boolean[] = [];
-  const inBase: number[] = [], outBase: number[] = [], outLength: number[] = [], fixedBase: number[] = [];
-  for (const op of inputs) { inResident.push(!op.own && isResident(rt, fn, op.name, op.view)); inBase.push(op.view.byteOffset); }
-  for (const op of outputs) {
-    outResident.push(!op.own && isResident(rt, fn, op.name, op.view));
-    outBase.push(op.view.byteOffset);
-    outLength.push(op.view.length);
+  // Residency, and addresses taken before planning: a plan may grow memory, which detaches
+  // views of it (a detached view reads as offset 0, length 0).
+  for (let i = 0; i < nIn; i++) {
+    const op = inputs[i];
+    resident[i] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
+    base[i] = op.view.byteOffset;
+    into[i] = NONE;
   }
-  for (const op of fixed) { fixedResident.push(isResident(rt, fn, op.name, op.view)); fixedBase.push(op.view.byteOffset); }
+  for (let j = 0; j < nOut; j++) {
+    const op = outputs[j];
+    resident[OUT + j] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
+    base[OUT + j] = op.view.byteOffset;
+    slot.length[OUT + j] = op.view.length;
+    shares[OUT + j] = NONE;
+  }
+  for (let k = 0; k < nFixed; k++) {
+    resident[FIXED + k] = isResident(rt, fn, fixed[k].name, fixed[k].view) ? 1 : 0;
+    base[FIXED + k] = fixed[k].view.byteOffset;
+  }
 
   checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
   // of a resident output that may overwrite it, which saves a region and a copy. A staged
   // output declared in place of a staged input shares that input's region.
-  const inIntoOutput: number[] = [], outSharesInput: number[] = [];
-  for (let i = 0; i < nIn; i++) inIntoOutput.push(NONE);
-  for (let j = 0; j < nOut; j++) outSharesInput.push(NONE);
   for (let j = 0; j < nOut; j++) {
     const i = outputs[j].inPlaceOf;
-    if (i === undefined || inResident[i] || !sameLayout(outputs[j], inputs[i])) continue;
-    if (outResident[j]) {
-      if (inIntoOutput[i] === NONE) inIntoOutput[i] = j;
-    } else if (inIntoOutput[i] === NONE && !outSharesInput.includes(i)) {
-      outSharesInput[j] = i;
+    if (i === undefined || resident[i] || !sameLayout(outputs[j], inputs[i])) continue;
+    if (resident[OUT + j]) {
+      if (into[i] === NONE) into[i] = j;
+    } else if (into[i] === NONE && !sharedAlready(i, nOut)) {
+      shares[OUT + j] = i;
     }
   }
 
-  const fixedBytes: number[] = [];
-  for (let k = 0; k < nFixed; k++) fixedBytes.push(fixedResident[k] ? 0 : fixed[k].view.byteLength);
-  fixedBytes.push(call.scratchBytes ?? 0);
-  const rowBytes: number[] = [];
   for (let i = 0; i < nIn; i++) {
-    rowBytes.push(inResident[i] || inIntoOutput[i] !== NONE ? 0 : inputs[i].perRow * inputs[i].view.BYTES_PER_ELEMENT);
+    bytes[i] = resident[i] || into[i] !== NONE ? 0 : inputs[i].perRow * inputs[i].view.BYTES_PER_ELEMENT;
   }
   for (let j = 0; j < nOut; j++) {
-    rowBytes.push(outResident[j] || outSharesInput[j] !== NONE ? 0 : outputs[j].perRow * outputs[j].view.BYTES_PER_ELEMENT);
+    bytes[OUT + j] = resident[OUT + j] || shares[OUT + j] !== NONE ? 0 : outputs[j].perRow * outputs[j].view.BYTES_PER_ELEMENT;
   }
-  const plan = arena.plan(fn, rows, fixedBytes, rowBytes, call.rowMultiple);
+  for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
+  bytes[SCRATCH] = call.scratchBytes ?? 0;
+  const rowsPerChunk = arena.plan(fn, rows, slot, nIn, nOut, nFixed, call.rowMultiple ?? 1);
 
-  const at: Addresses = { inputs: inBase.slice(), outputs: outBase.slice(), fixed: [], scratch: 0 };
+  const at: Addresses = { inputs: [], outputs: [], fixed: [], scratch: call.scratchBytes ? region[SCRATCH] : 0 };
   for (let k = 0; k < nFixed; k++) {
     const view = fixed[k].view;
-    if (fixedResident[k]) {
-      at.fixed.push(fixedBase[k]);
+    if (resident[FIXED + k]) {
+      at.fixed.push(base[FIXED + k]);
     } else {
-      at.fixed.push(plan.fixed[k]);
-      heapFor(rt, view).set(view, plan.fixed[k] / view.BYTES_PER_ELEMENT);
+      at.fixed.push(region[FIXED + k]);
+      heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
     }
   }
-  if (call.scratchBytes) at.scratch = plan.fixed[nFixed];
+  for (let i = 0; i < nIn; i++) at.inputs.push(0);
+  for (let j = 0; j < nOut; j++) at.outputs.push(0);
 
-  for (let first = 0; first < rows; first += plan.rowsPerChunk) {
-    const count = Math.min(plan.rowsPerChunk, rows - first);
+  for (let first = 0; first < rows; first += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, rows - first);
     for (let j = 0; j < nOut; j++) {
       const op = outputs[j];
-      at.outputs[j] = outResident[j] ? outBase[j] + first * op.perRow * op.view.BYTES_PER_ELEMENT : plan.perRow[nIn + j];
+      at.outputs[j] = resident[OUT + j] ? base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT : region[OUT + j];
     }
     for (let i = 0; i < nIn; i++) {
       const op = inputs[i];
       const size = op.view.BYTES_PER_ELEMENT;
-      if (inResident[i]) {
-        at.inputs[i] = inBase[i] + first * op.perRow * size;
+      if (resident[i]) {
+        at.inputs[i] = base[i] + first * op.perRow * size;
         continue;
       }
-      const address = inIntoOutput[i] !== NONE ? at.outputs[inIntoOutput[i]] : plan.perRow[i];
-      // One chunk: the whole view, without making a subarray.
-      const rowsIn = count === rows ? op.view : op.view.subarray(first * op.perRow, (first + count) * op.perRow);
-      heapFor(rt, op.view).set(rowsIn, address / size);
+      const address = into[i] !== NONE ? at.outputs[into[i]] : region[i];
+      copy(heapFor(rt, op.view), address / size, op.view, first * op.perRow, count * op.perRow);
       at.inputs[i] = address;
     }
     for (let j = 0; j < nOut; j++) {
-      if (outSharesInput[j] !== NONE) at.outputs[j] = at.inputs[outSharesInput[j]];
+      if (shares[OUT + j] !== NONE) at.outputs[j] = at.inputs[shares[OUT + j]];
     }
 
     const refused = call.kernel(at, first, count);
@@ -188,20 +231,29 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     }
 
     for (let j = 0; j < nOut; j++) {
-      if (outResident[j]) continue;
+      if (resident[OUT + j]) continue;
       const op = outputs[j];
-      const from = at.outputs[j] / op.view.BYTES_PER_ELEMENT;
-      op.view.set(heapFor(rt, op.view).subarray(from, from + count * op.perRow), first * op.perRow);
+      copy(op.view, first * op.perRow, heapFor(rt, op.view), at.outputs[j] / op.view.BYTES_PER_ELEMENT, count * op.perRow);
     }
   }
 
   for (let j = 0; j < nOut; j++) {
-    if (!outResident[j] || results[j].buffer === arena.buffer) continue;
+    if (!resident[OUT + j] || results[j].buffer === arena.buffer) continue;
     const Ctor = results[j].constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
-    results[j] = new Ctor(arena.buffer, outBase[j], outLength[j]);
+    results[j] = new Ctor(arena.buffer, base[OUT + j], slot.length[OUT + j]);
   }
   return results;
 }
+
+/** Whether some output already shares input i's region. */
+function sharedAlready(i: number, nOut: number): boolean {
+  for (let j = 0; j < nOut; j++) if (slot.shares[OUT + j] === i) return true;
+  return false;
+}
+
+/** The slot layout Arena.plan reads (bytes) and fills (region). */
+export const SLOT_LAYOUT = { OUT, FIXED, SCRATCH } as const;
+export type Slots = typeof slot;
 
 const NO_FIXED: NonNullable<KernelCall["fixed"]> = [];
 
@@ -210,15 +262,15 @@ function checkOutputsApart(
   fn: string, inputs: readonly RowOperand[], outputs: readonly RowOutput[],
   fixed: readonly NamedView[], alsoRead: readonly NamedView[] | undefined,
 ): void {
-  const others: NamedView[] = [];
-  for (const op of inputs) if (!op.own) others.push(op);
-  for (const op of fixed) others.push(op);
-  if (alsoRead) for (const op of alsoRead) others.push(op);
-  const outs = [];
-  for (const o of outputs) {
-    if (!o.own) outs.push({ name: o.name, view: o.view, inPlaceOf: o.inPlaceOf === undefined ? undefined : inputs[o.inPlaceOf].view });
+  for (let j = 0; j < outputs.length; j++) {
+    const out = outputs[j];
+    if (out.own) continue;
+    const declared = { name: out.name, view: out.view, inPlaceOf: out.inPlaceOf === undefined ? undefined : inputs[out.inPlaceOf].view };
+    for (const op of inputs) if (!op.own) checkApart(fn, declared, op);
+    for (const op of fixed) checkApart(fn, declared, op);
+    if (alsoRead) for (const op of alsoRead) checkApart(fn, declared, op);
+    for (let k = j + 1; k < outputs.length; k++) if (!outputs[k].own) checkApart(fn, declared, outputs[k]);
   }
-  if (outs.length > 0) checkNoOverlap(fn, outs, others);
 }
 
 /**

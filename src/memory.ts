@@ -11,6 +11,8 @@
 // User blocks back the zero-copy tier: Float32Array / Int32Array views that live in wasm memory,
 // so kernels read and write them in place. A first-fit list keeps freed space reusable.
 
+import { SLOT_LAYOUT, type Slots } from "./executor.js";
+
 const PAGE = 65536;
 const ALIGN = 16;
 /** wasm32 memory holds at most 65536 pages (4 GiB). */
@@ -20,14 +22,6 @@ export const MAX_MEMORY_BYTES = 65536 * PAGE;
 export const DEFAULT_ARENA_BYTES = 256 * 1024;
 
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
-
-/** How a call lays out its regions: absolute byte addresses, and rows per chunk. */
-export interface ChunkPlan {
-  rowsPerChunk: number;
-  /** Start of each fixed region (e.g. class weights), then of each per-row region. */
-  fixed: number[];
-  perRow: number[];
-}
 
 interface Block { start: number; bytes: number }
 
@@ -97,26 +91,44 @@ export class Arena {
   }
 
   /**
-   * Plans chunks of whole rows: fixed regions once, per-row regions repeated for as many rows
-   * as the budget allows (at least one), capped at `rows`. Reserves the memory it needs.
+   * Plans chunks of whole rows for the executor's slots (executor.ts): fixed regions and the
+   * scratch once, per-row regions repeated for as many rows as the budget allows (at least one),
+   * capped at `rows`. Writes each region's address into `slots.region`, reserves the memory, and
+   * returns the rows per chunk.
    */
-  plan(fn: string, rows: number, fixedBytes: number[], perRowBytes: number[], rowMultiple = 1): ChunkPlan {
-    let fixedTotal = 0, rowTotal = 0;
-    for (const b of fixedBytes) fixedTotal += alignUp(b);
-    for (const b of perRowBytes) rowTotal += b;
+  plan(fn: string, rows: number, slots: Slots, nIn: number, nOut: number, nFixed: number, rowMultiple: number): number {
+    const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
+    const { bytes, region } = slots;
+    let fixedTotal = alignUp(bytes[SCRATCH]), rowTotal = 0;
+    for (let k = 0; k < nFixed; k++) fixedTotal += alignUp(bytes[FIXED + k]);
+    for (let i = 0; i < nIn; i++) rowTotal += bytes[i];
+    for (let j = 0; j < nOut; j++) rowTotal += bytes[OUT + j];
     // Each per-row region is padded to 16 bytes once per chunk, hence the slack term.
-    const slack = perRowBytes.length * ALIGN;
+    const slack = (nIn + nOut) * ALIGN;
     const fit = rowTotal === 0 ? rows : Math.floor((this.budgetBytes - fixedTotal - slack) / rowTotal);
     let rowsPerChunk = Math.max(1, Math.min(rows, fit));
     // Whole multiples when asked (a kernel that is fastest on aligned groups), unless all rows fit.
     if (rowMultiple > 1 && rowsPerChunk < rows) rowsPerChunk = Math.max(rowMultiple, rowsPerChunk - (rowsPerChunk % rowMultiple));
     // Absolute addresses: the arena's base does not move while a call runs (only allocate moves it).
     let at = this.base;
-    const fixed: number[] = [], perRow: number[] = [];
-    for (const b of fixedBytes) { fixed.push(at); at += alignUp(b); }
-    for (const b of perRowBytes) { perRow.push(at); at += alignUp(b * rowsPerChunk); }
+    for (let k = 0; k < nFixed; k++) { region[FIXED + k] = at; at += alignUp(bytes[FIXED + k]); }
+    region[SCRATCH] = at; at += alignUp(bytes[SCRATCH]);
+    for (let i = 0; i < nIn; i++) { region[i] = at; at += alignUp(bytes[i] * rowsPerChunk); }
+    for (let j = 0; j < nOut; j++) { region[OUT + j] = at; at += alignUp(bytes[OUT + j] * rowsPerChunk); }
     this.ensure(fn, at);
-    return { rowsPerChunk, fixed, perRow };
+    return rowsPerChunk;
+  }
+
+  /** Regions for a hand-made call (scripts and tests): per-row byte counts → addresses and rows per chunk. */
+  planRows(fn: string, rows: number, perRowBytes: number[]): { rowsPerChunk: number; perRow: number[] } {
+    let rowTotal = 0;
+    for (const b of perRowBytes) rowTotal += b;
+    const fit = Math.floor((this.budgetBytes - perRowBytes.length * ALIGN) / Math.max(1, rowTotal));
+    const rowsPerChunk = Math.max(1, Math.min(rows, fit));
+    let at = this.base;
+    const perRow = perRowBytes.map((b) => { const start = at; at += alignUp(b * rowsPerChunk); return start; });
+    this.ensure(fn, at);
+    return { rowsPerChunk, perRow };
   }
 
   /**

@@ -166,7 +166,7 @@ export function checkNoOverlap(
   }
 }
 
-function checkApart(fn: string, out: NamedView & { inPlaceOf?: ArrayBufferView }, other: NamedView): void {
+export function checkApart(fn: string, out: NamedView & { inPlaceOf?: ArrayBufferView }, other: NamedView): void {
   if (!overlaps(out.view, other.view)) return;
   const declaredInPlace = out.inPlaceOf === other.view;
   if (declaredInPlace && sameElements(out.view, other.view)) return;

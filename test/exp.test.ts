@@ -8,7 +8,7 @@ import { BUILDS } from "./helpers.js";
 
 function kernelExp(xs: Float32Array): Float32Array {
   const rt = requireRuntime("exp test");
-  const plan = rt.arena.plan("exp test", xs.length, [], [4, 4]);
+  const plan = rt.arena.planRows("exp test", xs.length, [4, 4]);
   const [src, dst] = plan.perRow;
   const out = new Float32Array(xs.length);
   for (let i = 0; i < xs.length; i += plan.rowsPerChunk) {
