@@ -9,6 +9,7 @@ const execArgv = [...(nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : []
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -96,7 +96,7 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   let loss: number | Float32Array;
   if (reduction === "none") {
     loss = lossOut ? lossOut() : new Float32Array(rows);
-    loss.set(losses);
+    loss.set(losses.subarray(0, rows));
   } else {
     let total = 0;
     for (let i = 0; i < rows; i++) total += losses[i];

@@ -16,13 +16,15 @@ class Pool<T extends Int32Array | Float32Array | Float64Array> {
     this.buffer = new kind(64) as T;
   }
 
-  /** A zero-filled array of `length` elements, valid until the next take() of this pool. */
+  /**
+   * An array of at least `length` elements (the pool's whole buffer: a subarray would cost an
+   * allocation), valid until the next take() of this pool. Its contents are undefined: the
+   * caller writes the first `length` elements before reading them and ignores the rest.
+   */
   take(length: number): T {
     if (length > POOLED_MAX) return new this.kind(length) as T;
     if (this.buffer.length < length) this.buffer = new this.kind(Math.max(length, this.buffer.length * 2)) as T;
-    const view = this.buffer.subarray(0, length) as T;
-    view.fill(0);
-    return view;
+    return this.buffer;
   }
 }
 

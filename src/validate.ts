@@ -267,6 +267,7 @@ export interface HardTarget {
   /**
    * A snapshot taken while checking: the kernel reads exactly the values that were checked,
    * whatever happens to the caller's array afterwards (another thread, an aliased output).
+   * It may be longer than the rows (a reused buffer): entries past the last row mean nothing.
    */
   labels: Int32Array;
   /** Σ weight[label] over rows whose label is not ignoreIndex: PyTorch's mean divisor D. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { BUILDS, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
+import { BUILDS, describeBuilds, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
 
 interface Case {
   name: string; op: string; rows: number; cols: number;
@@ -54,17 +54,12 @@ it("the fixture holds all 104 reference cases", () => {
   expect(cases.length).toBe(104);
 });
 
-for (const build of BUILDS) {
-  describe(`PyTorch reference cases, ${build} build`, () => {
-    beforeAll(async () => {
-      await pk.init({ build });
-    });
-    it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
-      expect(pk.runtimeInfo().build).toBe(build);
-      checkCase(pk, c);
-    });
+describeBuilds("PyTorch reference cases", (build) => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
+    expect(pk.runtimeInfo().build).toBe(build);
+    checkCase(pk, c);
   });
-}
+});
 
 describe("PyTorch reference cases, plain-TS reference", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => checkCase(ref, c));

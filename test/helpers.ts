@@ -1,4 +1,6 @@
 // Shared test utilities: the builds to test, seeded inputs, and tolerance comparison.
+import { afterEach, beforeAll, describe, expect } from "vitest";
+import * as pk from "../src/index.js";
 import { availableBuilds, type BuildName } from "../src/wasm.js";
 
 /** Every build this engine compiles (relaxed-simd needs Node ≥ 22 or a flag on Node 20). */
@@ -81,4 +83,23 @@ export function mismatch(
 /** Decodes the reference data's special floats ("Infinity", "-Infinity", "NaN"). */
 export function num(v: number | string): number {
   return typeof v === "number" ? v : Number(v);
+}
+
+/**
+ * One suite per build: `body` runs inside describe(`${title}, ${build} build`) after
+ * init({ build, arenaBytes }), and every test ends by checking that the build it was meant to
+ * test is the one that ran (a fallback would otherwise pass silently as another build).
+ */
+export function describeBuilds(title: string, body: (build: BuildName) => void, options: { arenaBytes?: number } = {}): void {
+  for (const build of BUILDS) {
+    describe(`${title}, ${build} build`, () => {
+      beforeAll(async () => {
+        await pk.init({ build, arenaBytes: options.arenaBytes ?? pk.DEFAULT_ARENA_BYTES });
+      });
+      afterEach(() => {
+        expect(pk.runtimeInfo().build).toBe(build);
+      });
+      body(build);
+    });
+  }
 }

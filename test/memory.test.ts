@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { BUILDS, LOG_TOL, mismatch, randomLabels, randomLogits, randomTargets, rng } from "./helpers.js";
+import { BUILDS, describeBuilds, LOG_TOL, mismatch, randomLabels, randomLogits, randomTargets, rng } from "./helpers.js";
 
 const PAGE = 65536;
 
@@ -22,60 +22,58 @@ function everything(x: Float32Array, classes: number, labels: Int32Array, soft: 
   };
 }
 
-for (const build of BUILDS) {
-  describe(`chunking and in-place use, ${build} build`, () => {
-    afterAll(async () => {
-      await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
-    });
-
-    it.each([[37, 5], [64, 33], [9, 1000], [3, 4099]])("the same bits with one row per chunk and with one chunk (%i×%i)", async (rows, classes) => {
-      const x = randomLogits(rows * classes, rows + classes);
-      const labels = randomLabels(rows, classes, 3);
-      labels[1] = -100;
-      const soft = randomTargets(rows, classes, 4);
-      await pk.init({ build, arenaBytes: 1 });
-      const tiny = everything(x, classes, labels, soft);
-      await pk.init({ build, arenaBytes: 7 * classes * 4 + 300 });
-      const middling = everything(x, classes, labels, soft);
-      await pk.init({ build, arenaBytes: 64 << 20 });
-      const whole = everything(x, classes, labels, soft);
-      expect(tiny).toEqual(whole);
-      expect(middling).toEqual(whole);
-    });
-
-    it("out may be the input itself", async () => {
-      await pk.init({ build });
-      const classes = 37;
-      const x = randomLogits(11 * classes, 5);
-      const labels = randomLabels(11, classes, 6);
-      for (const fn of [pk.softmax, pk.logSoftmax]) {
-        const expected = fn(x, classes, { temperature: 0.5 });
-        const y = x.slice();
-        expect(fn(y, classes, { temperature: 0.5, out: y })).toBe(y);
-        expect(y).toEqual(expected);
-      }
-      const expectedGrad = pk.crossEntropyBackward(x, labels, classes, { labelSmoothing: 0.2 });
-      const y = x.slice();
-      expect(pk.crossEntropyBackward(y, labels, classes, { labelSmoothing: 0.2, out: y })).toBe(y);
-      expect(y).toEqual(expectedGrad);
-      const z = x.slice();
-      const both = pk.crossEntropyWithGrad(z, labels, classes, { out: z });
-      expect(both.grad).toBe(z);
-      expect(both.loss).toBe(pk.crossEntropy(x, labels, classes));
-    });
-
-    it("out given separately is filled and returned; per-row losses go to out with 'none'", async () => {
-      await pk.init({ build });
-      const x = randomLogits(6 * 8, 8);
-      const out = new Float32Array(48);
-      expect(pk.softmax(x, 8, { out })).toBe(out);
-      expect(out).toEqual(pk.softmax(x, 8));
-      const losses = new Float32Array(6);
-      expect(pk.crossEntropy(x, [0, 1, 2, 3, 4, 5], 8, { reduction: "none", out: losses })).toBe(losses);
-      expect(losses).toEqual(pk.crossEntropy(x, [0, 1, 2, 3, 4, 5], 8, { reduction: "none" }));
-    });
+describeBuilds("chunking and in-place use", (build) => {
+  afterAll(async () => {
+    await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
   });
-}
+
+  it.each([[37, 5], [64, 33], [9, 1000], [3, 4099]])("the same bits with one row per chunk and with one chunk (%i×%i)", async (rows, classes) => {
+    const x = randomLogits(rows * classes, rows + classes);
+    const labels = randomLabels(rows, classes, 3);
+    labels[1] = -100;
+    const soft = randomTargets(rows, classes, 4);
+    await pk.init({ build, arenaBytes: 1 });
+    const tiny = everything(x, classes, labels, soft);
+    await pk.init({ build, arenaBytes: 7 * classes * 4 + 300 });
+    const middling = everything(x, classes, labels, soft);
+    await pk.init({ build, arenaBytes: 64 << 20 });
+    const whole = everything(x, classes, labels, soft);
+    expect(tiny).toEqual(whole);
+    expect(middling).toEqual(whole);
+  });
+
+  it("out may be the input itself", async () => {
+    await pk.init({ build });
+    const classes = 37;
+    const x = randomLogits(11 * classes, 5);
+    const labels = randomLabels(11, classes, 6);
+    for (const fn of [pk.softmax, pk.logSoftmax]) {
+      const expected = fn(x, classes, { temperature: 0.5 });
+      const y = x.slice();
+      expect(fn(y, classes, { temperature: 0.5, out: y })).toBe(y);
+      expect(y).toEqual(expected);
+    }
+    const expectedGrad = pk.crossEntropyBackward(x, labels, classes, { labelSmoothing: 0.2 });
+    const y = x.slice();
+    expect(pk.crossEntropyBackward(y, labels, classes, { labelSmoothing: 0.2, out: y })).toBe(y);
+    expect(y).toEqual(expectedGrad);
+    const z = x.slice();
+    const both = pk.crossEntropyWithGrad(z, labels, classes, { out: z });
+    expect(both.grad).toBe(z);
+    expect(both.loss).toBe(pk.crossEntropy(x, labels, classes));
+  });
+
+  it("out given separately is filled and returned; per-row losses go to out with 'none'", async () => {
+    await pk.init({ build });
+    const x = randomLogits(6 * 8, 8);
+    const out = new Float32Array(48);
+    expect(pk.softmax(x, 8, { out })).toBe(out);
+    expect(out).toEqual(pk.softmax(x, 8));
+    const losses = new Float32Array(6);
+    expect(pk.crossEntropy(x, [0, 1, 2, 3, 4, 5], 8, { reduction: "none", out: losses })).toBe(losses);
+    expect(losses).toEqual(pk.crossEntropy(x, [0, 1, 2, 3, 4, 5], 8, { reduction: "none" }));
+  });
+});
 
 describe("memory stays bounded", () => {
   beforeAll(async () => {

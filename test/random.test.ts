@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import { philox4x32 } from "../src/random/philox.js";
 import { philoxNormals } from "../src/reference/random.js";
-import { BUILDS } from "./helpers.js";
+import { BUILDS, describeBuilds } from "./helpers.js";
 
 const hex = (a: Uint32Array) => Array.from(a, (v) => v.toString(16).padStart(8, "0")).join(" ");
 
@@ -28,31 +28,25 @@ const same = (a: Float32Array, b: Float32Array) => {
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) expect.fail(`bits differ at ${i}: ${a[i]} vs ${b[i]}`);
 };
 
-for (const build of BUILDS) {
-  describe(`philox normals, ${build} build`, () => {
-    beforeAll(async () => {
-      await pk.init({ build });
-    });
-
-    it.each([
-      [0n, 0n, 0n, 1000], [42n, 0n, 5n, 33], [1n, 7n, 13n, 1], [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
-      [123456789012345n, 3n, 0xfffffff0n * 16n - 5n, 300],
-    ])("equal the plain-TS oracle bit for bit (seed %s, stream %s, from %s, %i values)", (seed, stream, start, n) => {
-      const g = new pk.NormalGenerator(seed, { stream }).skip(start);
-      const got = g.fill(new Float32Array(n), 1.5, 0.25);
-      same(got, philoxNormals(new Float32Array(n), seed, stream, start, 1.5, 0.25));
-    });
-
-    it("10^6 values in one call equal the same values made in 997-value chunks", () => {
-      const whole = pk.randomNormal(1_000_000, { seed: 2026 });
-      const g = new pk.NormalGenerator(2026);
-      const parts = new Float32Array(1_000_000);
-      for (let i = 0; i < parts.length; i += 997) g.fill(parts.subarray(i, Math.min(parts.length, i + 997)));
-      same(whole, parts);
-      expect(g.position).toBe(1_000_000n);
-    });
+describeBuilds("philox normals", (build) => {
+  it.each([
+    [0n, 0n, 0n, 1000], [42n, 0n, 5n, 33], [1n, 7n, 13n, 1], [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
+    [123456789012345n, 3n, 0xfffffff0n * 16n - 5n, 300],
+  ])("equal the plain-TS oracle bit for bit (seed %s, stream %s, from %s, %i values)", (seed, stream, start, n) => {
+    const g = new pk.NormalGenerator(seed, { stream }).skip(start);
+    const got = g.fill(new Float32Array(n), 1.5, 0.25);
+    same(got, philoxNormals(new Float32Array(n), seed, stream, start, 1.5, 0.25));
   });
-}
+
+  it("10^6 values in one call equal the same values made in 997-value chunks", () => {
+    const whole = pk.randomNormal(1_000_000, { seed: 2026 });
+    const g = new pk.NormalGenerator(2026);
+    const parts = new Float32Array(1_000_000);
+    for (let i = 0; i < parts.length; i += 997) g.fill(parts.subarray(i, Math.min(parts.length, i + 997)));
+    same(whole, parts);
+    expect(g.position).toBe(1_000_000n);
+  });
+});
 
 describe("philox normals across builds and memory", () => {
   it("every build gives the same bits", async () => {
