@@ -1,5 +1,5 @@
 // Fused cross-entropy over rows: the per-row loss and, in the same sweep, d loss / d logits.
-// PyTorch semantics (F.cross_entropy); the formulas are in shared/reference/semantics.md §2.2–2.4.
+// PyTorch semantics (F.cross_entropy); the formulas are in docs/semantics.md §2.2–2.4.
 //
 // Per row, with z = x·invT, m = max x, s = Σ exp((x − m)·invT), log-softmax
 // ℓ_c = (x_c − m)·invT − log s and p_c = exp((x_c − m)·invT) / s:

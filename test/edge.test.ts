@@ -1,6 +1,6 @@
 // Special values on every code path: each value placed first, inside the 16-wide SIMD body and
 // in the scalar tail, for row lengths that exercise each path. Expected values are PyTorch's,
-// as stated in shared/reference/semantics.md §2.1–2.3 (not computed by the code under test).
+// as stated in docs/semantics.md §2.1–2.3 (not computed by the code under test).
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";

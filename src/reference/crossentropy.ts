@@ -1,6 +1,8 @@
 // Plain-TypeScript cross-entropy, float64 inside, written the way PyTorch composes it
 // (LossNLL.cpp): log_softmax, then nll_loss, then the label-smoothing term, each reduced on its
-// own. Gradients from the closed forms in semantics.md §2.2–2.4. The oracle for the kernels.
+// own. Gradients composed the same way: d loss / d log p, then log-softmax's backward, so that
+// infinities (gradOutput ±Infinity, D = 0) spread exactly as PyTorch's autograd spreads them
+// (docs/semantics.md §2.2–2.4). The oracle for the kernels.
 import {
   checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
   type CrossEntropyArgs, type CrossEntropyOptions,

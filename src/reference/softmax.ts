@@ -1,6 +1,6 @@
 // Plain-TypeScript softmax, log-softmax and log-sum-exp, float64 inside: the oracle the wasm
 // kernels are tested against and the baseline the bench compares with. Written straight from
-// the formulas (semantics.md §2.1), with no shared code with the kernels.
+// the formulas (docs/semantics.md §2.1), with no shared code with the kernels.
 import { checkNoOverlap, checkSoftmaxArgs, type SoftmaxOptions } from "../validate.js";
 
 export type { SoftmaxOptions };
