@@ -59,7 +59,7 @@ for (const build of builds) {
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
   const ident = build.name.replace(/-(\w)/g, (_, c) => c.toUpperCase());
   lines.push(`/** ${build.name} build: ${bytes.length} bytes, sha256 ${hash}… */`);
-  lines.push(`export const ${ident}Base64 = "${Buffer.from(bytes).toString("base64")}";`);
+  lines.push(`export const ${ident}Base64: string = "${Buffer.from(bytes).toString("base64")}";`);
   lines.push("");
   console.log(`${build.name.padEnd(13)} ${String(bytes.length).padStart(6)} bytes  sha256 ${hash}`);
 }
