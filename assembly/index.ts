@@ -7,3 +7,13 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { philoxNormalFill } from "./random";
+
+/**
+ * Which build this is (0 scalar, 1 SIMD, 2 relaxed SIMD), so a compiled module handed over from
+ * elsewhere (a page posting its module to a worker) can be named without its bytes.
+ */
+export function buildId(): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return 2;
+  if (ASC_FEATURE_SIMD) return 1;
+  return 0;
+}

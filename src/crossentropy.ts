@@ -7,21 +7,11 @@ import { requireRuntime } from "./runtime.js";
 import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
   checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
-  type CrossEntropyArgs, type CrossEntropyOptions, type LabelArray,
+  type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction,
+  type CrossEntropyWithGradFunction, type LossAndGrad,
 } from "./validate.js";
 import { SCRATCH_BYTES } from "./wasm.js";
 
-export type { CrossEntropyOptions, LabelArray };
-
-/** Class indices (one per row) or soft targets (a Float32Array of rows × classes). */
-export type CrossEntropyTarget = LabelArray | readonly number[] | Float32Array;
-
-export interface LossAndGrad {
-  /** The reduced loss, or a Float32Array of per-row losses for reduction 'none'. */
-  loss: number | Float32Array;
-  /** d loss / d logits, rows × classes. */
-  grad: Float32Array;
-}
 
 /**
  * Per-row gradient factor k = gradOutput / D · (1/T), where D is the mean's divisor (1 for
@@ -112,36 +102,36 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
 
 /**
  * Cross-entropy loss of logits [rows, classes] against class indices or soft targets, with
- * PyTorch's options and semantics. Returns a number, or per-row losses for reduction 'none'.
+ * PyTorch's options and semantics. Returns a number, or per-row losses for reduction "none".
  */
-export function crossEntropy(
-  logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
-): number | Float32Array {
+export const crossEntropy: CrossEntropyFunction = function crossEntropy(
+  logits: Float32Array, target: unknown, classes: number, options?: unknown,
+): never {
   const fn = "crossEntropy";
   requireRuntime(fn);
   const args = checkCrossEntropyArgs(fn, logits, target, classes, options, false);
   const { loss } = run(fn, args, false);
-  return loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss;
-}
+  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+};
 
 /** d loss / d logits (rows × classes), scaled by gradOutput (default 1). */
-export function crossEntropyBackward(
-  logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
-): Float32Array {
+export const crossEntropyBackward: CrossEntropyBackwardFunction = function crossEntropyBackward(
+  logits, target, classes, options,
+) {
   const fn = "crossEntropyBackward";
   requireRuntime(fn);
   const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
   const { grad } = run(fn, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
-}
+};
 
 /** Loss and gradient in one fused pass over the logits. */
-export function crossEntropyWithGrad(
-  logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
-): LossAndGrad {
+export const crossEntropyWithGrad: CrossEntropyWithGradFunction = function crossEntropyWithGrad(
+  logits: Float32Array, target: unknown, classes: number, options?: unknown,
+): never {
   const fn = "crossEntropyWithGrad";
   requireRuntime(fn);
   const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
   const { loss, grad } = run(fn, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) };
-}
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad as never;
+};

@@ -1,14 +1,3 @@
-// probkernels: the public API.
-export { init, initSync, runtimeInfo } from "./runtime.js";
-export type { InitOptions, RuntimeInfo } from "./runtime.js";
-export type { BuildChoice, BuildName } from "./wasm.js";
-export { DEFAULT_ARENA_BYTES } from "./memory.js";
-export { softmax, logSoftmax, logSumExp } from "./softmax.js";
-export type { SoftmaxOptions } from "./softmax.js";
-export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
-export type { CrossEntropyOptions, CrossEntropyTarget, LabelArray, LossAndGrad } from "./crossentropy.js";
-export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";
-export { randomNormal, NormalGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";
-export type { Compat, NormalGeneratorOptions, NormalGeneratorState, RandomNormalOptions, Seed } from "./random.js";
-export { xavierNormal, kaimingNormal, truncNormal, calculateGain } from "./initializers.js";
-export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity } from "./initializers.js";
+// probkernels: the public API. init/initSync compile the embedded builds (or take a compiled module).
+export * from "./api.js";
+export { init, initSync } from "./init.js";

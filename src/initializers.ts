@@ -7,7 +7,12 @@ import { erfinv, normalCdf, upperTruncatedQuantile } from "./random/special.js";
 import { currentRuntime } from "./runtime.js";
 import { checkFloat32, describe, readOptions } from "./validate.js";
 
-interface Source { seed?: Seed; generator?: NormalGenerator }
+interface Source {
+  /** Draw from a fresh generator with this seed (not with `generator`). */
+  seed?: Seed;
+  /** Draw from this generator, which advances (not with `seed`). Default: the default generator. */
+  generator?: NormalGenerator;
+}
 
 /** The stream to draw from: `generator`, a fresh one from `seed`, or the default generator. */
 function sourceOf(fn: string, options: { readonly seed?: unknown; readonly generator?: unknown }): NormalGenerator {
@@ -42,7 +47,10 @@ function checkTensor(fn: string, out: unknown, shape: unknown): { fanIn: number;
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
-export interface XavierOptions extends Source { gain?: number }
+export interface XavierOptions extends Source {
+  /** Scale factor (torch.nn.init's `gain`, e.g. calculateGain("tanh")). Default 1. */
+  gain?: number;
+}
 
 /** torch.nn.init.xavier_normal_: N(0, std²), std = gain·√(2 / (fanIn + fanOut)). */
 export function xavierNormal(out: Float32Array, shape: readonly number[], options?: XavierOptions): Float32Array {
@@ -55,6 +63,7 @@ export function xavierNormal(out: Float32Array, shape: readonly number[], option
   return sourceOf(fn, o).fillAs(fn, out, 0, std);
 }
 
+/** The nonlinearity after a layer, for calculateGain (torch.nn.init.calculate_gain's names). */
 export type Nonlinearity =
   | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
   | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
@@ -95,7 +104,9 @@ function gainFor(fn: string, nonlinearity: unknown, param: unknown, paramName: s
 export interface KaimingOptions extends Source {
   /** Negative slope of the rectifier after this layer (leaky_relu only). Default 0. */
   a?: number;
+  /** "fan_in" (default: preserves the forward pass's variance) or "fan_out" (the backward pass's). */
   mode?: "fan_in" | "fan_out";
+  /** The nonlinearity after this layer; its gain scales the std. Default "leaky_relu" (with `a`). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -112,7 +123,9 @@ export function kaimingNormal(out: Float32Array, shape: readonly number[], optio
 }
 
 export interface TruncNormalOptions extends Source {
+  /** Mean of the normal before truncation. Default 0. */
   mean?: number;
+  /** Standard deviation before truncation (> 0). Default 1. */
   std?: number;
   /** Lower and upper bounds, absolute (not in units of std), as in PyTorch. Default −2, 2. */
   a?: number;

@@ -12,6 +12,10 @@ import { checkFloat32, describe, readOptions } from "./validate.js";
 import { SCRATCH_BYTES } from "./wasm.js";
 
 export type { Seed };
+/**
+ * Which generator: "philox" (default: counter-based Philox4x32-10, SIMD, reproducible at any
+ * chunking, thread count or build) or "torch" (PyTorch's CPU mt19937 stream, value for value).
+ */
 export type Compat = "philox" | "torch";
 
 /** JSON-safe generator state (64-bit values as decimal strings). */
@@ -27,11 +31,19 @@ export interface NormalGeneratorOptions {
 }
 
 export interface RandomNormalOptions {
+  /** Mean of the normal distribution (finite). Default 0. */
   mean?: number;
+  /** Standard deviation (finite, ≥ 0). Default 1. */
   std?: number;
-  /** Without a seed, values come from the default generator (its seed is random and readable). */
+  /**
+   * Start a fresh stream from this seed (a safe integer or a bigint, modulo 2^64), like
+   * torch.Generator().manual_seed(seed). Without a seed, values continue the default generator
+   * (its seed is random and readable: getDefaultGenerator().seed).
+   */
   seed?: Seed;
+  /** Buffer to fill (a Float32Array of length `count`); returned. */
   out?: Float32Array;
+  /** "philox" (default) or "torch" (PyTorch's CPU stream; needs a seed). See Compat. */
   compat?: Compat;
 }
 

@@ -9,6 +9,7 @@ import { overlaps, ownView, sameElements, typedArrayLength, typedArrayName, WASM
 export type LabelArray =
   | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
+/** How per-row losses are combined: PyTorch's weighted "mean" (default), "sum", or "none" (one per row). */
 export type Reduction = "mean" | "sum" | "none";
 
 export interface SoftmaxOptions {
@@ -18,10 +19,9 @@ export interface SoftmaxOptions {
   out?: Float32Array;
 }
 
-export interface CrossEntropyOptions {
-  /** 'mean' (default, PyTorch's weighted mean), 'sum' or 'none' (one loss per row). */
-  reduction?: Reduction;
-  /** Per-class weight, length `classes`. */
+/** Options every cross-entropy function takes. */
+export interface CrossEntropyBaseOptions {
+  /** Per-class weight, length `classes` (PyTorch's `weight`). */
   weight?: Float32Array | Float64Array | readonly number[];
   /** Rows whose label equals this get loss 0 and gradient 0. Default -100. */
   ignoreIndex?: number;
@@ -29,14 +29,60 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
   /** Divide logits by T first; the gradient carries the 1/T factor. Default 1. */
   temperature?: number;
-  /** Upstream gradient: a number, or one value per row with reduction 'none'. Default 1. */
-  gradOutput?: number | Float32Array | Float64Array | readonly number[];
-  /**
-   * crossEntropy: buffer for the per-row losses (reduction 'none' only).
-   * crossEntropyBackward / crossEntropyWithGrad: buffer for the gradient (may be `logits`).
-   */
+}
+
+/** crossEntropy's options. */
+export interface CrossEntropyOptions extends CrossEntropyBaseOptions {
+  /** "mean" (default, PyTorch's weighted mean), "sum", or "none" (one loss per row). */
+  reduction?: Reduction;
+  /** Buffer for the per-row losses (reduction "none" only): a Float32Array of one value per row. */
   out?: Float32Array;
 }
+
+/** crossEntropyBackward's and crossEntropyWithGrad's options. */
+export interface CrossEntropyBackwardOptions extends CrossEntropyBaseOptions {
+  /** "mean" (default, PyTorch's weighted mean), "sum", or "none" (one loss per row). */
+  reduction?: Reduction;
+  /** Upstream gradient d(objective)/d(loss): a number, or one value per row with reduction "none". Default 1. */
+  gradOutput?: number | Float32Array | Float64Array | readonly number[];
+  /** Buffer for the gradient (rows × classes); may be `logits` itself (in place). */
+  out?: Float32Array;
+}
+
+/** crossEntropy's options when the result is one number ("mean" or "sum"; no `out`). */
+export type CrossEntropyReducedOptions = Omit<CrossEntropyOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" };
+
+/** Class indices (one per row) or soft targets (a Float32Array of rows × classes). */
+export type CrossEntropyTarget = LabelArray | readonly number[] | Float32Array;
+
+/** The loss (a number, or per-row losses for reduction "none") and d loss / d logits. */
+export interface LossAndGrad<Loss extends number | Float32Array = number | Float32Array> {
+  /** The reduced loss, or a Float32Array of per-row losses for reduction "none". */
+  loss: Loss;
+  /** d loss / d logits, rows × classes. */
+  grad: Float32Array;
+}
+
+/** crossEntropy's signature: the result's type follows `reduction`. */
+export interface CrossEntropyFunction {
+  /** Per-row losses (reduction "none"). */
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options: CrossEntropyOptions & { reduction: "none" }): Float32Array;
+  /** The loss, reduced by "mean" (default) or "sum". */
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyReducedOptions): number;
+  /** Any reduction (for a `Reduction` known only at run time). */
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions): number | Float32Array;
+}
+
+/** crossEntropyWithGrad's signature: the loss's type follows `reduction`. */
+export interface CrossEntropyWithGradFunction {
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options: CrossEntropyBackwardOptions & { reduction: "none" }): LossAndGrad<Float32Array>;
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyBackwardOptions & { reduction?: "mean" | "sum" }): LossAndGrad<number>;
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyBackwardOptions): LossAndGrad;
+}
+
+/** crossEntropyBackward's signature. */
+export type CrossEntropyBackwardFunction =
+  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyBackwardOptions) => Float32Array;
 
 export function describe(value: unknown): string {
   if (value === null) return "null";

@@ -1,7 +1,6 @@
-// Chooses and instantiates one of the embedded builds. The bytes are base64 strings in a
-// generated module, so nothing is fetched and no bundler needs to know about .wasm files.
-import { relaxedSimdBase64, scalarBase64, simdBase64 } from "./generated/wasm-builds.js";
-import { describe } from "./validate.js";
+// What every build exports, and instantiating a compiled build. Knows nothing of the embedded
+// bytes (builds.ts), so the `probkernels/core` entry, which runs a module compiled elsewhere
+// (a worker given the page's module), does not carry them.
 
 export type BuildName = "relaxed-simd" | "simd" | "scalar";
 export type BuildChoice = BuildName | "auto";
@@ -16,6 +15,7 @@ export type BuildChoice = BuildName | "auto";
  */
 export const KERNEL_SIGNATURES = {
   heapBase: { params: [], result: "i32" },
+  buildId: { params: [], result: "i32" },
   softmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
   logSoftmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
   logSumExpRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
@@ -48,97 +48,28 @@ export type KernelExports = {
   [K in keyof Signatures]: (...args: Args<Signatures[K]["params"]>) => Signatures[K]["result"] extends null ? void : number;
 } & { memory: WebAssembly.Memory };
 
-const SOURCES: Record<BuildName, string> = {
-  "relaxed-simd": relaxedSimdBase64,
-  simd: simdBase64,
-  scalar: scalarBase64,
-};
-
 /** Most capable first: auto takes the first one the engine compiles. */
 export const BUILD_ORDER: readonly BuildName[] = ["relaxed-simd", "simd", "scalar"];
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/** Each build's compiled module, or the engine's reason for refusing it. */
-const compiled = new Map<BuildName, WebAssembly.Module | Error>();
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
+/** What each build's buildId() export answers (assembly/index.ts). */
+const BUILD_IDS: Record<number, BuildName> = { 0: "scalar", 1: "simd", 2: "relaxed-simd" };
 
 /**
- * Compiles a build, or returns null when this engine cannot. Compiling (not only
- * WebAssembly.validate) is the test: an engine may validate opcodes it then refuses to compile.
+ * An instance of a compiled build, and which build it is (asked of the module itself, so a
+ * module handed over from elsewhere is named right). Throws a TypeError for a module that is
+ * not one of this package's builds.
  */
-export function compileBuild(name: BuildName): WebAssembly.Module | null {
-  if (!compiled.has(name)) {
-    try {
-      compiled.set(name, new WebAssembly.Module(decodeBase64(SOURCES[name])));
-    } catch (error) {
-      compiled.set(name, asError(error));
-    }
-  }
-  const result = compiled.get(name)!;
-  return result instanceof Error ? null : result;
-}
-
-/**
- * Compiles every build not compiled yet with WebAssembly.compile (asynchronous, so a browser's
- * main thread is not blocked and no engine limit on synchronous compilation applies), filling
- * the cache that compileBuild reads.
- */
-export async function precompileBuilds(): Promise<void> {
-  await Promise.all(BUILD_ORDER.filter((name) => !compiled.has(name)).map(async (name) => {
-    let result: WebAssembly.Module | Error;
-    try {
-      result = await WebAssembly.compile(decodeBase64(SOURCES[name]));
-    } catch (error) {
-      result = asError(error);
-    }
-    if (!compiled.has(name)) compiled.set(name, result);
-  }));
-}
-
-/** The builds this engine can run, most capable first. */
-export function availableBuilds(): BuildName[] {
-  return BUILD_ORDER.filter((name) => compileBuild(name) !== null);
-}
-
-/** The build `choice` stands for on this engine: the most capable one it compiles for "auto". */
-export function resolveBuild(choice: BuildChoice): BuildName {
-  const candidates = choice === "auto" ? BUILD_ORDER : [choice];
-  for (const name of candidates) if (compileBuild(name) !== null) return name;
-  const reasons = candidates.map((name) => `${name}: ${compiled.get(name)}`).join("; ");
-  // The usual reason in a browser: a Content-Security-Policy whose script-src lacks
-  // 'wasm-unsafe-eval' forbids compiling any WebAssembly, whatever its features.
-  throw new Error(
-    (choice === "auto"
-      ? "init: this engine compiles none of the WebAssembly builds"
-      : `init: this engine cannot compile the "${choice}" build (available: ${availableBuilds().join(", ") || "none"})`) +
-      ` (${reasons}). If a Content-Security-Policy is in force, its script-src must allow 'wasm-unsafe-eval'.`,
+export function instantiate(fn: string, module: WebAssembly.Module): { build: BuildName; kernels: KernelExports } {
+  const missing = Object.keys(KERNEL_SIGNATURES).filter(
+    (name) => !WebAssembly.Module.exports(module).some((e) => e.name === name && e.kind === "function"),
   );
-}
-
-export function checkBuildChoice(build: unknown): BuildChoice {
-  if (build === undefined) return "auto";
-  if (build !== "auto" && !BUILD_ORDER.includes(build as BuildName)) {
-    throw new RangeError(
-      `init: build must be "auto", "relaxed-simd", "simd" or "scalar", got ${describe(build)}`,
-    );
+  if (missing.length > 0 || WebAssembly.Module.imports(module).length > 0) {
+    throw new TypeError(`${fn}: module is not a probkernels build (missing exports: ${missing.join(", ") || "none"}; it must import nothing)`);
   }
-  return build as BuildChoice;
-}
-
-/** A new instance of a build this engine compiles (see resolveBuild). */
-export function instantiateBuild(name: BuildName): KernelExports {
-  const module = compileBuild(name);
-  if (module === null) resolveBuild(name); // throws with the engine's reason
   // The kernels import nothing (stub runtime, no abort handler), so a plain instance is all
   // they need; no loader means no bare import, and the ESM build runs in a browser as is.
-  return new WebAssembly.Instance(module!, {}).exports as unknown as KernelExports;
+  const kernels = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  const build = BUILD_IDS[kernels.buildId()];
+  if (build === undefined) throw new TypeError(`${fn}: module reports an unknown build id ${kernels.buildId()}`);
+  return { build, kernels };
 }

@@ -17,10 +17,14 @@ const realCompile = WebAssembly.compile;
 /** Makes the engine refuse the named builds (by their byte length), with `message`. */
 function refuse(builds: (keyof typeof sizes)[], message: string): void {
   const refused = (bytes: BufferSource) => builds.some((b) => sizes[b] === (bytes as Uint8Array).byteLength);
-  WebAssembly.Module = function (bytes: BufferSource) {
+  const Fake = function (bytes: BufferSource) {
     if (refused(bytes)) throw new WebAssembly.CompileError(message);
     return new RealModule(bytes);
   } as unknown as typeof WebAssembly.Module;
+  // The statics and the prototype stay the engine's (exports(), imports(), instanceof).
+  Object.assign(Fake, { exports: RealModule.exports, imports: RealModule.imports, customSections: RealModule.customSections });
+  Fake.prototype = RealModule.prototype;
+  WebAssembly.Module = Fake;
   WebAssembly.compile = async (bytes: BufferSource) => {
     if (refused(bytes)) throw new WebAssembly.CompileError(message);
     return realCompile(bytes);

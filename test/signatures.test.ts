@@ -8,6 +8,7 @@ import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
 import { relaxedSimdBase64, scalarBase64, simdBase64 } from "../src/generated/wasm-builds.js";
 import { execute } from "../src/executor.js";
+import { moduleOf } from "../src/builds.js";
 import { Runtime } from "../src/runtime.js";
 import { KERNEL_SIGNATURES } from "../src/wasm.js";
 import { BUILDS, PROB_TOL, mismatch, randomLabels, randomLogits, randomTargets } from "./helpers.js";
@@ -74,7 +75,7 @@ describe("kernel signatures", () => {
 describe.each(BUILDS)("stateless kernels, %s build", (build) => {
   it("no kernel writes outside its operands: static data (the constant tables) is unchanged by every kernel", () => {
     pk.initSync({ build, arenaBytes: 4096 });
-    const rt = new Runtime(build, 4096);
+    const rt = new Runtime(moduleOf(build), 4096);
     const staticEnd = rt.kernels.heapBase();
     const before = new Uint8Array(rt.arena.buffer.slice(0, staticEnd));
     const call = (kernel: (at: { inputs: number[]; outputs: number[]; fixed: number[]; scratch: number }, first: number, count: number) => number, classes: number, rows: number, soft = false) =>
@@ -102,7 +103,7 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
   });
 
   it("two runtimes coexist, each with its own memory and arena, and agree", () => {
-    const a = new Runtime(build, 1024), b = new Runtime(build, 1 << 20);
+    const a = new Runtime(moduleOf(build), 1024), b = new Runtime(moduleOf(build), 1 << 20);
     expect(a.arena.memory).not.toBe(b.arena.memory);
     const x = randomLogits(40 * 33, 6);
     const results = [a, b].map((rt) => execute(rt, {

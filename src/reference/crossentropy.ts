@@ -5,12 +5,11 @@
 // (docs/semantics.md §2.2–2.4). The oracle for the kernels.
 import {
   checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
-  type CrossEntropyArgs, type CrossEntropyOptions,
+  type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction,
+  type CrossEntropyWithGradFunction, type LossAndGrad,
 } from "../validate.js";
-import type { CrossEntropyTarget, LossAndGrad } from "../crossentropy.js";
 import { rowStatistics } from "./softmax.js";
 
-export type { CrossEntropyOptions, CrossEntropyTarget, LossAndGrad };
 
 let logpScratch = new Float64Array(0);
 let pScratch = new Float64Array(0);
@@ -119,23 +118,19 @@ function logSoftmaxBackward(gl: Float64Array, p: Float64Array, grad: Float32Arra
   for (let c = 0; c < classes; c++) grad[at + c] = (gl[c] - p[c] * total) / temperature;
 }
 
-export function crossEntropy(
-  logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
-): number | Float32Array {
+export const crossEntropy: CrossEntropyFunction = function crossEntropy(logits: Float32Array, target: unknown, classes: number, options?: unknown): never {
   const fn = "crossEntropy";
-  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, false), false).loss;
-}
+  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, false), false).loss as never;
+};
 
-export function crossEntropyBackward(
-  logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
-): Float32Array {
+export const crossEntropyBackward: CrossEntropyBackwardFunction = function crossEntropyBackward(logits, target, classes, options) {
   const fn = "crossEntropyBackward";
   return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true).grad;
-}
+};
 
-export function crossEntropyWithGrad(
-  logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions,
-): LossAndGrad {
+export const crossEntropyWithGrad: CrossEntropyWithGradFunction = function crossEntropyWithGrad(
+  logits: Float32Array, target: unknown, classes: number, options?: unknown,
+): never {
   const fn = "crossEntropyWithGrad";
-  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true);
-}
+  return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true) as never;
+};

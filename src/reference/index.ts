@@ -2,4 +2,7 @@
 export { softmax, logSoftmax, logSumExp } from "./softmax.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { SoftmaxOptions } from "./softmax.js";
-export type { CrossEntropyOptions, CrossEntropyTarget, LossAndGrad } from "./crossentropy.js";
+export type {
+  CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyOptions, CrossEntropyReducedOptions,
+  CrossEntropyTarget, LabelArray, LossAndGrad, Reduction,
+} from "../validate.js";

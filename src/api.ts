@@ -1,0 +1,19 @@
+// Everything the two entries share: the main entry (index.ts) adds init/initSync over the
+// embedded builds, the core entry (core.ts) init/initSync of a module compiled elsewhere.
+export { runtimeInfo } from "./runtime.js";
+export type { InitOptions, RuntimeInfo } from "./runtime.js";
+export type { BuildChoice, BuildName } from "./wasm.js";
+export { DEFAULT_ARENA_BYTES } from "./memory.js";
+export { softmax, logSoftmax, logSumExp } from "./softmax.js";
+export type { SoftmaxOptions } from "./softmax.js";
+export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
+export type {
+  CrossEntropyBackwardFunction, CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyFunction,
+  CrossEntropyOptions, CrossEntropyReducedOptions, CrossEntropyTarget, CrossEntropyWithGradFunction,
+  LabelArray, LossAndGrad, Reduction,
+} from "./validate.js";
+export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";
+export { randomNormal, NormalGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";
+export type { Compat, NormalGeneratorOptions, NormalGeneratorState, RandomNormalOptions, Seed } from "./random.js";
+export { xavierNormal, kaimingNormal, truncNormal, calculateGain } from "./initializers.js";
+export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity } from "./initializers.js";
