@@ -1,8 +1,9 @@
 // probkernels against the plain-TS reference and TensorFlow.js's wasm backend, side by side on
 // the same inputs in one run. Prints million elements per second and ratios; writes
-// bench/results/latest.json. Usage: npm run bench [-- --quick] [-- --build=simd|scalar]
+// bench/results/latest.json. Usage: npm run bench -- --help
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { parseArgs } from "node:util";
 import { Bench } from "tinybench";
 // The built package (npm run build), as users run it: tsx's transform of src/ adds a helper
 // call per closure, which shows in per-call times of a few hundred nanoseconds.
@@ -12,11 +13,50 @@ import { requireRuntime } from "../dist/runtime.js";
 import { renderChart } from "./chart.js";
 import { loadTfWasm, xoshiroNormalFill, type Tf } from "./peers.js";
 
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const buildArg = args.find((a) => a.startsWith("--build="))?.slice("--build=".length);
-// --save-chart also copies the chart to docs/benchmark.svg, the picture the README shows.
-const saveChart = args.includes("--save-chart");
+const HELP = `npm run bench [-- options]
+
+Times probkernels against the plain-TS reference and TensorFlow.js's wasm backend on the same
+inputs, in one run, and prints million elements per second and the ratios.
+
+  --quick          a short run (about 45 s here instead of about 4 minutes)
+  --build=NAME     the build to measure: relaxed-simd, simd or scalar (default: the best one)
+  --save-chart     also write docs/benchmark.svg, the chart the README shows
+                   (what \`npm run bench:chart\` does; bench/results/ is always written)
+  --help           this text
+`;
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: "boolean", default: false },
+        build: { type: "string" },
+        "save-chart": { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
+
+const options = parseArguments();
+if (options.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const BUILDS = ["relaxed-simd", "simd", "scalar"];
+if (options.build !== undefined && !BUILDS.includes(options.build)) {
+  console.error(`bench: --build must be one of ${BUILDS.join(", ")}, got "${options.build}"\n\n${HELP}`);
+  process.exit(2);
+}
+const quick = options.quick;
+const buildArg = options.build;
+const saveChart = options["save-chart"];
 
 const SHAPES: [rows: number, classes: number][] = [[4096, 1000], [65536, 10], [64, 32000], [8, 128256]];
 const KERNELS = ["softmax", "logSumExp", "crossEntropy", "crossEntropyWithGrad"] as const;

@@ -10,7 +10,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import { HAVE_CHROMIUM, launchChromium, REQUIRE_CHROMIUM } from "./browser/chromium.js";
-import { serveDirectory, type StaticServer } from "../scripts/static-server.js";
+import { REPO_FOLDERS, serveDirectory, type StaticServer } from "../scripts/static-server.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DIST_ENTRY = join(ROOT, "dist/index.js");
@@ -24,7 +24,7 @@ describe.runIf(run)("in Chromium", () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    server = await serveDirectory(ROOT);
+    server = await serveDirectory(ROOT, { allow: REPO_FOLDERS });
   });
   afterAll(async () => {
     await browser?.close();
