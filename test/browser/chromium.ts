@@ -3,10 +3,11 @@
 // browser must fail the run.
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
+import { IS_CI } from "../ci.js";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const HAVE_CHROMIUM = existsSync(CHROMIUM_PATH);
-export const REQUIRE_CHROMIUM = Boolean(process.env.CI);
+export const REQUIRE_CHROMIUM = IS_CI;
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
