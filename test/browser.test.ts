@@ -121,6 +121,8 @@ describe.runIf(run)("in Chromium", () => {
     const page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // Every request the page makes is answered (the favicon included).
+    page.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
     await page.goto(`${server.url}/demo/`);
     await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
     const barValues = (id: string) => page.$$eval(`#${id} .bar`, (bars) => bars.map((b) => Number((b as HTMLElement).dataset.value)));
@@ -154,12 +156,32 @@ describe.runIf(run)("in Chromium", () => {
     const ce = pk.crossEntropyWithGrad(edited, [2], 4, { temperature });
     expect(Number(await page.getAttribute("#loss", "data-value"))).toBe(ce.loss);
 
+    // Each panel shows the call behind it, with the values on screen.
+    expect(await page.textContent("#softmax-code")).toBe(`const p = softmax(Float32Array.from([0.5, -1, 3, 2]), 4, { temperature: ${temperature} });`);
+    expect(await page.textContent("#ce-code")).toContain(`crossEntropyWithGrad(Float32Array.from([0.5, -1, 3, 2]), [2], 4, { temperature: ${temperature} })`);
+
     // The sampling histogram's measured bands are close to 68.27 / 95.45 / 99.73 %.
     const bands = await page.$$eval("#bands tbody tr td:last-child", (cells) => cells.map((c) => parseFloat(c.textContent ?? "")));
     [68.27, 95.45, 99.73].forEach((p, i) => expect(Math.abs(bands[i] - p)).toBeLessThan(1));
 
-    // The in-browser benchmark runs and draws its bars.
+    // A seed beyond 64 bits: the library's message on the page and no stale histogram; a seed
+    // beyond 2^53 that fits: a bigint, drawn.
+    await page.fill("#seed", "18446744073709551616");
+    await page.dispatchEvent("#seed", "change");
+    expect(await page.textContent("#seed-error")).toMatch(/seed must fit in 64 bits/);
+    expect(await page.$$eval("#histogram rect", (r) => r.length)).toBe(0);
+    await page.fill("#seed", "9007199254740993");
+    await page.dispatchEvent("#seed", "change");
+    expect(await page.textContent("#seed-error")).toBe("");
+    expect(await page.textContent("#sampling-code")).toContain("seed: 9007199254740993n");
+    expect(await page.$$eval("#histogram rect", (r) => r.length)).toBeGreaterThan(60);
+
+    // The in-browser benchmark runs in a worker: the page answers while it runs, then draws its bars.
     await page.click("#bench-button");
+    const started = Date.now();
+    await page.evaluate(() => document.title);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(await page.textContent("#bench-button")).toMatch(/Running/);
     await page.waitForSelector("#bench-chart .bench-row >> nth=5", { timeout: 60_000 });
 
     mkdirSync(join(ROOT, "test-output"), { recursive: true });
