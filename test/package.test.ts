@@ -3,7 +3,7 @@
 // CommonJS, and bundler), each running a softmax and a crossEntropy against the reference.
 // The TypeScript consumers also check the published types: the result narrows by reduction,
 // a typo'd option and a backward option on the forward call do not compile. publint and
-// @arethetypeswrong/cli must find no problem. ESM and require also run on Node 22 and 24.
+// @arethetypeswrong/cli must find no problem. ESM and require also run on Node 22 and 24, and Bun.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -129,6 +129,13 @@ describe("the packed package in fresh consumer projects", () => {
     const node = ["npx", "-y", "-p", `node@${version}`, "node"];
     for (const name of ["node-esm", "node-cjs"]) {
       expect(run(join(root, name), "index.js", node).ok, `${name} on Node ${version}`).toBe(true);
+    }
+  });
+
+  it("ESM import and CommonJS require on Bun (from the npm registry's bun package)", () => {
+    const bun = ["npx", "-y", "bun@1.4.5"];
+    for (const name of ["node-esm", "node-cjs"]) {
+      expect(run(join(root, name), "index.js", bun).ok, `${name} on Bun`).toBe(true);
     }
   });
 
