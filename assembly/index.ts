@@ -17,3 +17,6 @@ export function buildId(): i32 {
   if (ASC_FEATURE_SIMD) return 1;
   return 0;
 }
+export { entropyRows } from "./entropy";
+export { argmaxRows, topKRows } from "./select";
+export { normalLogPdfArray } from "./normal";

@@ -4,7 +4,7 @@ export { runtimeInfo } from "./runtime.js";
 export type { InitOptions, RuntimeInfo } from "./runtime.js";
 export type { BuildChoice, BuildName } from "./wasm.js";
 export { DEFAULT_ARENA_BYTES } from "./memory.js";
-export { softmax, logSoftmax, logSumExp } from "./softmax.js";
+export { softmax, logSoftmax, logSumExp, entropy } from "./softmax.js";
 export type { SoftmaxOptions } from "./softmax.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type {
@@ -12,6 +12,10 @@ export type {
   CrossEntropyOptions, CrossEntropyReducedOptions, CrossEntropyTarget, CrossEntropyWithGradFunction,
   LabelArray, LossAndGrad, Reduction,
 } from "./validate.js";
+export { argmax, accuracy, topK } from "./select.js";
+export type { AccuracyOptions, ArgmaxOptions, TopK } from "./select.js";
+export { normalLogPdf, normalPdf } from "./normal.js";
+export type { NormalPdfOptions } from "./normal.js";
 export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";
 export { randomNormal, NormalGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";
 export type { Compat, NormalGeneratorOptions, NormalGeneratorState, RandomNormalOptions, Seed } from "./random.js";

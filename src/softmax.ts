@@ -1,4 +1,4 @@
-// softmax, logSoftmax and logSumExp over rows: validation, then one declaration each for the
+// softmax, logSoftmax, logSumExp and entropy over rows: validation, then one declaration each for the
 // executor (which stages rows through the arena, or uses arrays in wasm memory in place).
 import { execute, returned } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
@@ -7,7 +7,7 @@ import type { KernelExports } from "./wasm.js";
 
 export type { SoftmaxOptions };
 
-type RowKernel = "softmaxRows" | "logSoftmaxRows" | "logSumExpRows";
+type RowKernel = "softmaxRows" | "logSoftmaxRows" | "logSumExpRows" | "entropyRows";
 
 /** One row-wise kernel: logits rows in, `outPerRow` outputs per row (classes, or 1). */
 function runRows(
@@ -54,4 +54,13 @@ export function logSoftmax(logits: Float32Array, classes: number, options?: Soft
  */
 export function logSumExp(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
   return runRows("logSumExp", "logSumExpRows", logits, classes, options, () => 1);
+}
+
+/**
+ * The entropy H = −Σ p·log p of p = softmax(logits / T), one value per row, in one sweep (p is
+ * not materialised). 0·log 0 = 0: masked −Infinity entries add nothing; an all −Infinity row, a
+ * +Infinity or a NaN gives NaN.
+ */
+export function entropy(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
+  return runRows("entropy", "entropyRows", logits, classes, options, () => 1);
 }

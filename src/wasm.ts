@@ -30,6 +30,13 @@ export const KERNEL_SIGNATURES = {
       "ignoreIndex:i32", "smoothing:f64", "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32", "scratch:i32"],
     result: "i32",
   },
+  entropyRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
+  argmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32"], result: null },
+  topKRows: { params: ["src:i32", "values:i32", "indices:i32", "rows:i32", "cols:i32", "k:i32"], result: null },
+  normalLogPdfArray: {
+    params: ["src:i32", "dst:i32", "n:i32", "mean:f64", "std:f64", "logNorm:f64", "density:i32"],
+    result: null,
+  },
   crossEntropySoftRows: {
     params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "smoothing:f64",
       "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],

@@ -1,5 +1,7 @@
 // probkernels/reference: the same functions in plain TypeScript, float64 inside.
-export { softmax, logSoftmax, logSumExp } from "./softmax.js";
+export { softmax, logSoftmax, logSumExp, entropy } from "./softmax.js";
+export { argmax, accuracy, topK } from "./select.js";
+export { normalLogPdf, normalPdf } from "./normal.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { SoftmaxOptions } from "./softmax.js";
 export type {

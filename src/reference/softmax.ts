@@ -65,3 +65,19 @@ export function logSumExp(logits: Float32Array, classes: number, options?: Softm
   }
   return result;
 }
+
+/** H(softmax(x/T)) per row from the float64 softmax, with 0·log 0 = 0. */
+export function entropy(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
+  const { rows, classes: C, logits: x, temperature, out, result } = prepare("entropy", logits, classes, options, () => 1);
+  for (let r = 0; r < rows; r++) {
+    const { z, max, sum } = rowStatistics(x, r * C, C, temperature);
+    const logSum = Math.log(sum);
+    let h = 0;
+    for (let c = 0; c < C; c++) {
+      const p = Math.exp(z[c] - max) / sum;
+      if (p !== 0 || Number.isNaN(p)) h -= p * (z[c] - max - logSum);
+    }
+    out[r] = h;
+  }
+  return result;
+}

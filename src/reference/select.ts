@@ -1,0 +1,58 @@
+// Plain-TypeScript argmax, accuracy and topK: the oracle for the selection kernels. topK sorts
+// the whole row (what the kernel avoids), in the same order: larger first, NaN first of all,
+// equal values by index.
+import type { AccuracyOptions, ArgmaxOptions, TopK } from "../select.js";
+import {
+  checkIgnoreIndex, checkLogits, checkTarget, describe, readOptions, type LabelArray,
+} from "../validate.js";
+
+function order(a: number, ia: number, b: number, ib: number): number {
+  const na = Number.isNaN(a), nb = Number.isNaN(b);
+  if (na || nb) return na && nb ? ia - ib : na ? -1 : 1;
+  return a !== b ? b - a : ia - ib;
+}
+
+export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOptions): Int32Array {
+  const o = readOptions("argmax", options, ["out"]);
+  const { rows, classes: C, logits: x } = checkLogits("argmax", logits, classes);
+  const out = (o.out as Int32Array | undefined) ?? new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (order(x[r * C + c], c, x[r * C + best], best) < 0) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
+export function accuracy(
+  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
+): number {
+  const o = readOptions("accuracy", options, ["ignoreIndex"]);
+  const { rows, classes: C } = checkLogits("accuracy", logits, classes);
+  const ignoreIndex = checkIgnoreIndex("accuracy", o.ignoreIndex);
+  const { target } = checkTarget("accuracy", labels, rows, C, ignoreIndex, o.ignoreIndex !== undefined, null);
+  if (target.kind !== "hard") throw new TypeError(`accuracy: labels must be class indices, got ${describe(labels)}`);
+  const y = target.labels.slice(0, rows);
+  const predicted = argmax(logits, classes);
+  let counted = 0, right = 0;
+  for (let r = 0; r < rows; r++) {
+    if (y[r] === ignoreIndex) continue;
+    counted++;
+    if (predicted[r] === y[r]) right++;
+  }
+  return right / counted;
+}
+
+export function topK(logits: Float32Array, classes: number, k: number): TopK {
+  const { rows, classes: C, logits: x } = checkLogits("topK", logits, classes);
+  if (!Number.isInteger(k) || k < 1 || k > C) throw new RangeError(`topK: k must be an integer from 1 to classes (${C}), got ${describe(k)}`);
+  const values = new Float32Array(rows * k), indices = new Int32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const idx = Array.from({ length: C }, (_, c) => c).sort((a, b) => order(x[r * C + a], a, x[r * C + b], b));
+    for (let j = 0; j < k; j++) {
+      indices[r * k + j] = idx[j];
+      values[r * k + j] = x[r * C + idx[j]];
+    }
+  }
+  return { values, indices };
+}

@@ -1,0 +1,61 @@
+// PyTorch reference cases of the second family (test/fixtures/torch-reference-2.json, copied
+// from the shared reference data) for the functions the package has so far: entropy, argmax and
+// accuracy, topK, the normal log density and density. On every build, and on the reference.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as pk from "../src/index.js";
+import * as ref from "../src/reference/index.js";
+import { describeBuilds, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
+
+type Value = number | string;
+interface Case {
+  name: string; op: string; rows: number; cols: number;
+  logits?: Value[]; temperature?: number; expected?: Value[];
+  labels?: number[]; expectedAccuracy?: number;
+  k?: number; expectedValues?: Value[]; expectedIndices?: number[];
+  x?: Value[]; mean?: number; std?: number; expectedLogPdf?: Value[]; expectedPdf?: Value[];
+}
+
+const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
+const OPS = ["entropy", "argmax", "topK", "normalLogPdf"];
+const cases = data.cases.filter((c) => OPS.includes(c.op));
+const f32 = (values: Value[]) => Float32Array.from(values, num);
+
+function check(m: typeof pk | typeof ref, c: Case): void {
+  switch (c.op) {
+    case "entropy": {
+      const got = m.entropy(f32(c.logits!), c.cols, { temperature: c.temperature });
+      expect(mismatch(got, c.expected!.map(num), LOG_TOL)).toBeNull();
+      break;
+    }
+    case "argmax": {
+      expect(Array.from(m.argmax(f32(c.logits!), c.cols))).toEqual(c.expected);
+      if (c.labels) expect(m.accuracy(f32(c.logits!), c.labels, c.cols)).toBe(c.expectedAccuracy);
+      break;
+    }
+    case "topK": {
+      const { values, indices } = m.topK(f32(c.logits!), c.cols, c.k!);
+      expect(Array.from(indices)).toEqual(c.expectedIndices);
+      expect(mismatch(values, c.expectedValues!.map(num), { abs: 0, rel: 1e-7 })).toBeNull();
+      break;
+    }
+    case "normalLogPdf": {
+      const x = f32(c.x!);
+      expect(mismatch(m.normalLogPdf(x, { mean: c.mean, std: c.std }), c.expectedLogPdf!.map(num), LOG_TOL)).toBeNull();
+      expect(mismatch(m.normalPdf(x, { mean: c.mean, std: c.std }), c.expectedPdf!.map(num), PROB_TOL)).toBeNull();
+      break;
+    }
+  }
+}
+
+it("the fixture holds the second family's cases this suite covers", () => {
+  expect(cases.length).toBe(13 + 6 + 15 + 3);
+});
+
+describeBuilds("PyTorch reference cases, second family", () => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => check(pk, c));
+});
+
+describe("PyTorch reference cases, second family, plain-TS reference", () => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => check(ref, c));
+});
