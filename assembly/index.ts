@@ -20,3 +20,4 @@ export function buildId(): i32 {
 export { entropyRows } from "./entropy";
 export { argmaxRows, topKRows } from "./select";
 export { normalLogPdfArray } from "./normal";
+export { klDivRows } from "./kl";

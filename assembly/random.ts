@@ -96,9 +96,13 @@ const I32_CONSTANTS = memory.data<i32>([
   return v128.shuffle<u32>(i64x2.extmul_low_i32x4_u(a, m), i64x2.extmul_high_i32x4_u(a, m), 1, 3, 5, 7);
 }
 
-/** ln(u) for u in (0, 1]: cephes logf, unfused, identical to logUnit below lane by lane. */
+/**
+ * ln(u) for u in (0, 1]: cephes logf, unfused, identical to logUnit below lane by lane. The range
+ * reduction takes the exponent from the bits, so it is right for any positive normal float too
+ * (kl.ts uses it so); zero, subnormals, infinities, NaN and negatives are the caller's to handle.
+ */
 // @ts-ignore: decorator
-@inline function logUnit4(u: v128): v128 {
+@inline export function logUnit4(u: v128): v128 {
   const bits = u;
   let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(bits, 23), ki(0)));
   let m = v128.or(v128.and(bits, ki(1)), ki(2)); // [0.5, 1)

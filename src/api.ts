@@ -15,6 +15,8 @@ export type {
 export { argmax, accuracy, topK } from "./select.js";
 export type { AccuracyOptions, ArgmaxOptions, TopK } from "./select.js";
 export { normalLogPdf, normalPdf } from "./normal.js";
+export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
+export type { KlDivBackwardOptions, KlDivFunction, KlDivOptions, KlDivWithGradFunction, KlLossAndGrad, KlReduction } from "./kl.js";
 export type { NormalPdfOptions } from "./normal.js";
 export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";
 export { randomNormal, NormalGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";

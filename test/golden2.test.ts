@@ -1,6 +1,6 @@
 // PyTorch reference cases of the second family (test/fixtures/torch-reference-2.json, copied
 // from the shared reference data) for the functions the package has so far: entropy, argmax and
-// accuracy, topK, the normal log density and density. On every build, and on the reference.
+// accuracy, topK, the normal log density and density, KL divergence. On every build, and on the reference.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
@@ -14,10 +14,12 @@ interface Case {
   labels?: number[]; expectedAccuracy?: number;
   k?: number; expectedValues?: Value[]; expectedIndices?: number[];
   x?: Value[]; mean?: number; std?: number; expectedLogPdf?: Value[]; expectedPdf?: Value[];
+  input?: Value[]; target?: Value[]; logTarget?: boolean; reduction?: string;
+  expectedLoss?: Value | Value[]; expectedGrad?: Value[];
 }
 
 const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
-const OPS = ["entropy", "argmax", "topK", "normalLogPdf"];
+const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv"];
 const cases = data.cases.filter((c) => OPS.includes(c.op));
 const f32 = (values: Value[]) => Float32Array.from(values, num);
 
@@ -39,6 +41,17 @@ function check(m: typeof pk | typeof ref, c: Case): void {
       expect(mismatch(values, c.expectedValues!.map(num), { abs: 0, rel: 1e-7 })).toBeNull();
       break;
     }
+    case "klDiv": {
+      const options = { reduction: c.reduction as pk.KlReduction, logTarget: c.logTarget };
+      const [input, target] = [f32(c.input!), f32(c.target!)];
+      const expectedLoss = Array.isArray(c.expectedLoss) ? c.expectedLoss.map(num) : num(c.expectedLoss!);
+      expect(mismatch(m.klDiv(input, target, c.cols, options), expectedLoss, LOG_TOL)).toBeNull();
+      const both = m.klDivWithGrad(input, target, c.cols, options);
+      expect(mismatch(both.loss, expectedLoss, LOG_TOL)).toBeNull();
+      expect(mismatch(both.grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      expect(mismatch(m.klDivBackward(input, target, c.cols, options), c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      break;
+    }
     case "normalLogPdf": {
       const x = f32(c.x!);
       expect(mismatch(m.normalLogPdf(x, { mean: c.mean, std: c.std }), c.expectedLogPdf!.map(num), LOG_TOL)).toBeNull();
@@ -49,7 +62,7 @@ function check(m: typeof pk | typeof ref, c: Case): void {
 }
 
 it("the fixture holds the second family's cases this suite covers", () => {
-  expect(cases.length).toBe(13 + 6 + 15 + 3);
+  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33);
 });
 
 describeBuilds("PyTorch reference cases, second family", () => {

@@ -1,0 +1,90 @@
+// klDiv, klDivBackward and klDivWithGrad against the plain-TS reference on every build: every
+// row length around the vector width, every reduction, log and plain targets, and the special
+// values PyTorch defines (a zero target adds 0 unless the input is −Infinity; a negative
+// target is NaN, not an error); in place, in wasm memory, chunked; bad input.
+import { describe, expect, it } from "vitest";
+import * as pk from "../src/index.js";
+import * as ref from "../src/reference/index.js";
+import { describeBuilds, LOG_TOL, mismatch, PROB_TOL, randomLogits, randomTargets, rng } from "./helpers.js";
+
+/** log-probabilities and probabilities with zeros, a negative, NaN and −Infinity sprinkled in. */
+function inputs(rows: number, classes: number, seed: number): [Float32Array, Float32Array] {
+  const target = randomTargets(rows, classes, seed);
+  const input = pk.logSoftmax(randomLogits(rows * classes, seed + 1), classes);
+  const next = rng(seed + 2);
+  for (let i = 0; i < target.length; i++) {
+    const u = next();
+    if (u < 0.08) target[i] = 0;
+    else if (u < 0.09) target[i] = -0.25;
+    else if (u < 0.10) input[i] = -Infinity;
+    else if (u < 0.105) input[i] = NaN;
+  }
+  return [input, target];
+}
+
+describeBuilds("kl_div", () => {
+  it.each([1, 3, 4, 5, 8, 13, 33, 1000, 4099])("rows of %i, every reduction, plain and log targets", (classes) => {
+    const [input, target] = inputs(5, classes, classes);
+    const logTarget = pk.logSoftmax(randomLogits(5 * classes, 7), classes);
+    for (const reduction of ["mean", "batchmean", "sum", "none"] as const) {
+      for (const [t, lt] of [[target, false], [logTarget, true]] as const) {
+        const options = { reduction, logTarget: lt };
+        const want = ref.klDivWithGrad(input, t, classes, options);
+        const got = pk.klDivWithGrad(input, t, classes, options);
+        expect(mismatch(got.loss, want.loss, LOG_TOL), `${reduction} ${lt}`).toBeNull();
+        expect(mismatch(got.grad, want.grad, PROB_TOL)).toBeNull();
+        expect(mismatch(pk.klDiv(input, t, classes, options), want.loss, LOG_TOL)).toBeNull();
+      }
+    }
+  });
+
+  it("a zero target adds 0, or NaN against −Infinity; a negative target is NaN", () => {
+    const input = Float32Array.from([-1, -Infinity, -2, -1]);
+    const target = Float32Array.from([0, 0, -0.5, 1]);
+    const none = pk.klDiv(input, target, 4, { reduction: "none" });
+    expect(none[0]).toBe(0);
+    expect(none[1]).toBeNaN();
+    expect(none[2]).toBeNaN();
+    expect(none[3]).toBeCloseTo(1, 6);
+  });
+
+  it("in place, in wasm memory, per-element gradOutput, and the same bits in one chunk or many", async () => {
+    const [input, target] = inputs(37, 1000, 11);
+    const expected = pk.klDivWithGrad(input, target, 1000, { reduction: "batchmean" });
+    const x = input.slice();
+    const inPlace = pk.klDivWithGrad(x, target, 1000, { reduction: "batchmean", out: x });
+    expect(inPlace.grad).toBe(x);
+    expect(Array.from(x)).toEqual(Array.from(expected.grad));
+    const w = pk.allocFloat32(input.length);
+    w.array.set(input);
+    const resident = pk.klDivWithGrad(w.array, target, 1000, { reduction: "batchmean" });
+    expect(resident.loss).toBe(expected.loss);
+    w.free();
+    const g = Float32Array.from({ length: input.length }, (_, i) => (i % 7) - 3);
+    const perElement = pk.klDivBackward(input, target, 1000, { reduction: "none", gradOutput: g });
+    expect(mismatch(perElement, ref.klDivBackward(input, target, 1000, { reduction: "none", gradOutput: g }), PROB_TOL)).toBeNull();
+    const build = pk.runtimeInfo().build;
+    await pk.init({ build, arenaBytes: 1 });
+    const tiny = pk.klDivWithGrad(input, target, 1000, { reduction: "batchmean" });
+    await pk.init({ build, arenaBytes: pk.DEFAULT_ARENA_BYTES });
+    expect(tiny.loss).toBe(expected.loss);
+    expect(Array.from(tiny.grad)).toEqual(Array.from(expected.grad));
+  });
+});
+
+describe("kl_div bad input", () => {
+  const x = randomLogits(40, 1), t = randomTargets(4, 10, 2);
+  it.each([
+    [() => pk.klDiv(x, t.subarray(0, 30), 10), RangeError, /klDiv: target must have the input's length \(40\), got length 30/],
+    [() => pk.klDiv(x, new Float64Array(40) as unknown as Float32Array, 10), TypeError, /klDiv: target must be a Float32Array, got a Float64Array/],
+    [() => pk.klDiv(x, t, 10, { reduction: "avg" as pk.KlReduction }), RangeError, /reduction must be "mean", "batchmean", "sum" or "none", got the string "avg"/],
+    [() => pk.klDiv(x, t, 10, { logTarget: 1 as unknown as boolean }), TypeError, /klDiv: logTarget must be a boolean, got 1/],
+    [() => pk.klDiv(x, t, 10, { out: new Float32Array(40) }), RangeError, /klDiv: out holds the pointwise terms and needs reduction "none"/],
+    [() => pk.klDivBackward(x, t, 10, { gradOutput: [1, 2] }), RangeError, /gradOutput must be a number with reduction "mean"/],
+    [() => pk.klDivBackward(x, t, 10, { reduction: "none", gradOutput: [1, 2] }), RangeError, /gradOutput must have one value per element \(40\), got length 2/],
+    [() => pk.klDivWithGrad(x, t, 10, { out: t }), RangeError, /klDivWithGrad: out overlaps target/],
+  ] as const)("%#", (call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+});
