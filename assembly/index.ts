@@ -21,3 +21,4 @@ export { entropyRows } from "./entropy";
 export { argmaxRows, topKRows } from "./select";
 export { normalLogPdfArray } from "./normal";
 export { klDivRows } from "./kl";
+export { nllRows } from "./nll";

@@ -16,6 +16,8 @@ export { argmax, accuracy, topK } from "./select.js";
 export type { AccuracyOptions, ArgmaxOptions, TopK } from "./select.js";
 export { normalLogPdf, normalPdf } from "./normal.js";
 export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
+export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
+export type { NllLossBackwardOptions, NllLossFunction, NllLossOptions, NllLossWithGradFunction } from "./nll.js";
 export type { KlDivBackwardOptions, KlDivFunction, KlDivOptions, KlDivWithGradFunction, KlLossAndGrad, KlReduction } from "./kl.js";
 export type { NormalPdfOptions } from "./normal.js";
 export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";

@@ -162,11 +162,11 @@ export function checkFloat32(fn: string, name: string, value: unknown, what = "a
 /** Logits: a Float32Array whose length is a multiple of `classes`. */
 export interface CheckedLogits { rows: number; classes: number; logits: Float32Array }
 
-export function checkLogits(fn: string, logits: unknown, classes: unknown): CheckedLogits {
+export function checkLogits(fn: string, logits: unknown, classes: unknown, name = "logits"): CheckedLogits {
   const c = checkClasses(fn, classes);
-  const view = checkFloat32(fn, "logits", logits);
+  const view = checkFloat32(fn, name, logits);
   if (view.length % c !== 0) {
-    throw new RangeError(`${fn}: logits.length must be a multiple of classes (${c}), got ${view.length}`);
+    throw new RangeError(`${fn}: ${name}.length must be a multiple of classes (${c}), got ${view.length}`);
   }
   return { rows: view.length / c, classes: c, logits: view };
 }
@@ -452,6 +452,8 @@ export const CE_FORWARD_OPTION_KEYS =
   ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "out"] as const;
 export const CE_BACKWARD_OPTION_KEYS =
   ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "gradOutput", "out"] as const;
+const NLL_FORWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "out"] as const;
+const NLL_BACKWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "gradOutput", "out"] as const;
 
 /** Everything a cross-entropy call needs, checked. */
 export interface CrossEntropyArgs extends CheckedLogits {
@@ -470,12 +472,23 @@ export interface CrossEntropyArgs extends CheckedLogits {
   inputs: NamedView[];
 }
 
+/**
+ * Checks a cross-entropy call, or with `nll` an nll_loss call: its first argument is `input`
+ * (log-probabilities), its targets class indices only, and it has no labelSmoothing or
+ * temperature.
+ */
 export function checkCrossEntropyArgs(
   fn: string, logits: unknown, target: unknown, classes: unknown, options: unknown,
-  withGradient: boolean,
+  withGradient: boolean, nll = false,
 ): CrossEntropyArgs {
-  const o = readOptions(fn, options, withGradient ? CE_BACKWARD_OPTION_KEYS : CE_FORWARD_OPTION_KEYS);
-  const checked = checkLogits(fn, logits, classes);
+  const keys = nll ? (withGradient ? NLL_BACKWARD_OPTION_KEYS : NLL_FORWARD_OPTION_KEYS)
+    : withGradient ? CE_BACKWARD_OPTION_KEYS : CE_FORWARD_OPTION_KEYS;
+  const o = readOptions<string>(fn, options, keys) as Partial<Record<(typeof CE_BACKWARD_OPTION_KEYS)[number], unknown>>;
+  const inputName = nll ? "input" : "logits";
+  const checked = checkLogits(fn, logits, classes, inputName);
+  if (nll && typedArrayName(target) === "Float32Array") {
+    throw new TypeError(`${fn}: target must be class indices (an integer typed array or number[]); nll_loss takes no soft targets, got ${describe(target)}`);
+  }
   const { rows, classes: c } = checked;
   const reduction = checkReduction(fn, o.reduction);
   const weight = checkWeight(fn, o.weight, c);
@@ -493,7 +506,7 @@ export function checkCrossEntropyArgs(
     }
     out = checkOut(fn, o.out, rows);
   }
-  const inputs: NamedView[] = [{ name: "logits", view: checked.logits }];
+  const inputs: NamedView[] = [{ name: inputName, view: checked.logits }];
   if (t.given) inputs.push({ name: "target", view: t.given });
   if (weight) inputs.push({ name: "weight", view: weight });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });

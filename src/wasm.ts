@@ -37,6 +37,11 @@ export const KERNEL_SIGNATURES = {
     params: ["src:i32", "dst:i32", "n:i32", "mean:f64", "std:f64", "logNorm:f64", "density:i32"],
     result: null,
   },
+  nllRows: {
+    params: ["input:i32", "labels:i32", "rows:i32", "cols:i32", "weight:i32", "ignoreIndex:i32", "lossOut:i32",
+      "grad:i32", "gradScale:i32", "gradScalar:f32"],
+    result: "i32",
+  },
   klDivRows: {
     params: ["input:i32", "target:i32", "rows:i32", "cols:i32", "logTarget:i32", "rowLoss:i32", "pointwise:i32",
       "grad:i32", "gradScale:i32", "gradScalar:f32"],

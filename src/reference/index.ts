@@ -3,6 +3,7 @@ export { softmax, logSoftmax, logSumExp, entropy } from "./softmax.js";
 export { argmax, accuracy, topK } from "./select.js";
 export { normalLogPdf, normalPdf } from "./normal.js";
 export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
+export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { SoftmaxOptions } from "./softmax.js";
 export type {
