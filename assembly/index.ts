@@ -22,3 +22,4 @@ export { argmaxRows, topKRows } from "./select";
 export { normalLogPdfArray } from "./normal";
 export { klDivRows } from "./kl";
 export { nllRows } from "./nll";
+export { bceWithLogitsRows } from "./bce";

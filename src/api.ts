@@ -17,6 +17,10 @@ export type { AccuracyOptions, ArgmaxOptions, TopK } from "./select.js";
 export { normalLogPdf, normalPdf } from "./normal.js";
 export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
 export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
+export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
+export type {
+  BceLossAndGrad, BceWithLogitsBackwardOptions, BceWithLogitsFunction, BceWithLogitsOptions, BceWithLogitsWithGradFunction,
+} from "./bce.js";
 export type { NllLossBackwardOptions, NllLossFunction, NllLossOptions, NllLossWithGradFunction } from "./nll.js";
 export type { KlDivBackwardOptions, KlDivFunction, KlDivOptions, KlDivWithGradFunction, KlLossAndGrad, KlReduction } from "./kl.js";
 export type { NormalPdfOptions } from "./normal.js";

@@ -42,6 +42,11 @@ export const KERNEL_SIGNATURES = {
       "grad:i32", "gradScale:i32", "gradScalar:f32"],
     result: "i32",
   },
+  bceWithLogitsRows: {
+    params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "weightElem:i32", "weightCol:i32", "posWeight:i32",
+      "rowLoss:i32", "pointwise:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],
+    result: null,
+  },
   klDivRows: {
     params: ["input:i32", "target:i32", "rows:i32", "cols:i32", "logTarget:i32", "rowLoss:i32", "pointwise:i32",
       "grad:i32", "gradScale:i32", "gradScalar:f32"],

@@ -1,6 +1,6 @@
 // PyTorch reference cases of the second family (test/fixtures/torch-reference-2.json, copied
 // from the shared reference data) for the functions the package has so far: entropy, argmax and
-// accuracy, topK, the normal log density and density, KL divergence, nll_loss. On every build, and on the reference.
+// accuracy, topK, the normal log density and density, KL divergence, nll_loss, binary cross-entropy with logits. On every build, and on the reference.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
@@ -16,11 +16,11 @@ interface Case {
   x?: Value[]; mean?: number; std?: number; expectedLogPdf?: Value[]; expectedPdf?: Value[];
   input?: Value[]; target?: Value[]; logTarget?: boolean; reduction?: string;
   expectedLoss?: Value | Value[]; expectedGrad?: Value[];
-  weight?: Value[]; ignoreIndex?: number;
+  weight?: Value[]; ignoreIndex?: number; targets?: Value[]; posWeight?: Value[];
 }
 
 const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
-const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss"];
+const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss", "binaryCrossEntropyWithLogits"];
 const cases = data.cases.filter((c) => OPS.includes(c.op));
 const f32 = (values: Value[]) => Float32Array.from(values, num);
 
@@ -64,6 +64,17 @@ function check(m: typeof pk | typeof ref, c: Case): void {
       expect(mismatch(m.nllLossBackward(input, c.labels!, c.cols, options), c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
       break;
     }
+    case "binaryCrossEntropyWithLogits": {
+      const options = { reduction: c.reduction as pk.Reduction, weight: c.weight?.map(num), posWeight: c.posWeight?.map(num) };
+      const [x, t] = [f32(c.logits!), f32(c.targets!)];
+      const expectedLoss = Array.isArray(c.expectedLoss) ? c.expectedLoss.map(num) : num(c.expectedLoss!);
+      expect(mismatch(m.binaryCrossEntropyWithLogits(x, t, c.cols, options), expectedLoss, LOG_TOL)).toBeNull();
+      const both = m.binaryCrossEntropyWithLogitsWithGrad(x, t, c.cols, options);
+      expect(mismatch(both.loss, expectedLoss, LOG_TOL)).toBeNull();
+      expect(mismatch(both.grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      expect(mismatch(m.binaryCrossEntropyWithLogitsBackward(x, t, c.cols, options), c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      break;
+    }
     case "normalLogPdf": {
       const x = f32(c.x!);
       expect(mismatch(m.normalLogPdf(x, { mean: c.mean, std: c.std }), c.expectedLogPdf!.map(num), LOG_TOL)).toBeNull();
@@ -74,7 +85,7 @@ function check(m: typeof pk | typeof ref, c: Case): void {
 }
 
 it("the fixture holds the second family's cases this suite covers", () => {
-  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33 + 6);
+  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33 + 6 + 13);
 });
 
 describeBuilds("PyTorch reference cases, second family", () => {

@@ -1,0 +1,178 @@
+// Binary cross-entropy with logits (PyTorch F.binary_cross_entropy_with_logits) for
+// multi-label classification: every element of logits [rows, classes] is an independent
+// binary prediction of targets in [0, 1]. `weight` per element (rows × classes) or per column
+// (classes), `posWeight` per column; reductions "mean" (over every element), "sum", "none".
+import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { requireRuntime } from "./runtime.js";
+import { float64Scratch } from "./scratch.js";
+import {
+  checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction,
+} from "./validate.js";
+import { ownView, typedArrayName } from "./views.js";
+
+export interface BceWithLogitsOptions {
+  /** Per-element weights (rows × classes) or per-column weights (classes). */
+  weight?: Float32Array | Float64Array | readonly number[];
+  /** Weight of the positive term per column (classes): PyTorch's pos_weight. */
+  posWeight?: Float32Array | Float64Array | readonly number[];
+  /** "mean" (default: over every element), "sum" or "none" (one loss per element). */
+  reduction?: Reduction;
+  /** binaryCrossEntropyWithLogits with reduction "none": buffer for the losses (rows × classes). */
+  out?: Float32Array;
+}
+
+export interface BceWithLogitsBackwardOptions extends Omit<BceWithLogitsOptions, "out"> {
+  /** Upstream gradient: a number, or one value per element with reduction "none". Default 1. */
+  gradOutput?: number | Float32Array | Float64Array | readonly number[];
+  /** Buffer for the gradient (rows × classes); may be `logits` itself. */
+  out?: Float32Array;
+}
+
+export interface BceLossAndGrad<Loss extends number | Float32Array = number | Float32Array> {
+  loss: Loss;
+  /** d loss / d logits, rows × classes. */
+  grad: Float32Array;
+}
+
+export interface BceWithLogitsFunction {
+  (logits: Float32Array, targets: Float32Array, classes: number, options: BceWithLogitsOptions & { reduction: "none" }): Float32Array;
+  (logits: Float32Array, targets: Float32Array, classes: number, options?: Omit<BceWithLogitsOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" }): number;
+  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsOptions): number | Float32Array;
+}
+
+export interface BceWithLogitsWithGradFunction {
+  (logits: Float32Array, targets: Float32Array, classes: number, options: BceWithLogitsBackwardOptions & { reduction: "none" }): BceLossAndGrad<Float32Array>;
+  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions & { reduction?: "mean" | "sum" }): BceLossAndGrad<number>;
+  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): BceLossAndGrad;
+}
+
+/** A float array argument copied into a Float32Array of one of `lengths`, or null. */
+function checkFloats(fn: string, name: string, value: unknown, lengths: number[], what: string): Float32Array | null {
+  if (value === undefined) return null;
+  const typed = typedArrayName(value);
+  if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(value)) {
+    throw new TypeError(`${fn}: ${name} must be a Float32Array (or Float64Array, number[]) of ${what}, got ${describe(value)}`);
+  }
+  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, name, Float32Array, value)
+    : typed === "Float64Array" ? ownView(fn, name, Float64Array, value) : (value as readonly unknown[]);
+  if (!lengths.includes(values.length)) throw new RangeError(`${fn}: ${name} must have ${what}, got length ${values.length}`);
+  const copy = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number") throw new TypeError(`${fn}: ${name}[${i}] must be a number, got ${describe(v)}`);
+    copy[i] = v;
+  }
+  return copy;
+}
+
+export interface BceArgs {
+  rows: number; classes: number; logits: Float32Array; targets: Float32Array;
+  weightElem: Float32Array | null; weightCol: Float32Array | null; posWeight: Float32Array | null;
+  reduction: Reduction; gradOutput: number | Float32Array; out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+}
+
+/** Checks a binary_cross_entropy_with_logits call (shared with the reference). */
+export function checkBceArgs(fn: string, logits: unknown, targets: unknown, classes: unknown, options: unknown, withGradient: boolean): BceArgs {
+  const o = readOptions(fn, options, withGradient ? ["weight", "posWeight", "reduction", "gradOutput", "out"] : ["weight", "posWeight", "reduction", "out"]);
+  const { rows, classes: c, logits: x } = checkLogits(fn, logits, classes);
+  const t = checkFloat32(fn, "targets", targets);
+  if (t.length !== x.length) throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
+  const reduction = checkReduction(fn, o.reduction);
+  const weight = checkFloats(fn, "weight", o.weight, [x.length, c], `one entry per element (${x.length}) or per class (${c})`);
+  const posWeight = checkFloats(fn, "posWeight", o.posWeight, [c], `one entry per class (${c})`);
+  const inputs: NamedView[] = [{ name: "logits", view: x }, { name: "targets", view: t }];
+  let gradOutput: number | Float32Array = 1;
+  if (withGradient && o.gradOutput !== undefined) {
+    if (typeof o.gradOutput === "number") gradOutput = o.gradOutput;
+    else {
+      if (reduction !== "none") throw new RangeError(`${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(o.gradOutput)}`);
+      gradOutput = checkFloats(fn, "gradOutput", o.gradOutput, [x.length], `one value per element (${x.length})`)!;
+    }
+  }
+  if (!withGradient && o.out !== undefined && reduction !== "none") {
+    throw new RangeError(`${fn}: out holds the losses per element and needs reduction "none", got reduction "${reduction}"`);
+  }
+  const out = checkOut(fn, o.out, x.length);
+  const perElement = weight !== null && weight.length === x.length && x.length !== c;
+  return {
+    rows, classes: c, logits: x, targets: t, weightElem: perElement ? weight : null, weightCol: perElement ? null : weight,
+    posWeight, reduction, gradOutput, out, outGiven: o.out, inputs,
+  };
+}
+
+function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
+  const rt = requireRuntime(fn);
+  const { rows, classes: cols, reduction } = args;
+  const n = rows * cols;
+  const rowLoss = float64Scratch.take(rows);
+  const none = reduction === "none";
+  const pointwiseOut = !wantGrad && none ? args.out : null;
+  const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
+  const grad = wantGrad ? args.out ?? new Float32Array(n) : null;
+  const divisor = reduction === "mean" ? n : 1;
+  const perElementGrad = typeof args.gradOutput !== "number";
+  const inputs: RowOperand[] = [
+    { name: "logits", view: args.logits, perRow: cols },
+    { name: "targets", view: args.targets, perRow: cols },
+  ];
+  if (args.weightElem) inputs.push({ name: "weight", view: args.weightElem, perRow: cols, own: true });
+  if (perElementGrad) inputs.push({ name: "gradOutput", view: args.gradOutput as Float32Array, perRow: cols, own: true });
+  const fixed = [];
+  if (args.weightCol) fixed.push({ name: "weight", view: args.weightCol });
+  if (args.posWeight) fixed.push({ name: "posWeight", view: args.posWeight });
+  const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
+  if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
+  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null });
+  const scalar = wantGrad && typeof args.gradOutput === "number" ? args.gradOutput / divisor : 0;
+  const results = execute(rt, {
+    fn, rows, inputs, outputs, fixed, alsoRead: args.inputs,
+    kernel(at, _first, count) {
+      let next = 2;
+      const we = args.weightElem ? at.inputs[next++] : 0;
+      const gs = perElementGrad ? at.inputs[next++] : 0;
+      const wc = args.weightCol ? at.fixed[0] : 0;
+      const pw = args.posWeight ? at.fixed[args.weightCol ? 1 : 0] : 0;
+      rt.kernels.bceWithLogitsRows(at.inputs[0], at.inputs[1], count, cols, we, wc, pw, at.outputs[0],
+        pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar);
+      return -1;
+    },
+  });
+  const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
+  if (none) return { loss: results[1] as Float32Array, grad: finalGrad };
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += rowLoss[r];
+  return { loss: total / divisor, grad: finalGrad };
+}
+
+/** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
+export const binaryCrossEntropyWithLogits: BceWithLogitsFunction = function binaryCrossEntropyWithLogits(
+  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+): never {
+  const fn = "binaryCrossEntropyWithLogits";
+  requireRuntime(fn);
+  const args = checkBceArgs(fn, logits, targets, classes, options, false);
+  const { loss } = run(fn, args, false);
+  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+};
+
+/** d loss / d logits (rows × classes), scaled by gradOutput. */
+export function binaryCrossEntropyWithLogitsBackward(
+  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
+): Float32Array {
+  const fn = "binaryCrossEntropyWithLogitsBackward";
+  requireRuntime(fn);
+  const args = checkBceArgs(fn, logits, targets, classes, options, true);
+  const { grad } = run(fn, args, true);
+  return returned(args.outGiven, args.out ?? grad, grad);
+}
+
+/** The loss and d loss / d logits in one pass. */
+export const binaryCrossEntropyWithLogitsWithGrad: BceWithLogitsWithGradFunction = function binaryCrossEntropyWithLogitsWithGrad(
+  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+): never {
+  const fn = "binaryCrossEntropyWithLogitsWithGrad";
+  requireRuntime(fn);
+  const args = checkBceArgs(fn, logits, targets, classes, options, true);
+  const { loss, grad } = run(fn, args, true);
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+};

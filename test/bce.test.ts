@@ -1,0 +1,55 @@
+// binaryCrossEntropyWithLogits and its gradient against the reference on every build: row
+// lengths around the vector width, soft targets, weights per element and per column, posWeight,
+// every reduction, logits up to ±3e38 and NaN; in place; bad input.
+import { describe, expect, it } from "vitest";
+import * as pk from "../src/index.js";
+import * as ref from "../src/reference/index.js";
+import { describeBuilds, LOG_TOL, mismatch, PROB_TOL, randomLogits, rng } from "./helpers.js";
+
+describeBuilds("binary cross-entropy with logits", () => {
+  it.each([1, 3, 4, 7, 16, 33, 1000])("rows of %i: every option and reduction", (classes) => {
+    const rows = 6, n = rows * classes;
+    const x = randomLogits(n, classes, 4);
+    const next = rng(classes);
+    const t = Float32Array.from({ length: n }, () => (next() < 0.5 ? Math.round(next()) : next()));
+    x[0] = 3e38; if (n > 1) x[1] = -3e38; if (n > 2) x[2] = 40; if (n > 3) x[3] = -1e-30;
+    const weightElem = Float32Array.from({ length: n }, (_, i) => 0.5 + (i % 3));
+    const weightCol = Float32Array.from({ length: classes }, (_, i) => 1 + (i % 2));
+    const posWeight = Float32Array.from({ length: classes }, (_, i) => 0.5 + i % 4);
+    for (const reduction of ["mean", "sum", "none"] as const) {
+      for (const extra of [{}, { weight: weightElem }, { weight: weightCol, posWeight }]) {
+        const options = { reduction, ...extra };
+        const want = ref.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, options);
+        const got = pk.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, options);
+        expect(mismatch(got.loss, want.loss, LOG_TOL), `${reduction} ${Object.keys(extra)}`).toBeNull();
+        expect(mismatch(got.grad, want.grad, PROB_TOL)).toBeNull();
+      }
+    }
+    const inPlace = x.slice();
+    pk.binaryCrossEntropyWithLogitsBackward(inPlace, t, classes, { out: inPlace });
+    expect(Array.from(inPlace)).toEqual(Array.from(pk.binaryCrossEntropyWithLogitsBackward(x, t, classes)));
+  });
+
+  it("NaN logits give NaN; ±Infinity give PyTorch's limits", () => {
+    const x = Float32Array.from([NaN, Infinity, -Infinity, 0]);
+    const t = Float32Array.from([1, 0, 1, 0.5]);
+    const got = pk.binaryCrossEntropyWithLogits(x, t, 4, { reduction: "none" });
+    const want = ref.binaryCrossEntropyWithLogits(x, t, 4, { reduction: "none" });
+    expect(got[0]).toBeNaN();
+    expect(mismatch(got, want, LOG_TOL)).toBeNull();
+  });
+});
+
+describe("binary cross-entropy bad input", () => {
+  const x = randomLogits(12, 1), t = new Float32Array(12).fill(0.5);
+  it.each([
+    [() => pk.binaryCrossEntropyWithLogits(x, t.subarray(0, 6), 4), RangeError, /targets must have the logits' length \(12\), got length 6/],
+    [() => pk.binaryCrossEntropyWithLogits(x, t, 4, { weight: [1, 2] }), RangeError, /weight must have one entry per element \(12\) or per class \(4\), got length 2/],
+    [() => pk.binaryCrossEntropyWithLogits(x, t, 4, { posWeight: new Float32Array(12) }), RangeError, /posWeight must have one entry per class \(4\), got length 12/],
+    [() => pk.binaryCrossEntropyWithLogits(x, t, 4, { posWeight: "1" as never }), TypeError, /posWeight must be a Float32Array/],
+    [() => pk.binaryCrossEntropyWithLogitsWithGrad(x, t, 4, { out: t }), RangeError, /out overlaps targets/],
+  ] as const)("%#", (call, type, message) => {
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+});
