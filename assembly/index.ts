@@ -23,3 +23,4 @@ export { normalLogPdfArray } from "./normal";
 export { klDivRows } from "./kl";
 export { nllRows } from "./nll";
 export { bceWithLogitsRows } from "./bce";
+export { distillationRows } from "./distillation";

@@ -17,6 +17,8 @@ export type { AccuracyOptions, ArgmaxOptions, TopK } from "./select.js";
 export { normalLogPdf, normalPdf } from "./normal.js";
 export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
 export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
+export { distillationLoss } from "./distillation.js";
+export type { DistillationOptions, DistillationResult } from "./distillation.js";
 export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
 export type {
   BceLossAndGrad, BceWithLogitsBackwardOptions, BceWithLogitsFunction, BceWithLogitsOptions, BceWithLogitsWithGradFunction,

@@ -47,6 +47,11 @@ export const KERNEL_SIGNATURES = {
       "rowLoss:i32", "pointwise:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],
     result: null,
   },
+  distillationRows: {
+    params: ["student:i32", "teacher:i32", "labels:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "weightSum:f64",
+      "ignoreIndex:i32", "smoothing:f64", "klOut:i32", "ceOut:i32", "grad:i32", "gKl:f64", "kCe:f64"],
+    result: "i32",
+  },
   klDivRows: {
     params: ["input:i32", "target:i32", "rows:i32", "cols:i32", "logTarget:i32", "rowLoss:i32", "pointwise:i32",
       "grad:i32", "gradScale:i32", "gradScalar:f32"],

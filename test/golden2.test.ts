@@ -1,6 +1,6 @@
 // PyTorch reference cases of the second family (test/fixtures/torch-reference-2.json, copied
 // from the shared reference data) for the functions the package has so far: entropy, argmax and
-// accuracy, topK, the normal log density and density, KL divergence, nll_loss, binary cross-entropy with logits. On every build, and on the reference.
+// accuracy, topK, the normal log density and density, KL divergence, nll_loss, binary cross-entropy with logits, distillation. On every build, and on the reference.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
@@ -17,10 +17,11 @@ interface Case {
   input?: Value[]; target?: Value[]; logTarget?: boolean; reduction?: string;
   expectedLoss?: Value | Value[]; expectedGrad?: Value[];
   weight?: Value[]; ignoreIndex?: number; targets?: Value[]; posWeight?: Value[];
+  student?: Value[]; teacher?: Value[]; alpha?: number;
 }
 
 const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
-const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss", "binaryCrossEntropyWithLogits"];
+const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss", "binaryCrossEntropyWithLogits", "distillation"];
 const cases = data.cases.filter((c) => OPS.includes(c.op));
 const f32 = (values: Value[]) => Float32Array.from(values, num);
 
@@ -75,6 +76,14 @@ function check(m: typeof pk | typeof ref, c: Case): void {
       expect(mismatch(m.binaryCrossEntropyWithLogitsBackward(x, t, c.cols, options), c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
       break;
     }
+    case "distillation": {
+      const { loss, grad } = m.distillationLoss(f32(c.student!), f32(c.teacher!), c.cols, {
+        temperature: c.temperature, alpha: c.alpha, labels: c.labels,
+      });
+      expect(mismatch(loss, num(c.expectedLoss as Value), LOG_TOL)).toBeNull();
+      expect(mismatch(grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      break;
+    }
     case "normalLogPdf": {
       const x = f32(c.x!);
       expect(mismatch(m.normalLogPdf(x, { mean: c.mean, std: c.std }), c.expectedLogPdf!.map(num), LOG_TOL)).toBeNull();
@@ -85,7 +94,7 @@ function check(m: typeof pk | typeof ref, c: Case): void {
 }
 
 it("the fixture holds the second family's cases this suite covers", () => {
-  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33 + 6 + 13);
+  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33 + 6 + 13 + 12);
 });
 
 describeBuilds("PyTorch reference cases, second family", () => {
