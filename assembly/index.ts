@@ -24,3 +24,4 @@ export { klDivRows } from "./kl";
 export { nllRows } from "./nll";
 export { bceWithLogitsRows } from "./bce";
 export { distillationRows } from "./distillation";
+export { gaussianNllRows } from "./gaussian";

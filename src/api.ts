@@ -18,6 +18,8 @@ export { normalLogPdf, normalPdf } from "./normal.js";
 export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
 export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
 export { distillationLoss } from "./distillation.js";
+export { gaussianNllLoss, gaussianNllLossWithGrad } from "./gaussian.js";
+export type { GaussianNllFunction, GaussianNllOptions, GaussianNllResult, GaussianNllWithGradFunction, GaussianNllWithGradOptions } from "./gaussian.js";
 export type { DistillationOptions, DistillationResult } from "./distillation.js";
 export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
 export type {

@@ -52,6 +52,11 @@ export const KERNEL_SIGNATURES = {
       "ignoreIndex:i32", "smoothing:f64", "klOut:i32", "ceOut:i32", "grad:i32", "gKl:f64", "kCe:f64"],
     result: "i32",
   },
+  gaussianNllRows: {
+    params: ["input:i32", "target:i32", "variance:i32", "rows:i32", "cols:i32", "varPerRow:i32", "eps:f64", "full:i32",
+      "rowLoss:i32", "pointwise:i32", "gradInput:i32", "gradVar:i32", "gradScale:i32", "gradScalar:f32"],
+    result: null,
+  },
   klDivRows: {
     params: ["input:i32", "target:i32", "rows:i32", "cols:i32", "logTarget:i32", "rowLoss:i32", "pointwise:i32",
       "grad:i32", "gradScale:i32", "gradScalar:f32"],

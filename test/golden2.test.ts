@@ -1,6 +1,7 @@
 // PyTorch reference cases of the second family (test/fixtures/torch-reference-2.json, copied
 // from the shared reference data) for the functions the package has so far: entropy, argmax and
-// accuracy, topK, the normal log density and density, KL divergence, nll_loss, binary cross-entropy with logits, distillation. On every build, and on the reference.
+// accuracy, topK, the normal log density and density, KL divergence, nll_loss, binary cross-entropy with logits, distillation, Gaussian NLL: every op the second family has but
+// the sampling ones (filterLogits, rand, randperm, randint, linearInit: the sampling issue). On every build, and on the reference.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
@@ -18,10 +19,11 @@ interface Case {
   expectedLoss?: Value | Value[]; expectedGrad?: Value[];
   weight?: Value[]; ignoreIndex?: number; targets?: Value[]; posWeight?: Value[];
   student?: Value[]; teacher?: Value[]; alpha?: number;
+  var?: Value[]; full?: boolean; eps?: number; expectedGradInput?: Value[]; expectedGradVar?: Value[];
 }
 
 const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
-const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss", "binaryCrossEntropyWithLogits", "distillation"];
+const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss", "binaryCrossEntropyWithLogits", "distillation", "gaussianNllLoss"];
 const cases = data.cases.filter((c) => OPS.includes(c.op));
 const f32 = (values: Value[]) => Float32Array.from(values, num);
 
@@ -84,6 +86,17 @@ function check(m: typeof pk | typeof ref, c: Case): void {
       expect(mismatch(grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
       break;
     }
+    case "gaussianNllLoss": {
+      const options = { full: c.full, eps: c.eps, reduction: c.reduction as pk.Reduction };
+      const [x, t, v] = [f32(c.input!), f32(c.target!), f32(c.var!)];
+      const expectedLoss = Array.isArray(c.expectedLoss) ? c.expectedLoss.map(num) : num(c.expectedLoss!);
+      expect(mismatch(m.gaussianNllLoss(x, t, v, c.cols, options), expectedLoss, LOG_TOL)).toBeNull();
+      const both = m.gaussianNllLossWithGrad(x, t, v, c.cols, options);
+      expect(mismatch(both.loss, expectedLoss, LOG_TOL)).toBeNull();
+      expect(mismatch(both.gradInput, c.expectedGradInput!.map(num), LOG_TOL)).toBeNull();
+      expect(mismatch(both.gradVar, c.expectedGradVar!.map(num), LOG_TOL)).toBeNull();
+      break;
+    }
     case "normalLogPdf": {
       const x = f32(c.x!);
       expect(mismatch(m.normalLogPdf(x, { mean: c.mean, std: c.std }), c.expectedLogPdf!.map(num), LOG_TOL)).toBeNull();
@@ -94,7 +107,7 @@ function check(m: typeof pk | typeof ref, c: Case): void {
 }
 
 it("the fixture holds the second family's cases this suite covers", () => {
-  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33 + 6 + 13 + 12);
+  expect(cases.length).toBe(13 + 6 + 15 + 3 + 33 + 6 + 13 + 12 + 6);
 });
 
 describeBuilds("PyTorch reference cases, second family", () => {

@@ -5,6 +5,7 @@ export { normalLogPdf, normalPdf } from "./normal.js";
 export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
 export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
 export { distillationLoss } from "./distillation.js";
+export { gaussianNllLoss, gaussianNllLossWithGrad } from "./gaussian.js";
 export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { SoftmaxOptions } from "./softmax.js";

@@ -1,0 +1,131 @@
+// Gaussian negative log-likelihood (F.gaussian_nll_loss) and its gradients with respect to the
+// input (predicted means) and the variance; and nothing more: the clamp at eps has no gradient
+// of its own, as in PyTorch.
+import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { requireRuntime } from "./runtime.js";
+import { float64Scratch } from "./scratch.js";
+import { checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction } from "./validate.js";
+
+export interface GaussianNllOptions {
+  /** Add the constant ½·log 2π to each term. Default false. */
+  full?: boolean;
+  /** Variances below this are clamped to it (finite, > 0). Default 1e-6. */
+  eps?: number;
+  /** "mean" (default: over every element), "sum" or "none". */
+  reduction?: Reduction;
+  /** gaussianNllLoss with reduction "none": buffer for the losses per element. */
+  out?: Float32Array;
+}
+
+export interface GaussianNllWithGradOptions extends Omit<GaussianNllOptions, "out"> {
+  /** Upstream gradient (a number). Default 1. */
+  gradOutput?: number;
+}
+
+export interface GaussianNllResult<Loss extends number | Float32Array = number | Float32Array> {
+  loss: Loss;
+  /** d loss / d input (rows × classes). */
+  gradInput: Float32Array;
+  /** d loss / d variance (the variance's shape). */
+  gradVar: Float32Array;
+}
+
+export interface GaussianNllFunction {
+  (input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options: GaussianNllOptions & { reduction: "none" }): Float32Array;
+  (input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: Omit<GaussianNllOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" }): number;
+  (input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: GaussianNllOptions): number | Float32Array;
+}
+
+export interface GaussianNllWithGradFunction {
+  (input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options: GaussianNllWithGradOptions & { reduction: "none" }): GaussianNllResult<Float32Array>;
+  (input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: GaussianNllWithGradOptions & { reduction?: "mean" | "sum" }): GaussianNllResult<number>;
+  (input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: GaussianNllWithGradOptions): GaussianNllResult;
+}
+
+export interface GaussianArgs {
+  rows: number; classes: number; input: Float32Array; target: Float32Array; variance: Float32Array; varPerRow: boolean;
+  full: boolean; eps: number; reduction: Reduction; gradOutput: number; out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+}
+
+/** Checks a gaussian_nll_loss call (shared with the reference). */
+export function checkGaussianArgs(fn: string, input: unknown, target: unknown, variance: unknown, classes: unknown, options: unknown, withGradient: boolean): GaussianArgs {
+  const o = readOptions(fn, options, withGradient ? ["full", "eps", "reduction", "gradOutput"] : ["full", "eps", "reduction", "out"]);
+  const { rows, classes: c, logits: x } = checkLogits(fn, input, classes, "input");
+  const t = checkFloat32(fn, "target", target);
+  if (t.length !== x.length) throw new RangeError(`${fn}: target must have the input's length (${x.length}), got length ${t.length}`);
+  const v = checkFloat32(fn, "variance", variance);
+  if (v.length !== x.length && v.length !== rows) {
+    throw new RangeError(`${fn}: variance must have one value per element (${x.length}) or per row (${rows}), got length ${v.length}`);
+  }
+  if (o.full !== undefined && typeof o.full !== "boolean") throw new TypeError(`${fn}: full must be a boolean, got ${describe(o.full)}`);
+  const eps = o.eps ?? 1e-6;
+  if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${fn}: eps must be a finite number > 0, got ${describe(eps)}`);
+  const reduction = checkReduction(fn, o.reduction);
+  const gradOutput = o.gradOutput ?? 1;
+  if (typeof gradOutput !== "number") throw new TypeError(`${fn}: gradOutput must be a number, got ${describe(gradOutput)}`);
+  if (o.out !== undefined && reduction !== "none") throw new RangeError(`${fn}: out holds the losses per element and needs reduction "none", got reduction "${reduction}"`);
+  return {
+    rows, classes: c, input: x, target: t, variance: v, varPerRow: v.length !== x.length, full: o.full === true, eps, reduction, gradOutput,
+    out: checkOut(fn, o.out, x.length), outGiven: o.out,
+    inputs: [{ name: "input", view: x }, { name: "target", view: t }, { name: "variance", view: v }],
+  };
+}
+
+function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
+  const rt = requireRuntime(fn);
+  const { rows, classes: cols, reduction } = args;
+  const n = rows * cols;
+  const rowLoss = float64Scratch.take(rows);
+  const none = reduction === "none";
+  const pointwise = none ? args.out ?? new Float32Array(n) : null;
+  const gradInput = wantGrad ? new Float32Array(n) : null;
+  const gradVar = wantGrad ? new Float32Array(args.variance.length) : null;
+  const divisor = reduction === "mean" ? n : 1;
+  const inputs: RowOperand[] = [
+    { name: "input", view: args.input, perRow: cols },
+    { name: "target", view: args.target, perRow: cols },
+    { name: "variance", view: args.variance, perRow: args.varPerRow ? 1 : cols },
+  ];
+  const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
+  if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: args.out === null });
+  if (gradInput) outputs.push({ name: "gradInput", view: gradInput, perRow: cols, own: true });
+  if (gradVar) outputs.push({ name: "gradVar", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: true });
+  const results = execute(rt, {
+    fn, rows, inputs, outputs, alsoRead: args.inputs,
+    kernel(at, _first, count) {
+      let next = 1;
+      const p = pointwise ? at.outputs[next++] : 0;
+      const gi = gradInput ? at.outputs[next++] : 0;
+      const gv = gradVar ? at.outputs[next++] : 0;
+      rt.kernels.gaussianNllRows(at.inputs[0], at.inputs[1], at.inputs[2], count, cols, args.varPerRow ? 1 : 0, args.eps,
+        args.full ? 1 : 0, at.outputs[0], p, gi, gv, 0, wantGrad ? args.gradOutput / divisor : 0);
+      return -1;
+    },
+  });
+  let loss: number | Float32Array;
+  if (none) loss = returned(args.outGiven, args.out ?? (results[1] as Float32Array), results[1] as Float32Array);
+  else {
+    let total = 0;
+    for (let r = 0; r < rows; r++) total += rowLoss[r];
+    loss = total / divisor;
+  }
+  return { loss, gradInput: gradInput ?? new Float32Array(0), gradVar: gradVar ?? new Float32Array(0) };
+}
+
+/** F.gaussian_nll_loss(input, target, var): the loss (or the losses per element for "none"). */
+export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
+  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+): never {
+  const fn = "gaussianNllLoss";
+  requireRuntime(fn);
+  return run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, false), false).loss as never;
+};
+
+/** The loss and its gradients with respect to the input and the variance. */
+export const gaussianNllLossWithGrad: GaussianNllWithGradFunction = function gaussianNllLossWithGrad(
+  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+): never {
+  const fn = "gaussianNllLossWithGrad";
+  requireRuntime(fn);
+  return run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, true), true) as never;
+};

@@ -1,0 +1,41 @@
+// Plain-TypeScript gaussian_nll_loss in float64: the oracle for the kernel.
+import { checkGaussianArgs, type GaussianArgs, type GaussianNllFunction, type GaussianNllWithGradFunction } from "../gaussian.js";
+
+function compute(args: GaussianArgs, wantGrad: boolean) {
+  const { rows, classes: C } = args;
+  const n = rows * C;
+  const terms = new Float64Array(n), gradInput = new Float32Array(wantGrad ? n : 0), gradVar = new Float32Array(wantGrad ? args.variance.length : 0);
+  const divisor = args.reduction === "mean" ? n : 1;
+  const k = args.gradOutput / divisor;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const vi = args.varPerRow ? Math.floor(i / C) : i;
+    const v = Math.max(args.variance[vi], args.eps);
+    const d = args.input[i] - args.target[i];
+    terms[i] = 0.5 * (Math.log(v) + (d * d) / v) + (args.full ? 0.5 * Math.log(2 * Math.PI) : 0);
+    total += terms[i];
+    if (wantGrad) {
+      gradInput[i] = (k * d) / v;
+      gradVar[vi] += k * 0.5 * (1 / v - (d * d) / (v * v));
+    }
+  }
+  let loss: number | Float32Array = total / divisor;
+  if (args.reduction === "none") {
+    const out = args.out ?? new Float32Array(n);
+    out.set(terms);
+    loss = (args.outGiven as Float32Array | undefined) ?? out;
+  }
+  return { loss, gradInput, gradVar };
+}
+
+export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
+  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+): never {
+  return compute(checkGaussianArgs("gaussianNllLoss", input, target, variance, classes, options, false), false).loss as never;
+};
+
+export const gaussianNllLossWithGrad: GaussianNllWithGradFunction = function gaussianNllLossWithGrad(
+  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+): never {
+  return compute(checkGaussianArgs("gaussianNllLossWithGrad", input, target, variance, classes, options, true), true) as never;
+};
