@@ -33,7 +33,7 @@ import { expSum, rangeMax, rowRange, scaleRow } from "./softmax";
  * the first subtraction: with logits near ±3e38, x − m and the sum overflow float32 where the
  * true (float64) loss is finite.
  */
-function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f64 {
+export function weightedShiftedSum(x: usize, weight: usize, n: i32, m: f32): f64 {
   let i = 0;
   let sum: f64 = 0;
   if (ASC_FEATURE_SIMD) {

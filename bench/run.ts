@@ -18,7 +18,7 @@ const HELP = `npm run bench [-- options]
 Times probkernels against the plain-TS reference and TensorFlow.js's wasm backend on the same
 inputs, in one run, and prints million elements per second and the ratios.
 
-  --quick          a short run (about 45 s here instead of about 4 minutes)
+  --quick          a short run (about a minute here instead of about 5 minutes)
   --build=NAME     the build to measure: relaxed-simd, simd or scalar (default: the best one)
   --save-chart     also write docs/benchmark.svg, the chart the README shows
                    (what \`npm run bench:chart\` does; bench/results/ is always written)
@@ -178,9 +178,10 @@ async function main() {
     release();
   }
   const perCall = await benchPerCall(tf);
+  const family = await benchLossFamily(tf);
   const sampling = await benchSampling(tf);
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, perCall, sampling }, null, 2));
+  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, perCall, family, sampling }, null, 2));
   const svg = renderChart(
     rows, IMPLS, "probkernels vs plain-TS reference vs TF.js wasm backend",
     `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} (${env.cores} cores) · build ${env.build} · ${env.mode} run`,
@@ -192,6 +193,94 @@ async function main() {
     writeFileSync(new URL("../docs/benchmark.svg", import.meta.url), svg);
     console.log("written: docs/benchmark.svg");
   }
+}
+
+/** What users write today for top-k: sort the row's indices by value, keep the first k. */
+function sortTopK(x: Float32Array, rows: number, classes: number, k: number): Int32Array {
+  const out = new Int32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const idx = Array.from({ length: classes }, (_, i) => i).sort((a, b) => x[r * classes + b] - x[r * classes + a]);
+    for (let j = 0; j < k; j++) out[r * k + j] = idx[j];
+  }
+  return out;
+}
+
+/**
+ * The loss family against crossEntropyWithGrad (same shapes, same run), the plain-TS reference
+ * and, where TF.js has the op, TF.js; topK against the sort-based top-k users write.
+ */
+async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, number>>> {
+  const results: Record<string, Record<string, number>> = {};
+  console.log(`\nloss family (million elements per second; "vs CE+grad" = against crossEntropyWithGrad on the same shape)`);
+  const cols = ["shape", "kernel", "pk", "reference", "tfjs op", "vs ref", "vs CE+grad", "vs tfjs"];
+  const widths = [10, 36, 8, 9, 8, 8, 10, 8];
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" ");
+  console.log(line(cols));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  const shapes: [number, number][] = quick ? [[1024, 1000], [2, 128256]] : [[4096, 1000], [8, 128256]];
+  for (const [r, c] of shapes) {
+    const n = r * c;
+    const s = logitsFor(n, 3), t = logitsFor(n, 4);
+    const logP = pk.logSoftmax(s, c), probs = pk.softmax(t, c);
+    const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
+    const binary = Float32Array.from(probs, (p) => (p > 1 / c ? 1 : 0));
+    const out = new Float32Array(n), rowsOut = new Float32Array(r);
+    const st = tf.tensor2d(s, [r, c]), bt = tf.tensor2d(binary, [r, c]), pt = tf.tensor2d(probs, [r, c]);
+    const tasks: Record<string, () => void> = {
+      "crossEntropyWithGrad|pk": () => { pk.crossEntropyWithGrad(s, labels, c, { out }); },
+      "entropy|pk": () => { pk.entropy(s, c, { out: rowsOut }); },
+      "entropy|reference": () => { ref.entropy(s, c, { out: rowsOut }); },
+      "klDivWithGrad (batchmean)|pk": () => { pk.klDivWithGrad(logP, probs, c, { reduction: "batchmean", out }); },
+      "klDivWithGrad (batchmean)|reference": () => { ref.klDivWithGrad(logP, probs, c, { reduction: "batchmean", out }); },
+      "klDivWithGrad (batchmean)|tfjs": () => tf.tidy(() => {
+        tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.sum(tf.mul(pt, tf.sub(tf.log(pt), l))).div(r))(tf.logSoftmax(st));
+      }),
+      "distillationLoss (T=4, labels)|pk": () => { pk.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
+      "distillationLoss (T=4, labels)|reference": () => { ref.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
+      "binaryCrossEntropyWithLogitsWithGrad|pk": () => { pk.binaryCrossEntropyWithLogitsWithGrad(s, binary, c, { out }); },
+      "binaryCrossEntropyWithLogitsWithGrad|reference": () => { ref.binaryCrossEntropyWithLogitsWithGrad(s, binary, c, { out }); },
+      "binaryCrossEntropyWithLogitsWithGrad|tfjs": () => tf.tidy(() => {
+        tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.losses.sigmoidCrossEntropy(bt, l))(st);
+      }),
+    };
+    const bench = new Bench({ time: quick ? 100 : 600, iterations: quick ? 2 : 5, warmupTime: quick ? 20 : 100, warmupIterations: 1, throws: true });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    const rate = (name: string) => {
+      const result = bench.getTask(name)?.result;
+      return result && "latency" in result ? n / (result.latency.p50 * 1000) : undefined;
+    };
+    const ce = rate("crossEntropyWithGrad|pk");
+    for (const kernel of ["entropy", "klDivWithGrad (batchmean)", "distillationLoss (T=4, labels)", "binaryCrossEntropyWithLogitsWithGrad"]) {
+      const m = { pk: rate(`${kernel}|pk`), reference: rate(`${kernel}|reference`), tfjs: rate(`${kernel}|tfjs`), ce };
+      results[`${r}x${c} ${kernel}`] = m as Record<string, number>;
+      console.log(line([`${r}x${c}`, kernel, fmt(m.pk), fmt(m.reference), fmt(m.tfjs), ratio(m.pk, m.reference), ratio(m.pk, ce), ratio(m.pk, m.tfjs)]));
+    }
+    tf.dispose([st, bt, pt]);
+  }
+  // topK, k = 50: microseconds per call against a sort of the row's indices and TF.js's topk.
+  console.log(`\ntopK, k = 50 (microseconds per call, lower is better)`);
+  for (const [r, c] of [[1, 128256], [64, 32000]] as [number, number][]) {
+    const x = logitsFor(r * c, 9);
+    const xt = tf.tensor2d(x, [r, c]);
+    const tasks: Record<string, () => void> = {
+      pk: () => { pk.topK(x, c, 50); },
+      "sort-based JS": () => { sortTopK(x, r, c, 50); },
+      tfjs: () => tf.tidy(() => { tf.topk(xt, 50); }),
+    };
+    const bench = new Bench({ time: quick ? 150 : 800, iterations: quick ? 2 : 5, warmupTime: 20, warmupIterations: 1, throws: true });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    const us: Record<string, number> = {};
+    for (const name of Object.keys(tasks)) {
+      const result = bench.getTask(name)?.result;
+      if (result && "latency" in result) us[name] = result.latency.p50 * 1000;
+    }
+    results[`${r}x${c} topK k=50`] = us;
+    console.log(`  ${`${r}x${c}`.padEnd(10)} pk ${fmt(us.pk).padStart(7)} µs   sort-based JS ${fmt(us["sort-based JS"]).padStart(7)} µs (${ratio(us["sort-based JS"], us.pk)} faster)   tfjs ${fmt(us.tfjs).padStart(7)} µs (${ratio(us.tfjs, us.pk)} faster)`);
+    tf.dispose(xt);
+  }
+  return results;
 }
 
 const SMALL_SHAPES: [rows: number, classes: number][] = [[1, 10], [8, 10], [128, 10], [1, 1000], [1, 128256]];

@@ -108,9 +108,12 @@ export function distillationLoss(
       { name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null },
     ],
     fixed: weight ? [{ name: "weight", view: weight }] : [],
+    // Two rows of working space: the teacher's exp terms, and exp(s − max) for the hard term.
+    scratchBytes: 2 * cols * 4,
     kernel(at, _first, count) {
       return rt.kernels.distillationRows(at.inputs[0], at.inputs[1], labels ? at.inputs[2] : 0, count, cols, invT,
-        weight ? at.fixed[0] : 0, weightSum, args.ignoreIndex, args.labelSmoothing, at.outputs[0], at.outputs[1], at.outputs[2], gKl, kCe);
+        weight ? at.fixed[0] : 0, weightSum, args.ignoreIndex, args.labelSmoothing, at.outputs[0], at.outputs[1], at.outputs[2], gKl, kCe,
+        at.scratch);
     },
     refused: (row) => new RangeError(`${fn}: labels[${row}] changed while the call ran and is out of range for ${cols} classes`),
   });

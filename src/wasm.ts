@@ -49,7 +49,7 @@ export const KERNEL_SIGNATURES = {
   },
   distillationRows: {
     params: ["student:i32", "teacher:i32", "labels:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "weightSum:f64",
-      "ignoreIndex:i32", "smoothing:f64", "klOut:i32", "ceOut:i32", "grad:i32", "gKl:f64", "kCe:f64"],
+      "ignoreIndex:i32", "smoothing:f64", "klOut:i32", "ceOut:i32", "grad:i32", "gKl:f64", "kCe:f64", "scratch:i32"],
     result: "i32",
   },
   gaussianNllRows: {
