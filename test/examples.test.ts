@@ -23,6 +23,17 @@ describe("examples", () => {
     expect(final).toBeGreaterThanOrEqual(88);
   });
 
+  it("distillation: the soft term falls every epoch and both 7×7 students learn (≥ 80 %)", () => {
+    const out = runExample("distillation.mjs");
+    expect(Number(/teacher .*test accuracy ([\d.]+) %/.exec(out)![1])).toBeGreaterThanOrEqual(88);
+    const soft = [...out.matchAll(/soft term ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(soft.length).toBe(6);
+    for (let i = 1; i < soft.length; i++) expect(soft[i]).toBeLessThan(soft[i - 1]);
+    const last = /epoch 6: .*labels only ([\d.]+) %, distilled ([\d.]+) %/.exec(out)!;
+    expect(Number(last[1])).toBeGreaterThanOrEqual(80);
+    expect(Number(last[2])).toBeGreaterThanOrEqual(80);
+  });
+
   it("worker-losses: workers sharing one compiled module give the one-call mean", () => {
     const out = runExample("worker-losses.mjs", ["--rows", "1000", "--classes", "100", "--workers", "3"]);
     const [fromWorkers, single] = [...out.matchAll(/mean loss .*?: +([\d.]+)/g)].map((m) => Number(m[1]));
