@@ -13,7 +13,7 @@
 // is read from the student after the first sweep has written there).
 import { EXP_CONSTANTS, expNonPositive, expNonPositive4k, hsum4 } from "./math";
 import { weightedShiftedSum } from "./crossentropy";
-import { expSum, rangeMax, rowRange } from "./softmax";
+import { expSum, rangeMax, rangeMin, rowRange } from "./softmax";
 
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
@@ -28,8 +28,8 @@ export function distillationRows(
   for (let r = 0; r < rows; r++) {
     const x = student + <usize>r * stride, t = teacher + <usize>r * stride;
     const g = grad != 0 ? grad + <usize>r * stride : 0;
-    const rangeS = rowRange(x, cols);
-    const ms = rangeMax(rangeS), mt = rangeMax(rowRange(t, cols));
+    const rangeS = rowRange(x, cols), rangeT = rowRange(t, cols);
+    const ms = rangeMax(rangeS), mt = rangeMax(rangeT);
     // Labels first: a refused row must be refused before anything of it is written.
     let y = ignoreIndex;
     if (labels != 0) {
@@ -49,7 +49,11 @@ export function distillationRows(
     const keepE1 = g != 0 && ceLive && invT != 1;
     let ss: f64 = 0, st: f64 = 0, a: f64 = 0;
     let i = 0;
-    if (ASC_FEATURE_SIMD) {
+    // float32 lanes hold Σ e_t·(zt − zs) unless a row spans ~1e36 (logits near ±3e38): such rows
+    // (and NaN ones) take the float64 loop below, as the float64 reference would compute them.
+    const spanS = (rangeMin(rangeS) - ms) * invT, spanT = (rangeMin(rangeT) - mt) * invT;
+    const vectorSafe = spanS > -1e36 && spanT > -1e36;
+    if (ASC_FEATURE_SIMD && vectorSafe) {
       const vms = f32x4.splat(ms), vmt = f32x4.splat(mt), vk = f32x4.splat(invT);
       const zero = f32x4.splat(0), minusInf = f32x4.splat(-Infinity), nan = f32x4.splat(NaN);
       const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
@@ -62,12 +66,13 @@ export function distillationRows(
         let vs = zero, vt = zero, va = zero;
         for (; i + 4 <= end; i += 4) {
           const o = <usize>i << 2;
-          const zs = f32x4.mul(f32x4.sub(v128.load(x + o), vms), vk);
+          const xs = v128.load(x + o);
+          const zs = f32x4.mul(f32x4.sub(xs, vms), vk);
           const zt = f32x4.mul(f32x4.sub(v128.load(t + o), vmt), vk);
           const es = expNonPositive4k(zs, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
           const et = expNonPositive4k(zt, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
-          // e_t·(zt − zs), or (e_t = 0) 0, or NaN where also zs = −Infinity.
-          const term = v128.bitselect(f32x4.mul(et, f32x4.sub(zt, zs)), v128.and(nan, f32x4.eq(zs, minusInf)), f32x4.ne(et, zero));
+          // e_t·(zt − zs), or (e_t = 0) 0, or NaN where the student logit is −Infinity (0·(−∞)).
+          const term = v128.bitselect(f32x4.mul(et, f32x4.sub(zt, zs)), v128.and(nan, f32x4.eq(xs, minusInf)), f32x4.ne(et, zero));
           vs = f32x4.add(vs, es); vt = f32x4.add(vt, et); va = f32x4.add(va, term);
           if (keepE1) {
             v128.store(scratch + stride + o, expNonPositive4k(f32x4.sub(v128.load(x + o), vms), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
@@ -79,11 +84,13 @@ export function distillationRows(
     }
     for (; i < cols; i++) {
       const o = <usize>i << 2;
-      const zs = (load<f32>(x + o) - ms) * invT, zt = (load<f32>(t + o) - mt) * invT;
+      const xs = load<f32>(x + o), xt = load<f32>(t + o);
+      const zs = (xs - ms) * invT, zt = (xt - mt) * invT;
       const es = expNonPositive(zs), et = expNonPositive(zt);
       ss += <f64>es; st += <f64>et;
-      if (et != 0) a += <f64>et * (<f64>zt - <f64>zs);
-      else if (zs == -Infinity) a += NaN;
+      // zt − zs in float64 from the logits: x − max of two huge logits overflows float32.
+      if (et != 0) a += <f64>et * (((<f64>xt - <f64>mt) - (<f64>xs - <f64>ms)) * <f64>invT);
+      else if (xs == -Infinity) a += NaN;
       if (keepE1) store<f32>(scratch + stride + o, expNonPositive(load<f32>(x + o) - ms));
       if (g != 0) { store<f32>(g + o, es); store<f32>(scratch + o, et); }
     }

@@ -48,9 +48,10 @@ export function klDivRows(
         for (; i + 4 <= end; i += 4) {
           const o = base + (<usize>i << 2);
           const x = v128.load(input + o), t = v128.load(target + o);
-          // Lanes the vector formula covers: t = 0 or t a normal positive float, x finite.
+          // Lanes the vector formula covers: t = 0 or a normal positive float, |x| ≤ 1e30 (beyond,
+          // float32 lane sums of t·x could overflow where the float64 sum does not).
           const normal = v128.and(f32x4.ge(t, smallest), f32x4.le(t, largest));
-          const covered = v128.and(v128.or(normal, f32x4.eq(t, zero)), f32x4.le(f32x4.abs(x), largest));
+          const covered = v128.and(v128.or(normal, f32x4.eq(t, zero)), f32x4.le(f32x4.abs(x), f32x4.splat(1e30)));
           let term: v128;
           if (i32x4.all_true(covered)) {
             const xlogy = v128.and(f32x4.mul(t, logUnit4(t)), normal); // 0 where t = 0
