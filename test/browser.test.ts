@@ -81,6 +81,19 @@ describe.runIf(run)("in Chromium", () => {
     }
   }
 
+  it("a plain module script runs every loss-family PyTorch case (second reference file) on every build", async () => {
+    const result = await pageResult<{
+      error?: string; available: string[]; builds: Record<string, { cases: number; failures: string[]; running: string }>;
+    }>(`${server.url}/test/browser/pages/family.html`, "window.__result");
+    expect(result.error).toBeUndefined();
+    expect(Object.keys(result.builds)).toEqual(result.available);
+    for (const [build, r] of Object.entries(result.builds)) {
+      expect(r.running, build).toBe(build);
+      expect(r.cases, build).toBe(13 + 6 + 15 + 3 + 33 + 6 + 13 + 12 + 6);
+      expect(r.failures, build).toEqual([]);
+    }
+  });
+
   it("a Vite build of an app importing probkernels works with no configuration", async () => {
     const { build } = await import("vite");
     const outDir = mkdtempSync(join(tmpdir(), "pk-vite-"));
