@@ -25,3 +25,4 @@ export { nllRows } from "./nll";
 export { bceWithLogitsRows } from "./bce";
 export { distillationRows } from "./distillation";
 export { gaussianNllRows } from "./gaussian";
+export { addInto } from "./math";

@@ -125,3 +125,18 @@ export const EXP_CONSTANTS = memory.data<f32>([
   if (!flush) return f;
   return v128.andnot(f, f32x4.lt(x, cutoff));
 }
+
+/** dst[i] += src[i] over n floats (a gradient accumulated into a caller's buffer). */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}

@@ -6,7 +6,7 @@ import { execute, returned, type RowOperand, type RowOutput } from "./executor.j
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import {
-  checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction,
+  checkAccumulate, checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction,
 } from "./validate.js";
 import { ownView, typedArrayName } from "./views.js";
 
@@ -26,6 +26,8 @@ export interface BceWithLogitsBackwardOptions extends Omit<BceWithLogitsOptions,
   gradOutput?: number | Float32Array | Float64Array | readonly number[];
   /** Buffer for the gradient (rows × classes); may be `logits` itself. */
   out?: Float32Array;
+  /** Add the gradient into `out` (which must be given) instead of overwriting it: two losses, one buffer. */
+  accumulate?: boolean;
 }
 
 export interface BceLossAndGrad<Loss extends number | Float32Array = number | Float32Array> {
@@ -69,11 +71,12 @@ export interface BceArgs {
   rows: number; classes: number; logits: Float32Array; targets: Float32Array;
   weightElem: Float32Array | null; weightCol: Float32Array | null; posWeight: Float32Array | null;
   reduction: Reduction; gradOutput: number | Float32Array; out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+  accumulate: boolean;
 }
 
 /** Checks a binary_cross_entropy_with_logits call (shared with the reference). */
 export function checkBceArgs(fn: string, logits: unknown, targets: unknown, classes: unknown, options: unknown, withGradient: boolean): BceArgs {
-  const o = readOptions(fn, options, withGradient ? ["weight", "posWeight", "reduction", "gradOutput", "out"] : ["weight", "posWeight", "reduction", "out"]);
+  const o = readOptions(fn, options, withGradient ? ["weight", "posWeight", "reduction", "gradOutput", "out", "accumulate"] : ["weight", "posWeight", "reduction", "out"]);
   const { rows, classes: c, logits: x } = checkLogits(fn, logits, classes);
   const t = checkFloat32(fn, "targets", targets);
   if (t.length !== x.length) throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
@@ -96,7 +99,7 @@ export function checkBceArgs(fn: string, logits: unknown, targets: unknown, clas
   const perElement = weight !== null && weight.length === x.length && x.length !== c;
   return {
     rows, classes: c, logits: x, targets: t, weightElem: perElement ? weight : null, weightCol: perElement ? null : weight,
-    posWeight, reduction, gradOutput, out, outGiven: o.out, inputs,
+    posWeight, reduction, gradOutput, out, outGiven: o.out, inputs, accumulate: checkAccumulate(fn, o.accumulate, o.out),
   };
 }
 
@@ -122,7 +125,7 @@ function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Flo
   if (args.posWeight) fixed.push({ name: "posWeight", view: args.posWeight });
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
-  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null });
+  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const scalar = wantGrad && typeof args.gradOutput === "number" ? args.gradOutput / divisor : 0;
   const results = execute(rt, {
     fn, rows, inputs, outputs, fixed, alsoRead: args.inputs,

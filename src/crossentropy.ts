@@ -47,7 +47,7 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
   // The kernels write the gradient over the logits row after reading it, so out may be logits.
-  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null });
+  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
   // Per-row losses go to `out` after the kernels ran (memory may have grown in between); the
   // executor does not see it, so its overlap check is made here.

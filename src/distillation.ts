@@ -7,7 +7,7 @@ import { execute, returned, type RowOperand } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import {
-  checkFloat32, checkIgnoreIndex, checkLabelSmoothing, checkLogits, checkOut, checkTarget, checkTemperature,
+  checkAccumulate, checkFloat32, checkIgnoreIndex, checkLabelSmoothing, checkLogits, checkOut, checkTarget, checkTemperature,
   checkWeight, describe, readOptions, type HardTarget, type LabelArray, type NamedView,
 } from "./validate.js";
 
@@ -28,6 +28,8 @@ export interface DistillationOptions {
   gradOutput?: number;
   /** Buffer for the gradient (rows × classes); may be the student logits themselves. */
   out?: Float32Array;
+  /** Add the gradient into `out` (which must be given) instead of overwriting it: two losses, one buffer. */
+  accumulate?: boolean;
 }
 
 export interface DistillationResult {
@@ -42,10 +44,10 @@ export interface DistillationResult {
 export interface DistillationArgs {
   rows: number; classes: number; student: Float32Array; teacher: Float32Array; temperature: number;
   labels: HardTarget | null; alpha: number; labelSmoothing: number; weight: Float32Array | null; ignoreIndex: number;
-  gradOutput: number; out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+  gradOutput: number; out: Float32Array | null; outGiven: unknown; inputs: NamedView[]; accumulate: boolean;
 }
 
-const KEYS = ["temperature", "labels", "alpha", "labelSmoothing", "weight", "ignoreIndex", "gradOutput", "out"] as const;
+const KEYS = ["temperature", "labels", "alpha", "labelSmoothing", "weight", "ignoreIndex", "gradOutput", "out", "accumulate"] as const;
 
 /** Checks a distillationLoss call (shared with the reference). */
 export function checkDistillationArgs(fn: string, student: unknown, teacher: unknown, classes: unknown, options: unknown): DistillationArgs {
@@ -75,7 +77,7 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
   if (weight) inputs.push({ name: "weight", view: weight });
   return {
     rows, classes: c, student: s, teacher: t, temperature, labels, alpha, labelSmoothing, weight, ignoreIndex,
-    gradOutput, out: checkOut(fn, o.out, s.length), outGiven: o.out, inputs,
+    gradOutput, out: checkOut(fn, o.out, s.length), outGiven: o.out, inputs, accumulate: checkAccumulate(fn, o.accumulate, o.out),
   };
 }
 
@@ -105,7 +107,7 @@ export function distillationLoss(
     outputs: [
       { name: "kl", view: klRows, perRow: 1, own: true },
       { name: "ce", view: ceRows, perRow: 1, own: true },
-      { name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null },
+      { name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate },
     ],
     fixed: weight ? [{ name: "weight", view: weight }] : [],
     // Two rows of working space: the teacher's exp terms, and exp(s − max) for the hard term.

@@ -35,6 +35,11 @@ export interface RowOperand {
 export interface RowOutput extends RowOperand {
   /** The input (its index in `inputs`) this output may overwrite element for element. */
   inPlaceOf?: number;
+  /**
+   * Add the kernel's values into the array instead of overwriting it (f32): the kernel writes
+   * into an arena region of its own, which the executor then adds into the array's rows.
+   */
+  accumulate?: boolean;
 }
 
 /** Addresses of each operand's first row in this chunk (bytes), in declaration order. */
@@ -173,7 +178,7 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
   // output declared in place of a staged input shares that input's region.
   for (let j = 0; j < nOut; j++) {
     const i = outputs[j].inPlaceOf;
-    if (i === undefined || resident[i] || !sameLayout(outputs[j], inputs[i])) continue;
+    if (i === undefined || outputs[j].accumulate || resident[i] || !sameLayout(outputs[j], inputs[i])) continue;
     if (resident[OUT + j]) {
       if (into[i] === NONE) into[i] = j;
     } else if (into[i] === NONE && !sharedAlready(i, nOut)) {
@@ -185,7 +190,10 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     bytes[i] = resident[i] || into[i] !== NONE ? 0 : inputs[i].perRow * inputs[i].view.BYTES_PER_ELEMENT;
   }
   for (let j = 0; j < nOut; j++) {
-    bytes[OUT + j] = resident[OUT + j] || shares[OUT + j] !== NONE ? 0 : outputs[j].perRow * outputs[j].view.BYTES_PER_ELEMENT;
+    const rowBytes = outputs[j].perRow * outputs[j].view.BYTES_PER_ELEMENT;
+    // An accumulated output: the kernel's region, and (unless resident) one to stage the array's rows.
+    bytes[OUT + j] = outputs[j].accumulate ? (resident[OUT + j] ? rowBytes : 2 * rowBytes)
+      : resident[OUT + j] || shares[OUT + j] !== NONE ? 0 : rowBytes;
   }
   for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
   bytes[SCRATCH] = call.scratchBytes ?? 0;
@@ -208,7 +216,7 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     const count = Math.min(rowsPerChunk, rows - first);
     for (let j = 0; j < nOut; j++) {
       const op = outputs[j];
-      at.outputs[j] = resident[OUT + j] ? base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT : region[OUT + j];
+      at.outputs[j] = resident[OUT + j] && !op.accumulate ? base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT : region[OUT + j];
     }
     for (let i = 0; i < nIn; i++) {
       const op = inputs[i];
@@ -231,9 +239,22 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     }
 
     for (let j = 0; j < nOut; j++) {
-      if (resident[OUT + j]) continue;
       const op = outputs[j];
-      copy(op.view, first * op.perRow, heapFor(rt, op.view), at.outputs[j] / op.view.BYTES_PER_ELEMENT, count * op.perRow);
+      const n = count * op.perRow;
+      if (op.accumulate) {
+        if (resident[OUT + j]) {
+          rt.kernels.addInto(base[OUT + j] + first * op.perRow * 4, at.outputs[j], n);
+        } else {
+          // The array's rows into the second region, the sum there, and back.
+          const staged = region[OUT + j] + rowsPerChunk * op.perRow * 4;
+          copy(heapFor(rt, op.view), staged / 4, op.view, first * op.perRow, n);
+          rt.kernels.addInto(staged, at.outputs[j], n);
+          copy(op.view, first * op.perRow, heapFor(rt, op.view), staged / 4, n);
+        }
+        continue;
+      }
+      if (resident[OUT + j]) continue;
+      copy(op.view, first * op.perRow, heapFor(rt, op.view), at.outputs[j] / op.view.BYTES_PER_ELEMENT, n);
     }
   }
 

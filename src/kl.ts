@@ -5,7 +5,7 @@
 import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
-import { checkFloat32, checkLogits, checkOut, describe, readOptions, type NamedView } from "./validate.js";
+import { checkAccumulate, checkFloat32, checkLogits, checkOut, describe, readOptions, type NamedView } from "./validate.js";
 import { typedArrayName, ownView } from "./views.js";
 
 /** How kl_div combines the pointwise terms. */
@@ -27,6 +27,8 @@ export interface KlDivBackwardOptions {
   gradOutput?: number | Float32Array | Float64Array | readonly number[];
   /** Buffer for the gradient (rows × classes); may be `input` itself. */
   out?: Float32Array;
+  /** Add the gradient into `out` (which must be given) instead of overwriting it: two losses, one buffer. */
+  accumulate?: boolean;
 }
 
 export interface KlLossAndGrad<Loss extends number | Float32Array = number | Float32Array> {
@@ -50,12 +52,12 @@ export interface KlDivWithGradFunction {
 interface KlArgs {
   rows: number; classes: number; input: Float32Array; target: Float32Array;
   reduction: KlReduction; logTarget: boolean; gradOutput: number | Float32Array;
-  out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+  out: Float32Array | null; outGiven: unknown; inputs: NamedView[]; accumulate: boolean;
 }
 
 /** Checks a kl_div call (shared with the reference). */
 export function checkKlArgs(fn: string, input: unknown, target: unknown, classes: unknown, options: unknown, withGradient: boolean): KlArgs {
-  const o = readOptions(fn, options, withGradient ? ["reduction", "logTarget", "gradOutput", "out"] : ["reduction", "logTarget", "out"]);
+  const o = readOptions(fn, options, withGradient ? ["reduction", "logTarget", "gradOutput", "out", "accumulate"] : ["reduction", "logTarget", "out"]);
   const { rows, classes: c, logits } = checkLogits(fn, input, classes);
   const t = checkFloat32(fn, "target", target);
   if (t.length !== logits.length) throw new RangeError(`${fn}: target must have the input's length (${logits.length}), got length ${t.length}`);
@@ -92,7 +94,10 @@ export function checkKlArgs(fn: string, input: unknown, target: unknown, classes
     throw new RangeError(`${fn}: out holds the pointwise terms and needs reduction "none", got reduction "${reduction}"`);
   }
   const out = checkOut(fn, o.out, logits.length);
-  return { rows, classes: c, input: logits, target: t, reduction, logTarget: o.logTarget === true, gradOutput, out, outGiven: o.out, inputs };
+  return {
+    rows, classes: c, input: logits, target: t, reduction, logTarget: o.logTarget === true, gradOutput, out, outGiven: o.out, inputs,
+    accumulate: checkAccumulate(fn, o.accumulate, o.out),
+  };
 }
 
 /** The reduction's divisor: elements for "mean", rows for "batchmean", 1 otherwise. */
@@ -123,7 +128,7 @@ function run(fn: string, args: KlArgs, wantGrad: boolean): { loss: number | Floa
   if (perElement) inputs.push({ name: "gradOutput", view: scale as Float32Array, perRow: cols, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
-  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null });
+  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const results = execute(rt, {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
     kernel(at, _first, count) {

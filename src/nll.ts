@@ -24,6 +24,8 @@ export interface NllLossBackwardOptions extends Omit<CrossEntropyBaseOptions, "l
   gradOutput?: number | Float32Array | Float64Array | readonly number[];
   /** Buffer for the gradient (rows × classes); may be `input` itself. */
   out?: Float32Array;
+  /** Add the gradient into `out` (which must be given) instead of overwriting it: two losses, one buffer. */
+  accumulate?: boolean;
 }
 
 type Target = Exclude<CrossEntropyTarget, Float32Array>;
@@ -63,7 +65,7 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   ];
   if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
-  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null });
+  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const [, finalGrad] = execute(rt, {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
     fixed: weight ? [{ name: "weight", view: weight }] : [],

@@ -47,6 +47,8 @@ export interface CrossEntropyBackwardOptions extends CrossEntropyBaseOptions {
   gradOutput?: number | Float32Array | Float64Array | readonly number[];
   /** Buffer for the gradient (rows × classes); may be `logits` itself (in place). */
   out?: Float32Array;
+  /** Add the gradient into `out` (which must be given) instead of overwriting it: two losses, one buffer. */
+  accumulate?: boolean;
 }
 
 /** crossEntropy's options when the result is one number ("mean" or "sum"; no `out`). */
@@ -451,9 +453,9 @@ export const SOFTMAX_OPTION_KEYS = ["temperature", "out"] as const;
 export const CE_FORWARD_OPTION_KEYS =
   ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "out"] as const;
 export const CE_BACKWARD_OPTION_KEYS =
-  ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "gradOutput", "out"] as const;
+  ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "gradOutput", "out", "accumulate"] as const;
 const NLL_FORWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "out"] as const;
-const NLL_BACKWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "gradOutput", "out"] as const;
+const NLL_BACKWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "gradOutput", "out", "accumulate"] as const;
 
 /** Everything a cross-entropy call needs, checked. */
 export interface CrossEntropyArgs extends CheckedLogits {
@@ -470,6 +472,8 @@ export interface CrossEntropyArgs extends CheckedLogits {
   outGiven: unknown;
   /** The caller's inputs as our views, for the overlap check against `out`. */
   inputs: NamedView[];
+  /** Add the gradient into `out` (backward and withGrad). */
+  accumulate: boolean;
 }
 
 /**
@@ -513,8 +517,18 @@ export function checkCrossEntropyArgs(
   return {
     rows, classes: c, logits: checked.logits, target: t.target, reduction, weight, ignoreIndex, labelSmoothing,
     temperature, gradOutput: g.gradOutput, out, outGiven: o.out, inputs,
+    accumulate: withGradient ? checkAccumulate(fn, o.accumulate, o.out) : false,
   };
 }
+
+/** `accumulate`: a boolean, and only with an `out` to add into. */
+export function checkAccumulate(fn: string, accumulate: unknown, out: unknown): boolean {
+  if (accumulate === undefined) return false;
+  if (typeof accumulate !== "boolean") throw new TypeError(`${fn}: accumulate must be a boolean, got ${describe(accumulate)}`);
+  if (accumulate && out === undefined) throw new TypeError(`${fn}: accumulate adds the gradient into out: pass out`);
+  return accumulate;
+}
+
 
 /** The reduction's divisor: D = Σ w[y] over non-ignored rows (hard), or rows (soft). */
 export function meanDivisor(args: CrossEntropyArgs): number {

@@ -20,6 +20,7 @@ export const KERNEL_SIGNATURES = {
   logSoftmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
   logSumExpRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
   expNonPositiveArray: { params: ["src:i32", "dst:i32", "n:i32"], result: null },
+  addInto: { params: ["dst:i32", "src:i32", "n:i32"], result: null },
   philoxNormalFill: {
     params: ["dst:i32", "count:i32", "startLo:i32", "startHi:i32", "key0:i32", "key1:i32",
       "stream0:i32", "stream1:i32", "mean:f32", "std:f32", "scratch:i32"],

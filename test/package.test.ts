@@ -133,7 +133,7 @@ describe("the packed package in fresh consumer projects", () => {
   });
 
   it("ESM import and CommonJS require on Bun (from the npm registry's bun package)", () => {
-    const bun = ["npx", "-y", "bun@1.4.5"];
+    const bun = ["npx", "-y", "-p", "bun@1.4.5", "bun"];
     for (const name of ["node-esm", "node-cjs"]) {
       expect(run(join(root, name), "index.js", bun).ok, `${name} on Bun`).toBe(true);
     }

@@ -5,6 +5,8 @@ import {
 import { checkNoOverlap } from "../validate.js";
 
 function compute(fn: string, args: BceArgs, wantGrad: boolean) {
+  // accumulate: the gradient is added to what `out` held (kept here before it is written).
+  const held = args.accumulate && args.out ? args.out.slice() : null;
   const { rows, classes: C, logits: x, targets: t } = args;
   const n = rows * C;
   const out = args.out ?? new Float32Array(n);
@@ -29,6 +31,7 @@ function compute(fn: string, args: BceArgs, wantGrad: boolean) {
     loss = wantGrad ? Float32Array.from(terms) : out;
     if (!wantGrad) out.set(terms);
   }
+  if (held && wantGrad) for (let i = 0; i < held.length; i++) out[i] += held[i];
   return { loss, grad: wantGrad ? out : new Float32Array(0) };
 }
 

@@ -39,6 +39,8 @@ function reduce(values: Float64Array, reduction: string, divisor: number): numbe
 }
 
 function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAndGrad {
+  // accumulate: the gradient is added to what `out` held (kept here before it is written).
+  const held = args.accumulate && args.out ? args.out.slice() : null;
   const { rows, classes, target, weight, reduction, labelSmoothing: eps, temperature, logits } = args;
   const w = (c: number) => (weight === null ? 1 : weight[c]);
   const nll = new Float64Array(rows);
@@ -108,6 +110,7 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAnd
     if (D === 0 && reduction === "mean") loss = NaN;
   }
   if (lossOut && loss instanceof Float32Array) { lossOut.set(loss); loss = args.outGiven as Float32Array; }
+  if (held && wantGrad) for (let i = 0; i < held.length; i++) grad[i] += held[i];
   return { loss, grad: wantGrad ? (args.outGiven as Float32Array | undefined) ?? grad : grad };
 }
 

@@ -37,6 +37,8 @@ export function distillationLoss(
     for (let i = 0; i < rows * C; i++) grad[i] += ce.grad[i];
   }
   const out = args.out ?? new Float32Array(rows * C);
+  // accumulate: the gradient is added to what `out` held.
+  if (args.accumulate) for (let i = 0; i < rows * C; i++) grad[i] += out[i];
   out.set(grad);
   return { loss, kl: soft, grad: (args.outGiven as Float32Array | undefined) ?? out };
 }

@@ -3,6 +3,8 @@ import { checkKlArgs, klDivisor, type KlDivBackwardOptions, type KlDivFunction, 
 import { checkNoOverlap } from "../validate.js";
 
 function compute(fn: string, args: ReturnType<typeof checkKlArgs>, wantGrad: boolean) {
+  // accumulate: the gradient is added to what `out` held (kept here before it is written).
+  const held = args.accumulate && args.out ? args.out.slice() : null;
   const n = args.rows * args.classes;
   const out = args.out ?? new Float32Array(n);
   checkNoOverlap(fn, [{ name: "out", view: out, inPlaceOf: args.input }], args.inputs);
@@ -27,6 +29,7 @@ function compute(fn: string, args: ReturnType<typeof checkKlArgs>, wantGrad: boo
     loss = wantGrad ? Float32Array.from(terms) : ((args.outGiven as Float32Array | undefined) ?? out);
     if (!wantGrad) out.set(terms);
   }
+  if (held && wantGrad) for (let i = 0; i < held.length; i++) grad[i] += held[i];
   return { loss, grad: wantGrad ? ((args.outGiven as Float32Array | undefined) ?? grad) : grad };
 }
 

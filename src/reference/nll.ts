@@ -3,6 +3,8 @@ import type { NllLossBackwardOptions, NllLossFunction, NllLossWithGradFunction }
 import { checkCrossEntropyArgs, checkNoOverlap, meanDivisor, type CrossEntropyArgs } from "../validate.js";
 
 function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean) {
+  // accumulate: the gradient is added to what `out` held (kept here before it is written).
+  const held = args.accumulate && args.out ? args.out.slice() : null;
   const { rows, classes, target, weight, reduction, logits: x } = args;
   if (target.kind !== "hard") throw new TypeError(`${fn}: target must be class indices`);
   const out = args.out ?? new Float32Array(wantGrad ? rows * classes : rows);
@@ -29,6 +31,7 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean) {
     for (const l of losses) total += l;
     loss = reduction === "sum" ? total : total / D;
   }
+  if (held && wantGrad) for (let i = 0; i < held.length; i++) out[i] += held[i];
   return { loss, grad: wantGrad ? out : new Float32Array(0) };
 }
 
