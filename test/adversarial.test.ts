@@ -298,14 +298,19 @@ describe("init and WasmArrays", () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     expect(gc, "the test runner passes --expose-gc").toBeTypeOf("function");
     const before = pk.runtimeInfo().memoryBytes;
+    // Finalisers run when the engine chooses: collect and yield often, so that blocks come back
+    // while the loop runs. Without reclamation memory grows by 200 MB; the bound is half that,
+    // loose enough for a loaded machine (this test once saw 60 MB there) yet impossible to meet
+    // without the registry.
+    const settle = async () => {
+      gc!();
+      for (let k = 0; k < 3; k++) await new Promise((r) => setTimeout(r, 0));
+    };
     for (let i = 0; i < 200; i++) {
       pk.allocFloat32(1 << 18).array[0] = i; // 1 MB, dropped
-      if (i % 20 === 19) {
-        gc!();
-        await new Promise((r) => setTimeout(r, 0));
-      }
+      if (i % 10 === 9) await settle();
     }
-    expect(pk.runtimeInfo().memoryBytes - before).toBeLessThan(48 << 20);
+    expect(pk.runtimeInfo().memoryBytes - before).toBeLessThan(100 << 20);
   });
 
   it("a weight in wasm memory with rows longer than the arena (8 × 128256)", () => {
