@@ -48,8 +48,11 @@ export interface BceWithLogitsWithGradFunction {
   (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): BceLossAndGrad;
 }
 
-/** A float array argument copied into a Float32Array of one of `lengths`, or null. */
-function checkFloats(fn: string, name: string, value: unknown, lengths: number[], what: string): Float32Array | null {
+/**
+ * A float array argument copied into a Float32Array of one of `lengths`, or null; a typed
+ * array's own view goes into `seen` (for the overlap check against `out`).
+ */
+function checkFloats(fn: string, name: string, value: unknown, lengths: number[], what: string, seen: NamedView[]): Float32Array | null {
   if (value === undefined) return null;
   const typed = typedArrayName(value);
   if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(value)) {
@@ -58,6 +61,7 @@ function checkFloats(fn: string, name: string, value: unknown, lengths: number[]
   const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, name, Float32Array, value)
     : typed === "Float64Array" ? ownView(fn, name, Float64Array, value) : (value as readonly unknown[]);
   if (!lengths.includes(values.length)) throw new RangeError(`${fn}: ${name} must have ${what}, got length ${values.length}`);
+  if (typed !== undefined) seen.push({ name, view: values as unknown as ArrayBufferView });
   const copy = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -81,15 +85,15 @@ export function checkBceArgs(fn: string, logits: unknown, targets: unknown, clas
   const t = checkFloat32(fn, "targets", targets);
   if (t.length !== x.length) throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
   const reduction = checkReduction(fn, o.reduction);
-  const weight = checkFloats(fn, "weight", o.weight, [x.length, c], `one entry per element (${x.length}) or per class (${c})`);
-  const posWeight = checkFloats(fn, "posWeight", o.posWeight, [c], `one entry per class (${c})`);
   const inputs: NamedView[] = [{ name: "logits", view: x }, { name: "targets", view: t }];
+  const weight = checkFloats(fn, "weight", o.weight, [x.length, c], `one entry per element (${x.length}) or per class (${c})`, inputs);
+  const posWeight = checkFloats(fn, "posWeight", o.posWeight, [c], `one entry per class (${c})`, inputs);
   let gradOutput: number | Float32Array = 1;
   if (withGradient && o.gradOutput !== undefined) {
     if (typeof o.gradOutput === "number") gradOutput = o.gradOutput;
     else {
       if (reduction !== "none") throw new RangeError(`${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(o.gradOutput)}`);
-      gradOutput = checkFloats(fn, "gradOutput", o.gradOutput, [x.length], `one value per element (${x.length})`)!;
+      gradOutput = checkFloats(fn, "gradOutput", o.gradOutput, [x.length], `one value per element (${x.length})`, inputs)!;
     }
   }
   if (!withGradient && o.out !== undefined && reduction !== "none") {

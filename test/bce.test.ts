@@ -48,6 +48,8 @@ describe("binary cross-entropy bad input", () => {
     [() => pk.binaryCrossEntropyWithLogits(x, t, 4, { posWeight: new Float32Array(12) }), RangeError, /posWeight must have one entry per class \(4\), got length 12/],
     [() => pk.binaryCrossEntropyWithLogits(x, t, 4, { posWeight: "1" as never }), TypeError, /posWeight must be a Float32Array/],
     [() => pk.binaryCrossEntropyWithLogitsWithGrad(x, t, 4, { out: t }), RangeError, /out overlaps targets/],
+    [() => { const b = new Float32Array(16); return pk.binaryCrossEntropyWithLogitsWithGrad(x, t, 4, { posWeight: b.subarray(0, 4), out: b.subarray(3, 15) }); }, RangeError, /out overlaps posWeight/],
+    [() => { const b = new Float32Array(14); return pk.binaryCrossEntropyWithLogitsWithGrad(x, t, 4, { weight: b.subarray(0, 4), out: b.subarray(2, 14) }); }, RangeError, /out overlaps weight/],
   ] as const)("%#", (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);
