@@ -8,7 +8,7 @@ import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import {
   checkAccumulate, checkFloat32, checkIgnoreIndex, checkLabelSmoothing, checkLogits, checkOut, checkTarget, checkTemperature,
-  checkWeight, describe, readOptions, type HardTarget, type LabelArray, type NamedView,
+  checkWeight, describe, readOptions, weightView, type HardTarget, type LabelArray, type NamedView,
 } from "./validate.js";
 
 export interface DistillationOptions {
@@ -74,7 +74,7 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`${fn}: alpha must be in [0, 1], got ${describe(alpha)}`);
   const gradOutput = o.gradOutput ?? 1;
   if (typeof gradOutput !== "number") throw new TypeError(`${fn}: gradOutput must be a number, got ${describe(gradOutput)}`);
-  if (weight) inputs.push({ name: "weight", view: weight });
+  if (weight) inputs.push({ name: "weight", view: weightView(fn, o.weight, weight) });
   return {
     rows, classes: c, student: s, teacher: t, temperature, labels, alpha, labelSmoothing, weight, ignoreIndex,
     gradOutput, out: checkOut(fn, o.out, s.length), outGiven: o.out, inputs, accumulate: checkAccumulate(fn, o.accumulate, o.out),

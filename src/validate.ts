@@ -309,6 +309,11 @@ export function checkWeight(fn: string, weight: unknown, classes: number): Float
   return copy;
 }
 
+/** The caller's weight as a view (a Float64Array's own view; ours when it was a Float32Array). */
+export function weightView(fn: string, given: unknown, checked: Float32Array): ArrayBufferView {
+  return typedArrayName(given) === "Float64Array" ? ownView(fn, "weight", Float64Array, given) : checked;
+}
+
 /** Hard labels: class indices, checked, in a private Int32Array. */
 export interface HardTarget {
   kind: "hard";
@@ -512,7 +517,7 @@ export function checkCrossEntropyArgs(
   }
   const inputs: NamedView[] = [{ name: inputName, view: checked.logits }];
   if (t.given) inputs.push({ name: "target", view: t.given });
-  if (weight) inputs.push({ name: "weight", view: weight });
+  if (weight) inputs.push({ name: "weight", view: weightView(fn, o.weight, weight) });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });
   return {
     rows, classes: c, logits: checked.logits, target: t.target, reduction, weight, ignoreIndex, labelSmoothing,

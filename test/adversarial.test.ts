@@ -430,3 +430,13 @@ describe("numerics the issue found", () => {
     pk.initSync({ build: "auto" });
   });
 });
+
+describe("overlap through a Float64Array weight", () => {
+  it("out sharing memory with a Float64Array weight is refused (the weight is copied, but out would write its bytes)", () => {
+    const buffer = new ArrayBuffer(8 * 10 + 4 * 40);
+    const weight = new Float64Array(buffer, 0, 10).fill(1);
+    const out = new Float32Array(buffer, 40, 40); // inside the weight's last 40 bytes
+    expect(() => pk.crossEntropyBackward(X, LABELS, 10, { weight, out })).toThrow(/out overlaps weight/);
+    expect(Array.from(weight)).toEqual(new Array(10).fill(1));
+  });
+});
