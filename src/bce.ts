@@ -6,9 +6,9 @@ import { execute, returned, type RowOperand, type RowOutput } from "./executor.j
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import {
-  checkAccumulate, checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction,
+  checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, checkReduction, describe, readOptions,
+  type NamedView, type Reduction,
 } from "./validate.js";
-import { ownView, typedArrayName } from "./views.js";
 
 export interface BceWithLogitsOptions {
   /** Per-element weights (rows × classes) or per-column weights (classes). */
@@ -48,29 +48,6 @@ export interface BceWithLogitsWithGradFunction {
   (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): BceLossAndGrad;
 }
 
-/**
- * A float array argument copied into a Float32Array of one of `lengths`, or null; a typed
- * array's own view goes into `seen` (for the overlap check against `out`).
- */
-function checkFloats(fn: string, name: string, value: unknown, lengths: number[], what: string, seen: NamedView[]): Float32Array | null {
-  if (value === undefined) return null;
-  const typed = typedArrayName(value);
-  if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(value)) {
-    throw new TypeError(`${fn}: ${name} must be a Float32Array (or Float64Array, number[]) of ${what}, got ${describe(value)}`);
-  }
-  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, name, Float32Array, value)
-    : typed === "Float64Array" ? ownView(fn, name, Float64Array, value) : (value as readonly unknown[]);
-  if (!lengths.includes(values.length)) throw new RangeError(`${fn}: ${name} must have ${what}, got length ${values.length}`);
-  if (typed !== undefined) seen.push({ name, view: values as unknown as ArrayBufferView });
-  const copy = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v !== "number") throw new TypeError(`${fn}: ${name}[${i}] must be a number, got ${describe(v)}`);
-    copy[i] = v;
-  }
-  return copy;
-}
-
 export interface BceArgs {
   rows: number; classes: number; logits: Float32Array; targets: Float32Array;
   weightElem: Float32Array | null; weightCol: Float32Array | null; posWeight: Float32Array | null;
@@ -86,14 +63,14 @@ export function checkBceArgs(fn: string, logits: unknown, targets: unknown, clas
   if (t.length !== x.length) throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
   const reduction = checkReduction(fn, o.reduction);
   const inputs: NamedView[] = [{ name: "logits", view: x }, { name: "targets", view: t }];
-  const weight = checkFloats(fn, "weight", o.weight, [x.length, c], `one entry per element (${x.length}) or per class (${c})`, inputs);
-  const posWeight = checkFloats(fn, "posWeight", o.posWeight, [c], `one entry per class (${c})`, inputs);
+  const weight = checkFloatArray(fn, "weight", o.weight, [x.length, c], `one entry per element (${x.length}) or per class (${c})`, inputs);
+  const posWeight = checkFloatArray(fn, "posWeight", o.posWeight, [c], `one entry per class (${c})`, inputs);
   let gradOutput: number | Float32Array = 1;
   if (withGradient && o.gradOutput !== undefined) {
     if (typeof o.gradOutput === "number") gradOutput = o.gradOutput;
     else {
       if (reduction !== "none") throw new RangeError(`${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(o.gradOutput)}`);
-      gradOutput = checkFloats(fn, "gradOutput", o.gradOutput, [x.length], `one value per element (${x.length})`, inputs)!;
+      gradOutput = checkFloatArray(fn, "gradOutput", o.gradOutput, [x.length], `one value per element (${x.length})`, inputs)!;
     }
   }
   if (!withGradient && o.out !== undefined && reduction !== "none") {

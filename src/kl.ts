@@ -5,8 +5,8 @@
 import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
-import { checkAccumulate, checkFloat32, checkLogits, checkOut, describe, readOptions, type NamedView } from "./validate.js";
-import { typedArrayName, ownView } from "./views.js";
+import { checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, describe, readOptions, type NamedView } from "./validate.js";
+import { typedArrayName } from "./views.js";
 
 /** How kl_div combines the pointwise terms. */
 export type KlReduction = "mean" | "batchmean" | "sum" | "none";
@@ -72,22 +72,11 @@ export function checkKlArgs(fn: string, input: unknown, target: unknown, classes
     const g = o.gradOutput;
     if (typeof g === "number") gradOutput = g;
     else {
-      const typed = typedArrayName(g);
-      if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(g)) {
+      if (typedArrayName(g) === undefined && !Array.isArray(g)) {
         throw new TypeError(`${fn}: gradOutput must be a number${reduction === "none" ? " or one number per element" : ""}, got ${describe(g)}`);
       }
       if (reduction !== "none") throw new RangeError(`${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(g)}`);
-      const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, "gradOutput", Float32Array, g)
-        : typed === "Float64Array" ? ownView(fn, "gradOutput", Float64Array, g) : (g as readonly unknown[]);
-      if (values.length !== logits.length) throw new RangeError(`${fn}: gradOutput must have one value per element (${logits.length}), got length ${values.length}`);
-      const copy = new Float32Array(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (typeof v !== "number") throw new TypeError(`${fn}: gradOutput[${i}] must be a number, got ${describe(v)}`);
-        copy[i] = v;
-      }
-      if (typed !== undefined) inputs.push({ name: "gradOutput", view: values as unknown as ArrayBufferView });
-      gradOutput = copy;
+      gradOutput = checkFloatArray(fn, "gradOutput", g, [logits.length], `one value per element (${logits.length})`, inputs)!;
     }
   }
   if (!withGradient && o.out !== undefined && reduction !== "none") {

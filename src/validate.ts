@@ -314,6 +314,29 @@ export function weightView(fn: string, given: unknown, checked: Float32Array): A
   return typedArrayName(given) === "Float64Array" ? ownView(fn, "weight", Float64Array, given) : checked;
 }
 
+/**
+ * A float array argument copied into a Float32Array of one of `lengths`, or null; a typed
+ * array's own view goes into `seen` (for the overlap check against `out`).
+ */
+export function checkFloatArray(fn: string, name: string, value: unknown, lengths: number[], what: string, seen: NamedView[]): Float32Array | null {
+  if (value === undefined) return null;
+  const typed = typedArrayName(value);
+  if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(value)) {
+    throw new TypeError(`${fn}: ${name} must be a Float32Array (or Float64Array, number[]) of ${what}, got ${describe(value)}`);
+  }
+  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, name, Float32Array, value)
+    : typed === "Float64Array" ? ownView(fn, name, Float64Array, value) : (value as readonly unknown[]);
+  if (!lengths.includes(values.length)) throw new RangeError(`${fn}: ${name} must have ${what}, got length ${values.length}`);
+  if (typed !== undefined) seen.push({ name, view: values as unknown as ArrayBufferView });
+  const copy = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number") throw new TypeError(`${fn}: ${name}[${i}] must be a number, got ${describe(v)}`);
+    copy[i] = v;
+  }
+  return copy;
+}
+
 /** Hard labels: class indices, checked, in a private Int32Array. */
 export interface HardTarget {
   kind: "hard";
