@@ -26,3 +26,5 @@ export { bceWithLogitsRows } from "./bce";
 export { distillationRows } from "./distillation";
 export { gaussianNllRows } from "./gaussian";
 export { addInto } from "./math";
+export { philoxUniformFill } from "./uniform";
+export { sampleRows } from "./sampling";

@@ -71,6 +71,27 @@
   return x < DENORM_CUTOFF ? 0 : f;
 }
 
+/**
+ * exp(x) for x ≤ 0 (or NaN) on four lanes, never fused: each lane equals expNonPositive(x) bit
+ * for bit in every build (the relaxed build's FMA would change the last bit), for kernels whose
+ * decisions must not depend on the build (sampling).
+ */
+// @ts-ignore: decorator
+@inline export function expNonPositive4Exact(x: v128): v128 {
+  let n = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC_BIAS));
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, f32x4.splat(MAGIC_BIAS));
+  let t = f32x4.add(f32x4.mul(n, f32x4.splat(MINUS_LN2_HI)), x);
+  t = f32x4.add(f32x4.mul(n, f32x4.splat(MINUS_LN2_LO)), t);
+  let p = f32x4.add(f32x4.mul(f32x4.splat(C5), t), f32x4.splat(C4));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C3));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C2));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C1));
+  t = f32x4.mul(t, s);
+  const f = f32x4.add(f32x4.mul(t, p), s);
+  return v128.andnot(f, f32x4.lt(x, f32x4.splat(DENORM_CUTOFF)));
+}
+
 /** Largest lane; NaN in any lane gives NaN (wasm max propagates NaN). */
 // @ts-ignore: decorator
 @inline export function hmax4(v: v128): f32 {

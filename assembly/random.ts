@@ -86,13 +86,13 @@ const I32_CONSTANTS = memory.data<i32>([
   return v128.load32_splat(F32_CONSTANTS + (index << 2));
 }
 // @ts-ignore: decorator
-@inline function ki(index: usize): v128 {
+@inline export function ki(index: usize): v128 {
   return v128.load32_splat(I32_CONSTANTS + (index << 2));
 }
 
 
 // @ts-ignore: decorator
-@inline function mulhi4(a: v128, m: v128): v128 {
+@inline export function mulhi4(a: v128, m: v128): v128 {
   return v128.shuffle<u32>(i64x2.extmul_low_i32x4_u(a, m), i64x2.extmul_high_i32x4_u(a, m), 1, 3, 5, 7);
 }
 
@@ -205,7 +205,7 @@ const I32_CONSTANTS = memory.data<i32>([
 
 // ---------------------------------------------------------------- one lane (scalar build)
 
-let word0: u32 = 0, word1: u32 = 0, word2: u32 = 0, word3: u32 = 0;
+export let word0: u32 = 0, word1: u32 = 0, word2: u32 = 0, word3: u32 = 0;
 
 // @ts-ignore: decorator
 @inline function mulhi(a: u32, m: u32): u32 {
@@ -213,7 +213,7 @@ let word0: u32 = 0, word1: u32 = 0, word2: u32 = 0, word3: u32 = 0;
 }
 
 /** Philox4x32-10 of one block; the result goes to word0..word3. */
-function philoxBlock(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
+export function philoxBlock(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
   for (let round = 0; round < 10; round++) {
     if (round > 0) { k0 += W0; k1 += W1; }
     const hi0 = mulhi(c0, M0), lo0 = c0 * M0;

@@ -29,7 +29,14 @@ export type { NllLossBackwardOptions, NllLossFunction, NllLossOptions, NllLossWi
 export type { KlDivBackwardOptions, KlDivFunction, KlDivOptions, KlDivWithGradFunction, KlLossAndGrad, KlReduction } from "./kl.js";
 export type { NormalPdfOptions } from "./normal.js";
 export { allocFloat32, allocInt32, WasmArray } from "./workspace.js";
-export { randomNormal, NormalGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";
-export type { Compat, NormalGeneratorOptions, NormalGeneratorState, RandomNormalOptions, Seed } from "./random.js";
-export { xavierNormal, kaimingNormal, truncNormal, calculateGain } from "./initializers.js";
-export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity } from "./initializers.js";
+export { randomNormal, randomUniform, randomInt, randperm, RandomGenerator, getDefaultGenerator, setDefaultGenerator } from "./random.js";
+/** The earlier name of RandomGenerator (it first drew normals only); the same class. */
+export { RandomGenerator as NormalGenerator } from "./random.js";
+export type {
+  Compat, RandomGeneratorOptions, RandomGeneratorState, RandomNormalOptions, RandomUniformOptions, RandomIntOptions,
+  RandpermOptions, Seed,
+} from "./random.js";
+export { xavierNormal, xavierUniform, kaimingNormal, kaimingUniform, truncNormal, linearInit, calculateGain } from "./initializers.js";
+export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity, LinearInitOptions, LinearParameters } from "./initializers.js";
+export { filterLogits, sampleCategorical } from "./sampling.js";
+export type { FilterOptions, FilterLogitsOptions, SampleCategoricalOptions } from "./sampling.js";

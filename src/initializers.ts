@@ -1,6 +1,6 @@
 // Weight initialisers with PyTorch's formulas (torch.nn.init), filling Float32Arrays from the
 // same normal streams as randomNormal: xavierNormal, kaimingNormal, truncNormal.
-import { NormalGenerator, checkMeanStd, getDefaultGenerator, type Seed } from "./random.js";
+import { RandomGenerator, checkCompat, checkMeanStd, getDefaultGenerator, type Compat, type Seed } from "./random.js";
 import { keepView, returned } from "./executor.js";
 import { checkSeed } from "./random/seed.js";
 import { erfinv, normalCdf, upperTruncatedQuantile } from "./random/special.js";
@@ -11,23 +11,30 @@ interface Source {
   /** Draw from a fresh generator with this seed (not with `generator`). */
   seed?: Seed;
   /** Draw from this generator, which advances (not with `seed`). Default: the default generator. */
-  generator?: NormalGenerator;
+  generator?: RandomGenerator;
+  /** With `seed`: "philox" (default) or "torch" (PyTorch's CPU generator after torch.manual_seed(seed)). */
+  compat?: Compat;
 }
 
 /** The stream to draw from: `generator`, a fresh one from `seed`, or the default generator. */
-function sourceOf(fn: string, options: { readonly seed?: unknown; readonly generator?: unknown }): NormalGenerator {
+function sourceOf(
+  fn: string, options: { readonly seed?: unknown; readonly generator?: unknown; readonly compat?: unknown },
+): RandomGenerator {
   if (options.generator !== undefined && options.seed !== undefined) {
     throw new TypeError(`${fn}: give seed or generator, not both`);
   }
+  if (options.compat !== undefined && options.seed === undefined) {
+    throw new TypeError(`${fn}: compat goes with seed (a generator has its own compat)`);
+  }
   if (options.generator !== undefined) {
-    if (!(options.generator instanceof NormalGenerator)) {
-      throw new TypeError(`${fn}: generator must be a NormalGenerator, got ${describe(options.generator)}`);
+    if (!(options.generator instanceof RandomGenerator)) {
+      throw new TypeError(`${fn}: generator must be a RandomGenerator, got ${describe(options.generator)}`);
     }
     return options.generator;
   }
   if (options.seed === undefined) return getDefaultGenerator();
   // Seed errors name the public function, not the generator's constructor.
-  return new NormalGenerator(checkSeed(fn, options.seed));
+  return new RandomGenerator(checkSeed(fn, options.seed), { compat: checkCompat(fn, options.compat) });
 }
 
 function checkTensor(fn: string, out: unknown, shape: unknown): { fanIn: number; fanOut: number } {
@@ -55,12 +62,26 @@ export interface XavierOptions extends Source {
 /** torch.nn.init.xavier_normal_: N(0, std²), std = gain·√(2 / (fanIn + fanOut)). */
 export function xavierNormal(out: Float32Array, shape: readonly number[], options?: XavierOptions): Float32Array {
   const fn = "xavierNormal";
-  const o = readOptions(fn, options, ["gain", "seed", "generator"]);
+  const o = readOptions(fn, options, ["gain", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const gain = o.gain ?? 1;
   if (typeof gain !== "number" || !Number.isFinite(gain)) throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
   return sourceOf(fn, o).fillAs(fn, out, 0, std);
+}
+
+/**
+ * torch.nn.init.xavier_uniform_: U(−bound, bound), bound = √3·gain·√(2 / (fanIn + fanOut)),
+ * computed as PyTorch does (float64, then the bounds rounded to float32).
+ */
+export function xavierUniform(out: Float32Array, shape: readonly number[], options?: XavierOptions): Float32Array {
+  const fn = "xavierUniform";
+  const o = readOptions(fn, options, ["gain", "seed", "generator", "compat"]);
+  const { fanIn, fanOut } = checkTensor(fn, out, shape);
+  const gain = o.gain ?? 1;
+  if (typeof gain !== "number" || !Number.isFinite(gain)) throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
+  const bound = Math.sqrt(3.0) * (gain * Math.sqrt(2.0 / (fanIn + fanOut)));
+  return sourceOf(fn, o).uniformAs(fn, out, -bound, bound);
 }
 
 /** The nonlinearity after a layer, for calculateGain (torch.nn.init.calculate_gain's names). */
@@ -113,13 +134,69 @@ export interface KaimingOptions extends Source {
 /** torch.nn.init.kaiming_normal_: N(0, std²), std = gain / √fan (defaults: a = 0, fan_in, leaky_relu). */
 export function kaimingNormal(out: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   const fn = "kaimingNormal";
-  const o = readOptions(fn, options, ["a", "mode", "nonlinearity", "seed", "generator"]);
+  const o = readOptions(fn, options, ["a", "mode", "nonlinearity", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const mode = o.mode ?? "fan_in";
   if (mode !== "fan_in" && mode !== "fan_out") throw new RangeError(`${fn}: mode must be "fan_in" or "fan_out", got ${describe(mode)}`);
   const gain = gainFor(fn, o.nonlinearity ?? "leaky_relu", o.a ?? 0, "a");
   const fan = mode === "fan_in" ? fanIn : fanOut;
   return sourceOf(fn, o).fillAs(fn, out, 0, gain / Math.sqrt(fan));
+}
+
+/**
+ * torch.nn.init.kaiming_uniform_: U(−bound, bound), bound = √3·gain / √fan (defaults: a = 0,
+ * fan_in, leaky_relu), computed as PyTorch does.
+ */
+export function kaimingUniform(out: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
+  const fn = "kaimingUniform";
+  const o = readOptions(fn, options, ["a", "mode", "nonlinearity", "seed", "generator", "compat"]);
+  const { fanIn, fanOut } = checkTensor(fn, out, shape);
+  const mode = o.mode ?? "fan_in";
+  if (mode !== "fan_in" && mode !== "fan_out") throw new RangeError(`${fn}: mode must be "fan_in" or "fan_out", got ${describe(mode)}`);
+  const gain = gainFor(fn, o.nonlinearity ?? "leaky_relu", o.a ?? 0, "a");
+  const bound = Math.sqrt(3.0) * (gain / Math.sqrt(mode === "fan_in" ? fanIn : fanOut));
+  return sourceOf(fn, o).uniformAs(fn, out, -bound, bound);
+}
+
+export interface LinearInitOptions extends Source {
+  /** Whether the layer has a bias (nn.Linear's `bias`). Default true. */
+  bias?: boolean;
+}
+
+export interface LinearParameters {
+  /** outFeatures × inFeatures, row-major (nn.Linear's weight). */
+  weight: Float32Array;
+  /** outFeatures values (nn.Linear's bias), or null with bias: false. */
+  bias: Float32Array | null;
+}
+
+/**
+ * The parameters `nn.Linear(inFeatures, outFeatures)` starts with: weight from
+ * kaiming_uniform_(a = √5) — U(−1/√inFeatures, 1/√inFeatures) — then bias from
+ * U(−1/√inFeatures, 1/√inFeatures), drawn in that order from one generator. With
+ * `{ seed, compat: "torch" }` the values equal PyTorch's after `torch.manual_seed(seed)`, bit for bit.
+ */
+export function linearInit(inFeatures: number, outFeatures: number, options?: LinearInitOptions): LinearParameters {
+  const fn = "linearInit";
+  const o = readOptions(fn, options, ["bias", "seed", "generator", "compat"]);
+  for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+    if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
+    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new RangeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
+  }
+  if (inFeatures * outFeatures > 2 ** 31 - 1) {
+    throw new RangeError(`${fn}: inFeatures × outFeatures = ${inFeatures * outFeatures} is too large (at most 2^31 − 1 weights)`);
+  }
+  const withBias = o.bias ?? true;
+  if (typeof withBias !== "boolean") throw new TypeError(`${fn}: bias must be a boolean, got ${describe(withBias)}`);
+  const source = sourceOf(fn, o);
+  // kaiming_uniform_(a=√5): gain = √(2 / (1 + a²)), bound = √3·gain/√fan_in, as PyTorch computes it.
+  const a = Math.sqrt(5);
+  const gain = Math.sqrt(2.0 / (1 + a * a));
+  const bound = Math.sqrt(3.0) * (gain / Math.sqrt(inFeatures));
+  const weight = source.uniformAs(fn, new Float32Array(inFeatures * outFeatures), -bound, bound);
+  const biasBound = 1 / Math.sqrt(inFeatures);
+  const bias = withBias ? source.uniformAs(fn, new Float32Array(outFeatures), -biasBound, biasBound) : null;
+  return { weight, bias };
 }
 
 export interface TruncNormalOptions extends Source {
@@ -143,7 +220,7 @@ export interface TruncNormalOptions extends Source {
  */
 export function truncNormal(out: Float32Array, options?: TruncNormalOptions): Float32Array {
   const fn = "truncNormal";
-  const o = readOptions(fn, options, ["mean", "std", "a", "b", "seed", "generator"]);
+  const o = readOptions(fn, options, ["mean", "std", "a", "b", "seed", "generator", "compat"]);
   const view = checkFloat32(fn, "out", out);
   const [mean, std] = checkMeanStd(fn, o.mean, o.std);
   for (const [name, v] of [["a", o.a], ["b", o.b]] as const) {

@@ -63,6 +63,16 @@ export const KERNEL_SIGNATURES = {
       "grad:i32", "gradScale:i32", "gradScalar:f32"],
     result: null,
   },
+  philoxUniformFill: {
+    params: ["dst:i32", "count:i32", "startLo:i32", "startHi:i32", "key0:i32", "key1:i32",
+      "stream0:i32", "stream1:i32", "kind:i32", "low:f64", "high:f64", "scratch:i32"],
+    result: null,
+  },
+  sampleRows: {
+    params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "temperature:f32", "topK:i32", "topP:f64", "minP:f64",
+      "minKeep:i32", "uniforms:i32", "picks:i32", "scratch:i32"],
+    result: "i32",
+  },
   crossEntropySoftRows: {
     params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "smoothing:f64",
       "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],
@@ -70,8 +80,11 @@ export const KERNEL_SIGNATURES = {
   },
 } as const;
 
-/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES in assembly/). */
-export const SCRATCH_BYTES = { crossEntropyHardRows: 160, philoxNormalFill: 64 } as const;
+/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES in assembly/). */
+export const SCRATCH_BYTES = { crossEntropyHardRows: 160, philoxNormalFill: 64, philoxUniformFill: 64 } as const;
+
+/** sampleRows' scratch for rows of `cols` classes (SAMPLE_SCRATCH_* in assembly/sampling.ts). */
+export const sampleScratchBytes = (cols: number) => 4096 * 8 + 24 * cols;
 
 type Signatures = typeof KERNEL_SIGNATURES;
 type Args<P extends readonly string[]> = { [I in keyof P]: number };

@@ -12,29 +12,29 @@ describe("the end of a Philox stream (2^64 positions)", () => {
   const last = 2n ** 64n - 1n;
 
   it("skip and fill up to the last position work; one value past it is a RangeError, never a wrap to 0", () => {
-    const g = new pk.NormalGenerator(7);
+    const g = new pk.RandomGenerator(7);
     g.skip(last - 3n);
     expect(g.fill(new Float32Array(3)).every(Number.isFinite)).toBe(true);
     expect(g.position).toBe(last);
-    expect(() => g.fill(new Float32Array(2))).toThrow(/NormalGenerator\.fill: the stream has 2\^64 positions; drawing 2 values from position 18446744073709551615 would run past its end/);
+    expect(() => g.fill(new Float32Array(2))).toThrow(/RandomGenerator\.fill: the stream has 2\^64 positions; drawing 2 values from position 18446744073709551615 would run past its end/);
     expect(() => g.skip(2)).toThrow(RangeError);
     expect(g.position).toBe(last);
     expect(g.fill(new Float32Array(1)).every(Number.isFinite)).toBe(true);
     // The value at the last position is not the value at position 0.
-    const first = new pk.NormalGenerator(7).fill(new Float32Array(1))[0];
-    const end = new pk.NormalGenerator(7).skip(last).fill(new Float32Array(1))[0];
+    const first = new pk.RandomGenerator(7).fill(new Float32Array(1))[0];
+    const end = new pk.RandomGenerator(7).skip(last).fill(new Float32Array(1))[0];
     expect(end).not.toBe(first);
   });
 
   it("fromState refuses positions at or past 2^64", () => {
-    const state = new pk.NormalGenerator(1).state();
-    expect(() => pk.NormalGenerator.fromState({ ...state, position: String(2n ** 64n) } as pk.NormalGeneratorState))
-      .toThrow(/NormalGenerator\.fromState: state\.position must be below 2\^64/);
+    const state = new pk.RandomGenerator(1).state();
+    expect(() => pk.RandomGenerator.fromState({ ...state, position: String(2n ** 64n) } as pk.RandomGeneratorState))
+      .toThrow(/RandomGenerator\.fromState: state\.position must be below 2\^64/);
   });
 });
 
 describe("torch-mode states from outside are checked", () => {
-  const good = () => new pk.NormalGenerator(3, { compat: "torch" }).state() as Extract<pk.NormalGeneratorState, { algorithm: "mt19937-torch" }>;
+  const good = () => new pk.RandomGenerator(3, { compat: "torch" }).state() as Extract<pk.RandomGeneratorState, { algorithm: "mt19937-torch" }>;
 
   it.each([
     ["a word that is not a uint32", (s: ReturnType<typeof good>) => { s.mt[5] = -1; }, /state\.mt\[5\] must be an integer from 0 to 2\^32 − 1, got -1/],
@@ -47,13 +47,13 @@ describe("torch-mode states from outside are checked", () => {
   ])("%s", (_, spoil, message) => {
     const state = good();
     spoil(state);
-    expect(() => pk.NormalGenerator.fromState(state)).toThrow(message);
+    expect(() => pk.RandomGenerator.fromState(state)).toThrow(message);
   });
 
   it("a valid state round-trips", () => {
-    const g = new pk.NormalGenerator(3, { compat: "torch" });
+    const g = new pk.RandomGenerator(3, { compat: "torch" });
     g.fill(new Float32Array(5));
-    const copy = pk.NormalGenerator.fromState(JSON.parse(JSON.stringify(g.state())));
+    const copy = pk.RandomGenerator.fromState(JSON.parse(JSON.stringify(g.state())));
     expect(Array.from(copy.fill(new Float32Array(40)))).toEqual(Array.from(g.fill(new Float32Array(40))));
   });
 });

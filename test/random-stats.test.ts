@@ -95,8 +95,8 @@ describe("independence and scaling", () => {
     const n = 200_000, bound = 5 / Math.sqrt(n);
     const a = pk.randomNormal(n, { seed: 1 });
     expect(Math.abs(correlation(a, pk.randomNormal(n, { seed: 2 })))).toBeLessThan(bound);
-    expect(Math.abs(correlation(a, new pk.NormalGenerator(1, { stream: 1 }).fill(new Float32Array(n))))).toBeLessThan(bound);
-    const parent = new pk.NormalGenerator(1);
+    expect(Math.abs(correlation(a, new pk.RandomGenerator(1, { stream: 1 }).fill(new Float32Array(n))))).toBeLessThan(bound);
+    const parent = new pk.RandomGenerator(1);
     const c1 = parent.split().fill(new Float32Array(n));
     const c2 = parent.split().fill(new Float32Array(n));
     expect(Math.abs(correlation(c1, c2))).toBeLessThan(bound);
@@ -168,10 +168,10 @@ describe("initialisers", () => {
   });
 
   it("draw from a given generator, advancing it", () => {
-    const g = new pk.NormalGenerator(11);
+    const g = new pk.RandomGenerator(11);
     const w = pk.xavierNormal(new Float32Array(100), [10, 10], { generator: g });
     expect(g.position).toBe(100n);
-    expect(Array.from(w)).toEqual(Array.from(new pk.NormalGenerator(11).fill(new Float32Array(100), 0, Math.sqrt(2 / 20))));
+    expect(Array.from(w)).toEqual(Array.from(new pk.RandomGenerator(11).fill(new Float32Array(100), 0, Math.sqrt(2 / 20))));
   });
 
   it("bad input is refused with a clear error", () => {
@@ -179,7 +179,7 @@ describe("initialisers", () => {
     expect(() => pk.xavierNormal(new Float32Array(10), [2, 3])).toThrow(/shape \[2, 3\] has 6 elements but out has length 10/);
     expect(() => pk.kaimingNormal(new Float32Array(4), [2, 2], { mode: "fan" as "fan_in" })).toThrow(RangeError);
     expect(() => pk.truncNormal(new Float32Array(4), { a: 2, b: -2 })).toThrow(/a must be less than b/);
-    expect(() => pk.truncNormal(new Float32Array(4), { seed: 1, generator: new pk.NormalGenerator(1) })).toThrow(/not both/);
+    expect(() => pk.truncNormal(new Float32Array(4), { seed: 1, generator: new pk.RandomGenerator(1) })).toThrow(/not both/);
     expect(() => pk.xavierNormal(new Float32Array(4), [2, 2], { gian: 2 } as unknown as pk.XavierOptions)).toThrow(/unknown option "gian"/);
   });
 });

@@ -33,14 +33,14 @@ describeBuilds("philox normals", (build) => {
     [0n, 0n, 0n, 1000], [42n, 0n, 5n, 33], [1n, 7n, 13n, 1], [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
     [123456789012345n, 3n, 0xfffffff0n * 16n - 5n, 300],
   ])("equal the plain-TS oracle bit for bit (seed %s, stream %s, from %s, %i values)", (seed, stream, start, n) => {
-    const g = new pk.NormalGenerator(seed, { stream }).skip(start);
+    const g = new pk.RandomGenerator(seed, { stream }).skip(start);
     const got = g.fill(new Float32Array(n), 1.5, 0.25);
     same(got, philoxNormals(new Float32Array(n), seed, stream, start, 1.5, 0.25));
   });
 
   it("10^6 values in one call equal the same values made in 997-value chunks", () => {
     const whole = pk.randomNormal(1_000_000, { seed: 2026 });
-    const g = new pk.NormalGenerator(2026);
+    const g = new pk.RandomGenerator(2026);
     const parts = new Float32Array(1_000_000);
     for (let i = 0; i < parts.length; i += 997) g.fill(parts.subarray(i, Math.min(parts.length, i + 997)));
     same(whole, parts);
@@ -88,32 +88,32 @@ describe("seeds and generators", () => {
     expect(typeof g.seed).toBe("bigint");
     const start = g.position;
     const a = pk.randomNormal(100);
-    const b = new pk.NormalGenerator(g.seed).skip(start).fill(new Float32Array(100));
+    const b = new pk.RandomGenerator(g.seed).skip(start).fill(new Float32Array(100));
     same(a, b);
-    expect(new pk.NormalGenerator().seed).not.toBe(new pk.NormalGenerator().seed);
+    expect(new pk.RandomGenerator().seed).not.toBe(new pk.RandomGenerator().seed);
   });
 
   it("state() is JSON-safe and fromState continues exactly; skip(n) equals drawing n", () => {
-    const g = new pk.NormalGenerator(77n, { stream: 3 });
+    const g = new pk.RandomGenerator(77n, { stream: 3 });
     g.fill(new Float32Array(123));
     const saved = JSON.parse(JSON.stringify(g.state()));
     const next = g.fill(new Float32Array(50));
-    same(pk.NormalGenerator.fromState(saved).fill(new Float32Array(50)), next);
-    const skipped = new pk.NormalGenerator(77n, { stream: 3 }).skip(123).fill(new Float32Array(50));
+    same(pk.RandomGenerator.fromState(saved).fill(new Float32Array(50)), next);
+    const skipped = new pk.RandomGenerator(77n, { stream: 3 }).skip(123).fill(new Float32Array(50));
     same(skipped, next);
-    const t = new pk.NormalGenerator(7, { compat: "torch" });
+    const t = new pk.RandomGenerator(7, { compat: "torch" });
     t.fill(new Float32Array(20));
     t.fill(new Float32Array(3)); // leaves a cached normal
     const tSaved = JSON.parse(JSON.stringify(t.state()));
-    same(pk.NormalGenerator.fromState(tSaved).fill(new Float32Array(40)), t.fill(new Float32Array(40)));
+    same(pk.RandomGenerator.fromState(tSaved).fill(new Float32Array(40)), t.fill(new Float32Array(40)));
   });
 
   it("split() gives distinct, reproducible child streams", () => {
-    const parent = new pk.NormalGenerator(8);
+    const parent = new pk.RandomGenerator(8);
     const a = parent.split(), b = parent.split();
     expect(a.stream).not.toBe(b.stream);
     expect(a.stream).not.toBe(parent.stream);
-    const again = new pk.NormalGenerator(8);
+    const again = new pk.RandomGenerator(8);
     expect(again.split().stream).toBe(a.stream);
     expect(Array.from(a.fill(new Float32Array(8)))).not.toEqual(Array.from(b.fill(new Float32Array(8))));
   });
@@ -141,7 +141,7 @@ describe('compat: "torch"', () => {
         total++;
         if (got[i] === Math.fround(c.values[i])) exact++;
       }
-      const g = new pk.NormalGenerator(seed, { compat: "torch" });
+      const g = new pk.RandomGenerator(seed, { compat: "torch" });
       same(g.fill(new Float32Array(n), mean, std), got);
     },
   );
@@ -172,9 +172,9 @@ describe("bad input", () => {
     ["out of the wrong length", RangeError, /out must have length 5 \(count\), got length 4/, (o: Float32Array) => pk.randomNormal(5, { out: o })],
     ["unknown compat", RangeError, /compat must be "philox" or "torch", got the string "numpy"/, (o: Float32Array) => pk.randomNormal(4, { compat: "numpy" as "torch", out: o })],
     ["unknown option", TypeError, /randomNormal: unknown option "stddev"/, (o: Float32Array) => pk.randomNormal(4, { stddev: 2, out: o } as unknown as pk.RandomNormalOptions)],
-    ["generator fill with std NaN", RangeError, /NormalGenerator\.fill: std must be/, (o: Float32Array) => new pk.NormalGenerator(1).fill(o, 0, NaN)],
-    ["torch generator skip", RangeError, /cannot jump/, () => new pk.NormalGenerator(1, { compat: "torch" }).skip(3)],
-    ["generator unknown option", TypeError, /NormalGenerator: unknown option "seed"/, () => new pk.NormalGenerator(1, { seed: 2 } as unknown as pk.NormalGeneratorOptions)],
+    ["generator fill with std NaN", RangeError, /RandomGenerator\.fill: std must be/, (o: Float32Array) => new pk.RandomGenerator(1).fill(o, 0, NaN)],
+    ["torch generator skip", RangeError, /cannot jump/, () => new pk.RandomGenerator(1, { compat: "torch" }).skip(3)],
+    ["generator unknown option", TypeError, /RandomGenerator: unknown option "seed"/, () => new pk.RandomGenerator(1, { seed: 2 } as unknown as pk.RandomGeneratorOptions)],
   ] as const)("%s", (_, type, message, call) => {
     const o = out();
     let error: unknown;

@@ -20,6 +20,31 @@ const fromBits = (b: number) => { U32[0] = b >>> 0; return F32[0]; };
 /** a·b + c rounded once to float32 (the product of two float32 is exact in float64). */
 const fma = (a: number, b: number, c: number) => f(a * b + c);
 
+/**
+ * a·b + c rounded once to float32 (a fused multiply-add), for float32 a, b, c whose product
+ * has at most 48 bits (exact in float64). The float64 sum can round onto a float32 midpoint that
+ * the exact sum is not on; the sum's rounding error (TwoSum) then says which way to go.
+ */
+export function fmaF32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const v = s - p;
+  const e = (p - (s - v)) + (c - v);
+  const r = f(s);
+  if (e === 0 || r === s) return r;
+  // The other float32 around s, and whether s is exactly halfway between the two.
+  const other = s > r ? nextFloat32(r, 1) : nextFloat32(r, -1);
+  if (s - r !== other - s) return r;
+  return (e > 0) === (other > r) ? other : r;
+}
+
+/** The float32 next to x (finite) toward +Infinity (dir 1) or −Infinity (dir −1). */
+function nextFloat32(x: number, dir: 1 | -1): number {
+  if (x === 0) return dir * 2 ** -149;
+  const b = bitsOf(x);
+  return fromBits((x > 0) === (dir > 0) ? b + 1 : b - 1);
+}
+
 const N = 624;
 
 /** The state of a torch-compatible generator: mt19937's words and position, and the cached normal. */

@@ -13,3 +13,4 @@ export type {
   CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyOptions, CrossEntropyReducedOptions,
   CrossEntropyTarget, LabelArray, LossAndGrad, Reduction,
 } from "../validate.js";
+export { filterLogits, sampleCategorical } from "./sampling.js";

@@ -1,0 +1,133 @@
+// Token sampling: filterLogits (the logits warpers of Hugging Face transformers' generate:
+// temperature, top-k, top-p, min-p) and sampleCategorical (one index per row from what the
+// filters keep). One kernel does both (assembly/sampling.ts): thresholds by radix select, no
+// sort of the vocabulary. Draws come from the counter-based generator, one position per row.
+import { execute, returned } from "./executor.js";
+import { RandomGenerator, getDefaultGenerator, type Seed } from "./random.js";
+import { checkSeed } from "./random/seed.js";
+import { requireRuntime } from "./runtime.js";
+import { checkFilters, type FilterOptions } from "./filters.js";
+import { checkLogits, checkOut, describe, readOptions, type CheckedLogits } from "./validate.js";
+import { ownView, typedArrayName } from "./views.js";
+import { sampleScratchBytes } from "./wasm.js";
+
+export type { FilterOptions };
+
+export interface FilterLogitsOptions extends FilterOptions {
+  /** Output buffer (a Float32Array like logits; may be logits itself). */
+  out?: Float32Array;
+}
+
+export interface SampleCategoricalOptions extends FilterOptions {
+  /** Draw from a fresh generator with this seed (position 0), not with `generator`. */
+  seed?: Seed;
+  /** Draw from this generator, which advances by one position per row. Default: the default generator. */
+  generator?: RandomGenerator;
+  /** Output buffer: an Int32Array of one index per row. */
+  out?: Int32Array;
+}
+
+/** The error for a row the kernel refused: what is wrong with it. */
+function refusedRow(fn: string, args: CheckedLogits, row: number): RangeError {
+  const values = args.logits.subarray(row * args.classes, (row + 1) * args.classes);
+  const what = values.some(Number.isNaN) ? "holds NaN"
+    : values.includes(Infinity) ? "holds +Infinity"
+    : "is all −Infinity";
+  return new RangeError(`${fn}: row ${row} of logits ${what}: it has no probability distribution to filter or draw from`);
+}
+
+/** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
+const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
+
+/**
+ * The logits after the filters of Hugging Face transformers' `generate`, in its order:
+ * temperature (x / T), top-k, top-p, min-p; removed entries become −Infinity. Ties at a
+ * threshold are kept (transformers' top-p sorts them in an unspecified order). The row is not
+ * sorted: thresholds come from a radix select. A row holding NaN or +Infinity, or all
+ * −Infinity, is a RangeError naming the row.
+ */
+export function filterLogits(logits: Float32Array, classes: number, options?: FilterLogitsOptions): Float32Array {
+  const fn = "filterLogits";
+  const rt = requireRuntime(fn);
+  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "out"]);
+  const args = checkLogits(fn, logits, classes);
+  const f = checkFilters(fn, o, false);
+  const given = checkOut(fn, o.out, args.logits.length);
+  const out = given ?? new Float32Array(args.logits.length);
+  const cols = args.classes;
+  const [final] = execute(rt, {
+    fn,
+    rows: args.rows,
+    inputs: [{ name: "logits", view: args.logits, perRow: cols }],
+    // The kernel reads a row whole (keys into scratch) before it writes the row.
+    outputs: [{ name: "out", view: out, perRow: cols, inPlaceOf: 0, own: given === null }],
+    scratchBytes: sampleScratchBytes(cols),
+    kernel(at, _first, count) {
+      return rt.kernels.sampleRows(
+        at.inputs[0], at.outputs[0], count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
+        clampCount(f.minKeep), 0, 0, at.scratch,
+      );
+    },
+    refused: (row) => refusedRow(fn, args, row),
+  });
+  return returned(o.out, out, final);
+}
+
+function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGenerator {
+  if (seed !== undefined && generator !== undefined) throw new TypeError(`${fn}: give seed or generator, not both`);
+  if (generator !== undefined) {
+    if (!(generator instanceof RandomGenerator)) {
+      throw new TypeError(`${fn}: generator must be a RandomGenerator, got ${describe(generator)}`);
+    }
+    return generator;
+  }
+  return seed === undefined ? getDefaultGenerator() : new RandomGenerator(checkSeed(fn, seed));
+}
+
+/**
+ * One index per row drawn from softmax of the filtered logits (filterLogits' options), as an
+ * Int32Array. temperature 0 is greedy: the first largest entry (the T → 0 limit), no draw.
+ * Reproducible: the same seed (or generator state) gives the same indices on every build,
+ * engine and chunking; a generator advances one position per row, so a decoding loop that passes
+ * one generator replays step for step from its saved state.
+ */
+export function sampleCategorical(logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array {
+  const fn = "sampleCategorical";
+  const rt = requireRuntime(fn);
+  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "seed", "generator", "out"]);
+  const args = checkLogits(fn, logits, classes);
+  const f = checkFilters(fn, o, true);
+  let given: Int32Array | null = null;
+  if (o.out !== undefined) {
+    if (typedArrayName(o.out) !== "Int32Array") {
+      throw new TypeError(`${fn}: out must be an Int32Array of length ${args.rows} (one index per row), got ${describe(o.out)}`);
+    }
+    given = ownView(fn, "out", Int32Array, o.out);
+    if (given.length !== args.rows) throw new RangeError(`${fn}: out must have length ${args.rows} (one index per row), got length ${given.length}`);
+  }
+  const generator = checkGenerator(fn, o.seed, o.generator);
+  // Greedy draws nothing, so the generator does not move.
+  const draw = f.temperature === 0 ? null : generator.categoricalUniforms(fn, args.rows);
+  const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
+  const out = given ?? new Int32Array(args.rows);
+  const cols = args.classes;
+  const [final] = execute(rt, {
+    fn,
+    rows: args.rows,
+    inputs: [
+      { name: "logits", view: args.logits, perRow: cols },
+      { name: "uniforms", view: uniforms, perRow: 1, own: true },
+    ],
+    outputs: [{ name: "out", view: out, perRow: 1, own: given === null }],
+    scratchBytes: sampleScratchBytes(cols),
+    kernel(at, _first, count) {
+      return rt.kernels.sampleRows(
+        at.inputs[0], 0, count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
+        clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
+      );
+    },
+    refused: (row) => refusedRow(fn, args, row),
+  });
+  draw?.commit();
+  return returned(o.out, out, final);
+}
