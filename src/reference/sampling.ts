@@ -19,7 +19,9 @@ const descending = (y: Float64Array) => Array.from(y.keys()).sort((a, b) => y[b]
 /** One row through the warpers in transformers' order; removed entries become −Infinity. */
 function filterRow(x: Float32Array, f: ReturnType<typeof checkFilters>): Float64Array {
   const n = x.length;
-  const y = Float64Array.from(x, (v) => Math.fround(v / f.temperature));
+  // PyTorch divides a float32 tensor by a Python float in float32 (the scalar rounded first).
+  const t = Math.fround(f.temperature);
+  const y = Float64Array.from(x, (v) => Math.fround(v / t));
   const keep = Math.min(f.minKeep, n);
   if (f.topK > 0) {
     const k = Math.min(Math.max(f.topK, keep), n);

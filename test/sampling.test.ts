@@ -1,0 +1,237 @@
+// filterLogits and sampleCategorical: against the plain-TS reference (transformers' warpers
+// written with sorts), χ² goodness of fit of the draws, greedy = argmax, removed tokens never
+// drawn, bit-identical indices across builds and chunk sizes, reproducible generator streams,
+// and bad input.
+import { describe, expect, it } from "vitest";
+import * as pk from "../src/index.js";
+import * as ref from "../src/reference/index.js";
+import { BUILDS, describeBuilds, mismatch, PROB_TOL, randomLogits, rng } from "./helpers.js";
+
+/** Kept entries of filtered rows (not −Infinity), as one boolean array. */
+const keptMask = (filtered: Float32Array) => Array.from(filtered, (v) => v > -Infinity);
+
+/** float64 softmax of one filtered row. */
+function rowProbabilities(filtered: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of filtered) max = Math.max(max, v);
+  const p = Float64Array.from(filtered, (v) => Math.exp(v - max));
+  const z = p.reduce((a, b) => a + b, 0);
+  return p.map((v) => v / z);
+}
+
+/**
+ * Pearson's χ² of observed counts against probabilities (bins with an expected count below 5
+ * pooled), and the critical value at a false-failure rate of 1e-6 (Wilson–Hilferty).
+ */
+function chiSquare(counts: number[], p: Float64Array, n: number): { stat: number; critical: number } {
+  const bins: { observed: number; expected: number }[] = [];
+  let pooled = { observed: 0, expected: 0 };
+  p.forEach((pi, i) => {
+    if (pi === 0) return;
+    if (n * pi >= 5) bins.push({ observed: counts[i], expected: n * pi });
+    else { pooled.observed += counts[i]; pooled.expected += n * pi; }
+  });
+  if (pooled.expected > 0) bins.push(pooled);
+  const stat = bins.reduce((s, b) => s + (b.observed - b.expected) ** 2 / b.expected, 0);
+  const df = bins.length - 1;
+  const z = 4.753424; // upper 1e-6 quantile of N(0, 1)
+  const critical = df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
+  return { stat, critical };
+}
+
+const SETTINGS: pk.FilterOptions[] = [
+  {},
+  { temperature: 0.7 },
+  { topK: 5 },
+  { topP: 0.9 },
+  { minP: 0.1 },
+  { temperature: 1.3, topK: 20, topP: 0.95, minP: 0.02 },
+  { topP: 0.3, minTokensToKeep: 4 },
+];
+
+/** Random logits with masked entries; scale 2 like a language model's spread. */
+function maskedLogits(length: number, seed: number): Float32Array {
+  const x = randomLogits(length, seed, 2);
+  const next = rng(seed + 99);
+  for (let i = 0; i < length; i++) if (next() < 0.05) x[i] = -Infinity;
+  return x;
+}
+
+describeBuilds("filterLogits", () => {
+  const lengths = [1, 2, 3, 4, 5, 7, 16, 33, 100, 1000, 4099, 32_000];
+  it.each(lengths)("matches the reference on rows of %i for every setting", (classes) => {
+    const rows = classes > 4099 ? 1 : 3;
+    const x = maskedLogits(rows * classes, classes);
+    for (let r = 0; r < rows; r++) x[r * classes + (r % classes)] = 5; // never an all −Infinity row
+    for (const options of SETTINGS) {
+      const got = pk.filterLogits(x, classes, options), want = ref.filterLogits(x, classes, options);
+      expect(keptMask(got), JSON.stringify(options)).toEqual(keptMask(want));
+      expect(mismatch(got, want, { abs: 0, rel: 0 })).toBeNull();
+    }
+  });
+
+  it("keeps ties at a threshold: top-k and top-p keep every entry equal to the last one kept", () => {
+    const x = Float32Array.from([1, 3, 2, 3, 0, 3]);
+    expect(keptMask(pk.filterLogits(x, 6, { topK: 2 }))).toEqual([false, true, false, true, false, true]);
+    expect(keptMask(pk.filterLogits(x, 6, { topP: 0.3 }))).toEqual([false, true, false, true, false, true]);
+  });
+
+  it("works in place and on wasm memory, and leaves logits alone otherwise", () => {
+    const x = maskedLogits(2000, 5);
+    const copy = x.slice();
+    const want = pk.filterLogits(x, 1000, { topP: 0.8, temperature: 0.5 });
+    expect(Array.from(x)).toEqual(Array.from(copy));
+    expect(Array.from(pk.filterLogits(x, 1000, { topP: 0.8, temperature: 0.5, out: x }))).toEqual(Array.from(want));
+    const w = pk.allocFloat32(2000);
+    w.array.set(copy);
+    expect(Array.from(pk.filterLogits(w.array, 1000, { topP: 0.8, temperature: 0.5 }))).toEqual(Array.from(want));
+    w.free();
+  });
+
+  it("refuses rows with NaN, +Infinity or only −Infinity, naming the row; logits and out unchanged", () => {
+    const x = randomLogits(30, 1);
+    const out = new Float32Array(30).fill(7);
+    for (const [bad, what] of [[NaN, "holds NaN"], [Infinity, "holds \\+Infinity"]] as const) {
+      const y = x.slice();
+      y[14] = bad;
+      expect(() => pk.filterLogits(y, 10, { out })).toThrow(new RegExp(`filterLogits: row 1 of logits ${what}`));
+    }
+    const y = x.slice();
+    y.fill(-Infinity, 20, 30);
+    expect(() => pk.sampleCategorical(y, 10, { seed: 1 })).toThrow(/sampleCategorical: row 2 of logits is all −Infinity/);
+    expect(Array.from(out)).toEqual(new Array(30).fill(7));
+  });
+});
+
+describeBuilds("sampleCategorical", () => {
+  it.each(SETTINGS.map((s) => [JSON.stringify(s), s] as const))("fits the filtered distribution (χ², 20,000 draws over 50 tokens): %s", (_name, options) => {
+    const classes = 50, n = 20_000;
+    const row = randomLogits(classes, 11, 1.5);
+    const x = new Float32Array(n * classes);
+    for (let r = 0; r < n; r++) x.set(row, r * classes);
+    const picks = pk.sampleCategorical(x, classes, { ...options, seed: 2026 });
+    const p = rowProbabilities(pk.filterLogits(row, classes, { ...options, temperature: options.temperature ?? 1 }));
+    const counts = new Array(classes).fill(0);
+    for (const i of picks) counts[i]++;
+    const { stat, critical } = chiSquare(counts, p, n);
+    expect(stat).toBeLessThan(critical);
+  });
+
+  it("fits a 32,000-token vocabulary with top-p 0.9 (χ² over the kept tokens, 4,000 draws)", () => {
+    const classes = 32_000, n = 4_000;
+    const row = randomLogits(classes, 5, 3);
+    const x = new Float32Array(n * classes);
+    for (let r = 0; r < n; r++) x.set(row, r * classes);
+    const picks = pk.sampleCategorical(x, classes, { topP: 0.9, seed: 9 });
+    const p = rowProbabilities(pk.filterLogits(row, classes, { topP: 0.9 }));
+    const counts = new Array(classes).fill(0);
+    for (const i of picks) counts[i]++;
+    const { stat, critical } = chiSquare(counts, p, n);
+    expect(stat).toBeLessThan(critical);
+  });
+
+  it("temperature 0 is argmax (the first largest entry) and draws nothing", () => {
+    const x = maskedLogits(64 * 300, 3);
+    for (let r = 0; r < 64; r += 7) x[r * 300 + 17] = x[r * 300 + 200] = 50; // ties: the first wins
+    const g = new pk.RandomGenerator(1);
+    expect(Array.from(pk.sampleCategorical(x, 300, { temperature: 0, generator: g, topK: 3 }))).toEqual(Array.from(pk.argmax(x, 300)));
+    expect(g.position).toBe(0n);
+  });
+
+  it("never draws a removed token (1,000,000 draws, top-k 3 of 20 with top-p 0.6)", () => {
+    const classes = 20, rows = 100_000;
+    const g = new pk.RandomGenerator(4);
+    const row = randomLogits(classes, 8, 1);
+    const x = new Float32Array(rows * classes);
+    for (let r = 0; r < rows; r++) x.set(row, r * classes);
+    const kept = keptMask(pk.filterLogits(row, classes, { topK: 3, topP: 0.6 }));
+    const seen = new Set<number>();
+    for (let call = 0; call < 10; call++) {
+      for (const i of pk.sampleCategorical(x, classes, { topK: 3, topP: 0.6, generator: g })) seen.add(i);
+    }
+    expect(g.position).toBe(1_000_000n);
+    for (const i of seen) expect(kept[i], `token ${i}`).toBe(true);
+    expect(seen.size).toBe(kept.filter(Boolean).length);
+  });
+
+  it("agrees with the reference given the same uniforms", () => {
+    const classes = 1000, rows = 200;
+    const x = maskedLogits(rows * classes, 21);
+    for (let r = 0; r < rows; r++) x[r * classes] = 4;
+    for (const options of SETTINGS) {
+      const { uniforms } = new pk.RandomGenerator(5).categoricalUniforms("test", rows);
+      const got = pk.sampleCategorical(x, classes, { ...options, seed: 5 });
+      const want = ref.sampleCategorical(x, classes, { ...options, uniforms });
+      // float32 weights against float64 probabilities: a draw within ~1e-7 of a boundary may differ.
+      const differ = Array.from(got).filter((v, i) => v !== want[i]).length;
+      expect(differ, JSON.stringify(options)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("continues a generator step by step: two calls equal one call over both rows, and a saved state replays", () => {
+    const x = maskedLogits(4 * 500, 6);
+    for (let r = 0; r < 4; r++) x[r * 500 + 1] = 3;
+    const all = pk.sampleCategorical(x, 500, { seed: 77, topP: 0.95 });
+    const g = new pk.RandomGenerator(77);
+    const steps: number[] = [];
+    let saved: pk.RandomGeneratorState | null = null;
+    for (let r = 0; r < 4; r++) {
+      if (r === 2) saved = g.state();
+      steps.push(pk.sampleCategorical(x.subarray(r * 500, (r + 1) * 500), 500, { generator: g, topP: 0.95 })[0]);
+    }
+    expect(steps).toEqual(Array.from(all));
+    const replay = pk.RandomGenerator.fromState(JSON.parse(JSON.stringify(saved)));
+    expect(Array.from(pk.sampleCategorical(x.subarray(1000), 500, { generator: replay, topP: 0.95 }))).toEqual(steps.slice(2));
+    // A refused call draws nothing.
+    const before = g.position;
+    expect(() => pk.sampleCategorical(new Float32Array(500).fill(NaN), 500, { generator: g })).toThrow(RangeError);
+    expect(g.position).toBe(before);
+  });
+});
+
+describe("sampleCategorical is bit-identical across builds and chunk sizes", () => {
+  it("the same indices on every build, with the default arena and with one too small for two rows", async () => {
+    const classes = 4099, rows = 40;
+    const x = maskedLogits(rows * classes, 13);
+    for (let r = 0; r < rows; r++) x[r * classes + 7] = 2;
+    const runs: number[][] = [];
+    for (const build of BUILDS) {
+      for (const arenaBytes of [pk.DEFAULT_ARENA_BYTES, 4 * 4099]) {
+        await pk.init({ build, arenaBytes });
+        for (const options of SETTINGS) runs.push(Array.from(pk.sampleCategorical(x, classes, { ...options, seed: 3 })));
+      }
+    }
+    await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
+    const per = SETTINGS.length;
+    for (let k = per; k < runs.length; k++) expect(runs[k]).toEqual(runs[k % per]);
+  });
+});
+
+describe("sampling bad input", () => {
+  const x = randomLogits(20, 2);
+  it.each([
+    ["temperature negative", RangeError, /sampleCategorical: temperature must be a finite number ≥ 0 \(0: greedy, the largest entry\), got -1/, () => pk.sampleCategorical(x, 10, { temperature: -1 })],
+    ["temperature NaN", RangeError, /temperature must be a finite number ≥ 0 .*got NaN/, () => pk.sampleCategorical(x, 10, { temperature: NaN })],
+    ["temperature a string", TypeError, /temperature must be .*got the string "1"/, () => pk.sampleCategorical(x, 10, { temperature: "1" as unknown as number })],
+    ["temperature 0 in filterLogits", RangeError, /filterLogits: temperature must be a finite number > 0, got 0/, () => pk.filterLogits(x, 10, { temperature: 0 })],
+    ["temperature below float32", RangeError, /temperature must be representable as a float32/, () => pk.filterLogits(x, 10, { temperature: 1e-50 })],
+    ["topK negative", RangeError, /filterLogits: topK must be an integer ≥ 0 \(0: off\), got -1/, () => pk.filterLogits(x, 10, { topK: -1 })],
+    ["topK fractional", RangeError, /topK must be an integer ≥ 0 \(0: off\), got 2.5/, () => pk.filterLogits(x, 10, { topK: 2.5 })],
+    ["topP 0", RangeError, /topP must be a number in \(0, 1\] \(1: off\), got 0/, () => pk.filterLogits(x, 10, { topP: 0 })],
+    ["topP above 1", RangeError, /topP must be a number in \(0, 1\] \(1: off\), got 1.5/, () => pk.sampleCategorical(x, 10, { topP: 1.5 })],
+    ["minP negative", RangeError, /minP must be a number in \[0, 1\] \(0: off\), got -0.1/, () => pk.filterLogits(x, 10, { minP: -0.1 })],
+    ["minP above 1", RangeError, /minP must be a number in \[0, 1\] \(0: off\), got 2/, () => pk.filterLogits(x, 10, { minP: 2 })],
+    ["minTokensToKeep 0", RangeError, /minTokensToKeep must be an integer ≥ 1, got 0/, () => pk.filterLogits(x, 10, { minTokensToKeep: 0 })],
+    ["unknown option", TypeError, /sampleCategorical: unknown option "top_p"/, () => pk.sampleCategorical(x, 10, { top_p: 0.9 } as unknown as pk.SampleCategoricalOptions)],
+    ["out of the wrong type", TypeError, /sampleCategorical: out must be an Int32Array of length 2 \(one index per row\), got a Float32Array/, () => pk.sampleCategorical(x, 10, { out: new Float32Array(2) as unknown as Int32Array })],
+    ["out of the wrong length", RangeError, /out must have length 2 \(one index per row\), got length 3/, () => pk.sampleCategorical(x, 10, { out: new Int32Array(3) })],
+    ["filter out of the wrong length", RangeError, /filterLogits: out must have length 20, got length 10/, () => pk.filterLogits(x, 10, { out: new Float32Array(10) })],
+    ["seed and generator", TypeError, /give seed or generator, not both/, () => pk.sampleCategorical(x, 10, { seed: 1, generator: new pk.RandomGenerator(1) })],
+    ["a torch generator", RangeError, /compat "torch" \(PyTorch's multinomial stream\) is not reproduced/, () => pk.sampleCategorical(x, 10, { generator: new pk.RandomGenerator(1, { compat: "torch" }) })],
+    ["logits not a multiple of classes", RangeError, /logits.length must be a multiple of classes \(3\), got 20/, () => pk.sampleCategorical(x, 3)],
+  ] as const)("%s", async (_name, type, message, call) => {
+    await pk.init();
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+  });
+});
