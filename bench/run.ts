@@ -22,6 +22,8 @@ inputs, in one run, and prints million elements per second and the ratios.
   --build=NAME     the build to measure: relaxed-simd, simd or scalar (default: the best one)
   --save-chart     also write docs/benchmark.svg, the chart the README shows
                    (what \`npm run bench:chart\` does; bench/results/ is always written)
+  --only=TABLE     run one table: main, per-call, family, random or tokens (for work on
+                   one kernel; nothing is written to bench/results/)
   --help           this text
 `;
 
@@ -35,6 +37,7 @@ function parseArguments() {
         quick: { type: "boolean", default: false },
         build: { type: "string" },
         "save-chart": { type: "boolean", default: false },
+        only: { type: "string" },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -54,6 +57,13 @@ if (options.build !== undefined && !BUILDS.includes(options.build)) {
   console.error(`bench: --build must be one of ${BUILDS.join(", ")}, got "${options.build}"\n\n${HELP}`);
   process.exit(2);
 }
+const TABLES = ["main", "per-call", "family", "random", "tokens"];
+if (options.only !== undefined && !TABLES.includes(options.only)) {
+  console.error(`bench: --only must be one of ${TABLES.join(", ")}, got "${options.only}"\n\n${HELP}`);
+  process.exit(2);
+}
+const only = options.only;
+const runs = (table: string) => only === undefined || only === table;
 const quick = options.quick;
 const buildArg = options.build;
 const saveChart = options["save-chart"];
@@ -154,7 +164,7 @@ async function main() {
   console.log(`${quick ? "quick" : "full"} run; throughput in million elements (logits) per second, higher is better\n`);
 
   const rows: Row[] = [];
-  for (const [r, c] of SHAPES) {
+  for (const [r, c] of runs("main") ? SHAPES : []) {
     const { tasks, release } = tasksFor(tf, r, c);
     const bench = new Bench({
       time: quick ? 120 : 1000,
@@ -177,11 +187,13 @@ async function main() {
     }
     release();
   }
-  const perCall = await benchPerCall(tf);
-  const family = await benchLossFamily(tf);
-  const sampling = await benchSampling(tf);
+  const perCall = runs("per-call") ? await benchPerCall(tf) : {};
+  const family = runs("family") ? await benchLossFamily(tf) : {};
+  const sampling = runs("random") ? await benchSampling(tf) : {};
+  const tokenSampling = runs("tokens") ? await benchTokenSampling(tf) : {};
+  if (only !== undefined) return;
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, perCall, family, sampling }, null, 2));
+  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, perCall, family, sampling, tokenSampling }, null, 2));
   const svg = renderChart(
     rows, IMPLS, "probkernels vs plain-TS reference vs TF.js wasm backend",
     `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} (${env.cores} cores) · build ${env.build} · ${env.mode} run`,
@@ -369,6 +381,92 @@ async function benchSampling(tf: Tf): Promise<Record<string, number>> {
     console.log(`  ${name.padEnd(36)} ${fmt(v).padStart(7)}   ${ratio(v, base).padStart(6)} vs plain TS   ${ratio(v, tfOp).padStart(6)} vs TF.js op`);
   }
   return mes;
+}
+
+/** mulberry32: the seeded PRNG a JS sampler uses for reproducible draws. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Token sampling the way JavaScript decoders do it today (transformers.js-style): softmax of
+ * logits / T in plain JS, a full sort of the indices by probability, top-k and top-p by walking
+ * the sorted list, then a draw from a seeded PRNG over what is left.
+ */
+function jsSample(x: Float32Array, rows: number, classes: number, o: { topK?: number; topP?: number; temperature?: number }, rand: () => number): Int32Array {
+  const out = new Int32Array(rows);
+  const t = o.temperature ?? 1;
+  for (let r = 0; r < rows; r++) {
+    const row = x.subarray(r * classes, (r + 1) * classes);
+    let max = -Infinity;
+    for (let i = 0; i < classes; i++) max = Math.max(max, row[i] / t);
+    const p = new Float64Array(classes);
+    let z = 0;
+    for (let i = 0; i < classes; i++) z += p[i] = Math.exp(row[i] / t - max);
+    for (let i = 0; i < classes; i++) p[i] /= z;
+    const order = Array.from({ length: classes }, (_, i) => i).sort((a, b) => p[b] - p[a]);
+    let keep = o.topK && o.topK > 0 ? Math.min(o.topK, classes) : classes;
+    if (o.topP !== undefined && o.topP < 1) {
+      let cumulative = 0;
+      for (let j = 0; j < keep; j++) {
+        cumulative += p[order[j]];
+        if (cumulative >= o.topP) { keep = j + 1; break; }
+      }
+    }
+    let total = 0;
+    for (let j = 0; j < keep; j++) total += p[order[j]];
+    let u = rand() * total, pick = order[keep - 1];
+    for (let j = 0; j < keep; j++) {
+      u -= p[order[j]];
+      if (u < 0) { pick = order[j]; break; }
+    }
+    out[r] = pick;
+  }
+  return out;
+}
+
+/**
+ * filter + sample for language-model decoding: microseconds per call of sampleCategorical against
+ * the plain-JS sampler above (and tf.multinomial, which has no top-k/top-p, for scale).
+ */
+async function benchTokenSampling(tf: Tf): Promise<Record<string, Record<string, number>>> {
+  const results: Record<string, Record<string, number>> = {};
+  console.log(`
+token sampling: filter + draw (microseconds per call, lower is better; logits 3·N(0, 1))`);
+  const cases: [number, number, { topK?: number; topP?: number }][] = [
+    [1, 128256, { topK: 50, topP: 0.9 }], [1, 128256, { topP: 0.9 }], [64, 32000, { topK: 50, topP: 0.9 }], [64, 32000, { topP: 0.9 }],
+  ];
+  for (const [r, c, options] of cases) {
+    const x = logitsFor(r * c, 11);
+    const xt = tf.tensor2d(x, [r, c]);
+    const g = new pk.RandomGenerator(1);
+    const rand = mulberry32(1);
+    const tasks: Record<string, () => void> = {
+      pk: () => { pk.sampleCategorical(x, c, { ...options, generator: g }); },
+      "plain JS": () => { jsSample(x, r, c, options, rand); },
+      "tf.multinomial (no filters)": () => tf.tidy(() => { tf.multinomial(xt as import("@tensorflow/tfjs").Tensor2D, 1, 1).dataSync(); }),
+    };
+    const bench = new Bench({ time: quick ? 200 : 1000, iterations: quick ? 3 : 5, warmupTime: 30, warmupIterations: 2, throws: true });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    const us: Record<string, number> = {};
+    for (const name of Object.keys(tasks)) {
+      const result = bench.getTask(name)?.result;
+      if (result && "latency" in result) us[name] = result.latency.p50 * 1000;
+    }
+    const label = `${r}x${c} ${Object.entries(options).map(([k, v]) => `${k} ${v}`).join(" + ")}`;
+    results[label] = us;
+    console.log(`  ${label.padEnd(30)} pk ${fmt(us.pk).padStart(7)} µs   plain JS ${fmt(us["plain JS"]).padStart(7)} µs (${ratio(us["plain JS"], us.pk)} faster)   tf.multinomial ${fmt(us["tf.multinomial (no filters)"]).padStart(7)} µs`);
+    tf.dispose(xt);
+  }
+  return results;
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
