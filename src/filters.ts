@@ -45,3 +45,67 @@ export function checkFilters(fn: string, o: Readonly<Partial<Record<keyof Filter
   return { temperature, topK, topP, minP, minKeep };
 }
 
+
+/** Tokens already generated: one list for every row, or one list per row. */
+export type PreviousTokens = ArrayLike<number> | readonly ArrayLike<number>[];
+
+export interface RepetitionOptions {
+  /**
+   * transformers' RepetitionPenaltyLogitsProcessor, applied before the filters: the logits of
+   * `previousTokens` are divided by the penalty where positive and multiplied where negative.
+   * > 0; 1 (the default) turns it off.
+   */
+  repetitionPenalty?: number;
+  /** The tokens the penalty applies to: one list for every row, or an array of one list per row. */
+  previousTokens?: PreviousTokens;
+}
+
+/**
+ * The logits with the repetition penalty applied (a copy: the caller's array is not changed),
+ * or null when there is none. Every token is read once and checked: an integer in [0, classes).
+ */
+export function penalised(
+  fn: string, logits: Float32Array, rows: number, classes: number, penalty: unknown, previous: unknown,
+): Float32Array | null {
+  if (penalty === undefined && previous === undefined) return null;
+  if (typeof penalty !== "number") throw new TypeError(`${fn}: repetitionPenalty must be a finite number > 0, got ${describe(penalty)}`);
+  if (!(penalty > 0) || !Number.isFinite(penalty)) {
+    throw new RangeError(`${fn}: repetitionPenalty must be a finite number > 0, got ${describe(penalty)}`);
+  }
+  if (previous === undefined) throw new TypeError(`${fn}: repetitionPenalty needs previousTokens (the tokens to penalise)`);
+  const lists = tokenLists(fn, previous, rows);
+  const out = logits.slice();
+  const p = Math.fround(penalty);
+  for (let r = 0; r < rows; r++) {
+    const tokens = lists(r);
+    for (let j = 0; j < tokens.length; j++) {
+      const t = tokens[j];
+      if (typeof t !== "number" || !Number.isInteger(t) || t < 0 || t >= classes) {
+        throw new RangeError(`${fn}: previousTokens${lists.perRow ? `[${r}]` : ""}[${j}] must be a token index from 0 to ${classes - 1}, got ${describe(t)}`);
+      }
+      const at = r * classes + t;
+      const x = logits[at]; // from the original: a token listed twice is penalised once
+      out[at] = x < 0 ? Math.fround(x * p) : Math.fround(x / p);
+    }
+  }
+  return out;
+}
+
+function tokenLists(fn: string, previous: unknown, rows: number): ((row: number) => number[]) & { perRow: boolean } {
+  const expectation = "an array of token indices (for every row) or an array of one such array per row";
+  if (previous === null || typeof previous !== "object" || typeof (previous as ArrayLike<unknown>).length !== "number") {
+    throw new TypeError(`${fn}: previousTokens must be ${expectation}, got ${describe(previous)}`);
+  }
+  // Copied once (a getter or proxy is read once per element, and later changes do not matter).
+  const items = Array.from(previous as ArrayLike<unknown>);
+  const perRow = items.length > 0 && items.every((item) => item !== null && typeof item === "object");
+  if (!perRow) {
+    const list = items as number[];
+    return Object.assign(() => list, { perRow: false });
+  }
+  if (items.length !== rows) {
+    throw new RangeError(`${fn}: previousTokens holds ${items.length} lists but logits has ${rows} rows (one list per row)`);
+  }
+  const lists = items.map((item) => Array.from(item as ArrayLike<number>));
+  return Object.assign((row: number) => lists[row], { perRow: true });
+}

@@ -6,19 +6,19 @@ import { execute, returned } from "./executor.js";
 import { RandomGenerator, getDefaultGenerator, type Seed } from "./random.js";
 import { checkSeed } from "./random/seed.js";
 import { requireRuntime } from "./runtime.js";
-import { checkFilters, type FilterOptions } from "./filters.js";
+import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "./filters.js";
 import { checkLogits, checkOut, describe, readOptions, type CheckedLogits } from "./validate.js";
 import { ownView, typedArrayName } from "./views.js";
 import { sampleScratchBytes } from "./wasm.js";
 
-export type { FilterOptions };
+export type { FilterOptions, RepetitionOptions };
 
-export interface FilterLogitsOptions extends FilterOptions {
+export interface FilterLogitsOptions extends FilterOptions, RepetitionOptions {
   /** Output buffer (a Float32Array like logits; may be logits itself). */
   out?: Float32Array;
 }
 
-export interface SampleCategoricalOptions extends FilterOptions {
+export interface SampleCategoricalOptions extends FilterOptions, RepetitionOptions {
   /** Draw from a fresh generator with this seed (position 0), not with `generator`. */
   seed?: Seed;
   /** Draw from this generator, which advances by one position per row. Default: the default generator. */
@@ -49,18 +49,21 @@ const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 export function filterLogits(logits: Float32Array, classes: number, options?: FilterLogitsOptions): Float32Array {
   const fn = "filterLogits";
   const rt = requireRuntime(fn);
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "out"]);
+  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
   const args = checkLogits(fn, logits, classes);
   const f = checkFilters(fn, o, false);
+  const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
   const given = checkOut(fn, o.out, args.logits.length);
   const out = given ?? new Float32Array(args.logits.length);
   const cols = args.classes;
   const [final] = execute(rt, {
     fn,
     rows: args.rows,
-    inputs: [{ name: "logits", view: args.logits, perRow: cols }],
+    inputs: [penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols }],
     // The kernel reads a row whole (keys into scratch) before it writes the row.
-    outputs: [{ name: "out", view: out, perRow: cols, inPlaceOf: 0, own: given === null }],
+    outputs: [{ name: "out", view: out, perRow: cols, inPlaceOf: penalisedLogits ? undefined : 0, own: given === null }],
+    // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
+    alsoRead: penalisedLogits && !sameElements(out, args.logits) ? [{ name: "logits", view: args.logits }] : undefined,
     scratchBytes: sampleScratchBytes(cols),
     kernel(at, _first, count) {
       return rt.kernels.sampleRows(
@@ -72,6 +75,9 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
   });
   return returned(o.out, out, final);
 }
+
+const sameElements = (a: Float32Array, b: Float32Array) =>
+  a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 
 function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGenerator {
   if (seed !== undefined && generator !== undefined) throw new TypeError(`${fn}: give seed or generator, not both`);
@@ -94,9 +100,12 @@ function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGe
 export function sampleCategorical(logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array {
   const fn = "sampleCategorical";
   const rt = requireRuntime(fn);
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "seed", "generator", "out"]);
+  const o = readOptions(fn, options, [
+    "temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "seed", "generator", "out",
+  ]);
   const args = checkLogits(fn, logits, classes);
   const f = checkFilters(fn, o, true);
+  const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
   let given: Int32Array | null = null;
   if (o.out !== undefined) {
     if (typedArrayName(o.out) !== "Int32Array") {
@@ -115,7 +124,7 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
     fn,
     rows: args.rows,
     inputs: [
-      { name: "logits", view: args.logits, perRow: cols },
+      penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols },
       { name: "uniforms", view: uniforms, perRow: 1, own: true },
     ],
     outputs: [{ name: "out", view: out, perRow: 1, own: given === null }],

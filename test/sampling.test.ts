@@ -235,3 +235,27 @@ describe("sampling bad input", () => {
     expect(call).toThrow(message);
   });
 });
+
+describeBuilds("repetition penalty", () => {
+  it("divides positive and multiplies negative logits of previous tokens before the filters (transformers' rule)", () => {
+    const x = Float32Array.from([2, -1, 0.5, 3, -2, 1]);
+    const got = pk.filterLogits(x, 3, { repetitionPenalty: 2, previousTokens: [[0, 1, 0], [2]] });
+    expect(Array.from(got)).toEqual([1, -2, 0.5, 3, -2, 0.5]);
+    // One list for every row; the caller's logits stay as they were.
+    expect(Array.from(pk.filterLogits(x, 3, { repetitionPenalty: 2, previousTokens: new Int32Array([1]) }))).toEqual([2, -2, 0.5, 3, -4, 1]);
+    expect(Array.from(x)).toEqual([2, -1, 0.5, 3, -2, 1]);
+    // In place, and the sampler sees the penalised row: token 0 falls from first to second place.
+    const y = Float32Array.from([2, 1.5, -3]);
+    expect(pk.sampleCategorical(y, 3, { temperature: 0, repetitionPenalty: 2, previousTokens: [0] })[0]).toBe(1);
+    pk.filterLogits(y, 3, { repetitionPenalty: 4, previousTokens: [0], out: y });
+    expect(Array.from(y)).toEqual([0.5, 1.5, -3]);
+  });
+
+  it("refuses tokens outside the vocabulary, a penalty ≤ 0, and a list per row of the wrong count", () => {
+    const x = new Float32Array(6);
+    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2, previousTokens: [[0], [3]] })).toThrow(/filterLogits: previousTokens\[1\]\[0\] must be a token index from 0 to 2, got 3/);
+    expect(() => pk.sampleCategorical(x, 3, { repetitionPenalty: 0, previousTokens: [1] })).toThrow(/repetitionPenalty must be a finite number > 0, got 0/);
+    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2, previousTokens: [[0]] })).toThrow(/previousTokens holds 1 lists but logits has 2 rows/);
+    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2 })).toThrow(/repetitionPenalty needs previousTokens/);
+  });
+});

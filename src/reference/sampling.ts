@@ -1,7 +1,7 @@
 // Plain-TypeScript filterLogits and sampleCategorical: the oracle for the sampling kernel, written
 // the way transformers' logits warpers are (a full sort per filter, probabilities in float64).
 // Equal values at a top-p boundary fall in sort order here (index order); the kernel keeps them all.
-import { checkFilters, type FilterOptions } from "../filters.js";
+import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "../filters.js";
 import { checkLogits, describe, readOptions } from "../validate.js";
 
 /** softmax in float64 (−Infinity entries get 0). */
@@ -51,11 +51,15 @@ function filterRow(x: Float32Array, f: ReturnType<typeof checkFilters>): Float64
   return y;
 }
 
-export function filterLogits(logits: Float32Array, classes: number, options?: FilterOptions & { out?: Float32Array }): Float32Array {
+export function filterLogits(
+  logits: Float32Array, classes: number, options?: FilterOptions & RepetitionOptions & { out?: Float32Array },
+): Float32Array {
   const fn = "filterLogits";
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "out"]);
-  const { rows, classes: C, logits: x } = checkLogits(fn, logits, classes);
+  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
+  const checked = checkLogits(fn, logits, classes);
+  const { rows, classes: C } = checked;
   const f = checkFilters(fn, o, false);
+  const x = penalised(fn, checked.logits, rows, C, o.repetitionPenalty, o.previousTokens) ?? checked.logits;
   const out = (o.out as Float32Array | undefined) ?? new Float32Array(x.length);
   for (let r = 0; r < rows; r++) out.set(filterRow(x.subarray(r * C, (r + 1) * C), f), r * C);
   return out;
@@ -67,12 +71,14 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
  * The uniforms are given (the reference has no generator); temperature 0 picks the first largest.
  */
 export function sampleCategorical(
-  logits: Float32Array, classes: number, options: FilterOptions & { uniforms: ArrayLike<number> },
+  logits: Float32Array, classes: number, options: FilterOptions & RepetitionOptions & { uniforms: ArrayLike<number> },
 ): Int32Array {
   const fn = "sampleCategorical";
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "uniforms"]);
-  const { rows, classes: C, logits: x } = checkLogits(fn, logits, classes);
+  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "uniforms"]);
+  const checked = checkLogits(fn, logits, classes);
+  const { rows, classes: C } = checked;
   const f = checkFilters(fn, o, true);
+  const x = penalised(fn, checked.logits, rows, C, o.repetitionPenalty, o.previousTokens) ?? checked.logits;
   const u = o.uniforms as ArrayLike<number>;
   if (!u || u.length !== rows) throw new TypeError(`${fn}: uniforms must hold one number in [0, 1) per row, got ${describe(u)}`);
   const out = new Int32Array(rows);
