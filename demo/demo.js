@@ -1,5 +1,7 @@
 // The demo page: everything is computed by the library in this page (dist/ ESM, no bundler).
-import { init, runtimeInfo, softmax, crossEntropyWithGrad, randomNormal } from "../dist/index.js";
+import {
+  init, runtimeInfo, softmax, crossEntropyWithGrad, randomNormal, filterLogits, sampleCategorical, entropy,
+} from "../dist/index.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -133,6 +135,93 @@ function drawHistogram() {
   }));
 }
 
+// A tiny vocabulary: next-word logits after "The cat sat on the".
+const VOCAB = ["mat", "floor", "sofa", "bed", "table", "roof", "chair", "grass", "keyboard", "moon", "piano", "volcano"];
+const VOCAB_LOGITS = Float32Array.from([5.2, 4.1, 3.8, 3.5, 3.0, 2.4, 2.2, 1.5, 0.9, 0.3, -0.5, -1.8]);
+let lastDraw = null; // { seed, options, counts } of the last "draw 1,000 tokens"
+
+/** The panel's options as the library takes them (off values left out). */
+function tokenOptions() {
+  const temperature = Number($("tok-temperature").value);
+  const topK = Number($("tok-topk").value), topP = Number($("tok-topp").value), minP = Number($("tok-minp").value);
+  $("tok-temperature-value").textContent = temperature === 0 ? "0 (greedy)" : temperature.toFixed(2);
+  $("tok-topk-value").textContent = topK === 0 ? "off" : String(topK);
+  $("tok-topp-value").textContent = topP === 1 ? "off" : topP.toFixed(2);
+  $("tok-minp-value").textContent = minP === 0 ? "off" : minP.toFixed(2);
+  const options = { temperature };
+  if (topK > 0) options.topK = topK;
+  if (topP < 1) options.topP = topP;
+  if (minP > 0) options.minP = minP;
+  return options;
+}
+
+function updateTokens() {
+  const options = tokenOptions();
+  const V = VOCAB.length;
+  let probs;
+  if (options.temperature === 0) {
+    // Greedy: all the mass on the first largest logit (the T → 0 limit of every filter).
+    const best = sampleCategorical(VOCAB_LOGITS, V, { temperature: 0 })[0];
+    probs = Float32Array.from(VOCAB, (_, i) => (i === best ? 1 : 0));
+  } else {
+    probs = softmax(filterLogits(VOCAB_LOGITS, V, options), V);
+  }
+  const kept = probs.filter((p) => p > 0).length;
+  const h = options.temperature === 0 ? 0 : entropy(filterLogits(VOCAB_LOGITS, V, options), V)[0];
+  $("tok-kept").textContent = String(kept);
+  $("tok-entropy").textContent = h.toFixed(3);
+  $("tok-entropy").dataset.value = String(h);
+  const counts = lastDraw && JSON.stringify(lastDraw.options) === JSON.stringify(options) ? lastDraw.counts : null;
+  $("tok-bars").replaceChildren(...VOCAB.map((word, i) => {
+    const row = document.createElement("div");
+    row.className = "bar" + (probs[i] === 0 ? " removed" : "");
+    row.dataset.value = String(probs[i]);
+    row.dataset.removed = String(probs[i] === 0);
+    const label = document.createElement("span");
+    label.textContent = word;
+    const track = document.createElement("div");
+    track.className = "track";
+    const fill = document.createElement("div");
+    fill.className = "fill";
+    fill.style.left = "0";
+    fill.style.width = `${probs[i] * 100}%`;
+    track.append(fill);
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = probs[i] === 0 ? "removed" : probs[i].toFixed(3);
+    const count = document.createElement("span");
+    count.className = "count";
+    count.textContent = counts ? String(counts[i]) : "";
+    if (counts) row.dataset.count = String(counts[i]);
+    row.append(label, track, value, count);
+    return row;
+  }));
+  const shown = JSON.stringify(options).replace(/"(\w+)":/g, "$1: ").replace(/,/g, ", ");
+  $("tok-code").textContent = `const logits = Float32Array.from([${Array.from(VOCAB_LOGITS).join(", ")}]);
+filterLogits(logits, ${V}, ${shown});            // removed entries: −Infinity
+const token = sampleCategorical(logits, ${V}, { ...${shown}, generator });   // one draw per step`;
+}
+
+function drawTokens() {
+  const options = tokenOptions();
+  const V = VOCAB.length, n = 1000;
+  let seed;
+  try {
+    seed = parseSeed($("tok-seed").value);
+  } catch (error) {
+    $("tok-code").textContent = error.message;
+    return;
+  }
+  // 1,000 rows of the same logits: one call, one position of the seed's stream per row.
+  const batch = new Float32Array(n * V);
+  for (let r = 0; r < n; r++) batch.set(VOCAB_LOGITS, r * V);
+  const picks = sampleCategorical(batch, V, { ...options, seed });
+  const counts = new Array(V).fill(0);
+  for (const i of picks) counts[i]++;
+  lastDraw = { seed, options, counts };
+  updateTokens();
+}
+
 let benchWorker = null;
 
 function runBenchmark() {
@@ -174,6 +263,9 @@ $("build").textContent = runtimeInfo().build;
 for (const id of ["logits", "temperature", "true-class"]) $(id).addEventListener("input", update);
 for (const id of ["seed", "sample-count"]) $(id).addEventListener("change", drawHistogram);
 $("bench-button").addEventListener("click", runBenchmark);
+for (const id of ["tok-temperature", "tok-topk", "tok-topp", "tok-minp"]) $(id).addEventListener("input", updateTokens);
+$("tok-draw").addEventListener("click", drawTokens);
 update();
 drawHistogram();
+updateTokens();
 document.body.dataset.ready = "true";

@@ -130,7 +130,7 @@ describe.runIf(run)("in Chromium", () => {
     await checkApp(outDir);
   });
 
-  it("the demo page: bars follow the temperature slider and show the library's numbers", async () => {
+  it("the demo page: bars follow the sliders (softmax and token sampling) and show the library's numbers", async () => {
     await pk.init();
     const page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
     const errors: string[] = [];
@@ -189,6 +189,35 @@ describe.runIf(run)("in Chromium", () => {
     expect(await page.textContent("#seed-error")).toBe("");
     expect(await page.textContent("#sampling-code")).toContain("seed: 9007199254740993n");
     expect(await page.$$eval("#histogram rect", (r) => r.length)).toBeGreaterThan(60);
+
+    // The token-sampling panel: move top-k and top-p with the keyboard; the bars, the kept count,
+    // the entropy and 1,000 seeded draws are the library's, the draws bit for bit as in Node.
+    const vocab = Float32Array.from([5.2, 4.1, 3.8, 3.5, 3.0, 2.4, 2.2, 1.5, 0.9, 0.3, -0.5, -1.8]);
+    const V = vocab.length;
+    await page.focus("#tok-topk");
+    for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+    await page.focus("#tok-topp");
+    for (let i = 0; i < 2; i++) await page.keyboard.press("ArrowLeft");
+    const options = { temperature: 1, topK: 5, topP: Number(await page.inputValue("#tok-topp")) };
+    expect(options.topP).toBeCloseTo(0.9, 10);
+    const filtered = pk.filterLogits(vocab, V, options);
+    const probs = pk.softmax(filtered, V);
+    expect(await barValues("tok-bars")).toEqual(Array.from(probs));
+    expect(await page.$$eval("#tok-bars .bar", (bars) => bars.map((b) => (b as HTMLElement).dataset.removed))).toEqual(Array.from(probs, (p) => String(p === 0)));
+    expect(Number(await page.textContent("#tok-kept"))).toBe(probs.filter((p) => p > 0).length);
+    expect(Number(await page.getAttribute("#tok-entropy", "data-value"))).toBe(pk.entropy(filtered, V)[0]);
+    await page.click("#tok-draw");
+    const batch = new Float32Array(1000 * V);
+    for (let r = 0; r < 1000; r++) batch.set(vocab, r * V);
+    const counts = new Array(V).fill(0);
+    for (const i of pk.sampleCategorical(batch, V, { ...options, seed: 7 })) counts[i]++;
+    expect(await page.$$eval("#tok-bars .bar", (bars) => bars.map((b) => Number((b as HTMLElement).dataset.count)))).toEqual(counts);
+    counts.forEach((c, i) => { if (probs[i] === 0) expect(c).toBe(0); });
+    // Temperature 0: greedy, one token keeps all the mass.
+    await page.focus("#tok-temperature");
+    await page.keyboard.press("Home");
+    expect(await barValues("tok-bars")).toEqual(Array.from(vocab, (_, i) => (i === 0 ? 1 : 0)));
+    expect(await page.textContent("#tok-entropy")).toBe("0.000");
 
     // The in-browser benchmark runs in a worker: the page answers while it runs, then draws its bars.
     await page.click("#bench-button");
