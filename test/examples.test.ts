@@ -34,6 +34,21 @@ describe("examples", () => {
     expect(Number(last[2])).toBeGreaterThanOrEqual(80);
   });
 
+  it("text-sampling: seeded text is reproducible, replays from a saved state, and the filters narrow the choice", () => {
+    const out = runExample("text-sampling.mjs");
+    expect(runExample("text-sampling.mjs")).toBe(out);
+    expect(out).toMatch(/replayed from a saved state: identical/);
+    const h = Object.fromEntries([...out.matchAll(/^(.+) \(mean entropy ([\d.]+) nats per step\)/gm)].map((m) => [m[1], Number(m[2])]));
+    expect(h["greedy (temperature 0)"]).toBe(0);
+    expect(h["temperature 1, top-p 0.9"]).toBeLessThan(h["temperature 1, no filter"]);
+    expect(h["temperature 0.7, top-k 5"]).toBeLessThan(h["temperature 1, top-p 0.9"]);
+    // Another seed: other sampled text, the same greedy text.
+    const other = runExample("text-sampling.mjs", ["--seed", "7"]);
+    const texts = (o: string) => [...o.matchAll(/nats per step\):\n {2}(.*)/g)].map((m) => m[1]);
+    expect(texts(other)[0]).toBe(texts(out)[0]);
+    expect(texts(other)[1]).not.toBe(texts(out)[1]);
+  });
+
   it("worker-losses: workers sharing one compiled module give the one-call mean", () => {
     const out = runExample("worker-losses.mjs", ["--rows", "1000", "--classes", "100", "--workers", "3"]);
     const [fromWorkers, single] = [...out.matchAll(/mean loss .*?: +([\d.]+)/g)].map((m) => Number(m[1]));
