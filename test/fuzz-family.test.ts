@@ -77,3 +77,44 @@ describeBuilds("random batches with special values, loss family", () => {
 });
 
 it("the fuzz suite ran", () => expect(RUNS).toBeGreaterThan(0));
+
+const filters = fc.record({
+  temperature: fc.constantFrom(1, 0.5, 2, 0.7),
+  topK: fc.integer({ min: 0, max: 50 }),
+  topP: fc.constantFrom(1, 0.95, 0.9, 0.5, 0.2, 0.01),
+  minP: fc.constantFrom(0, 0.05, 0.3, 1),
+  minTokensToKeep: fc.integer({ min: 1, max: 3 }),
+});
+
+/** The call's result, or the message of the RangeError it threw. */
+function outcome<T>(call: () => T): T | string {
+  try {
+    return call();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return error.message;
+  }
+}
+
+describeBuilds("random batches with special values, token sampling", () => {
+  it("filterLogits and sampleCategorical against the sort-based reference (refusals included)", () => {
+    fc.assert(fc.property(batch, filters, fc.integer({ min: 0, max: 1000 }), ({ rows, classes, a }, options, seed) => {
+      const got = outcome(() => pk.filterLogits(a, classes, options));
+      const want = outcome(() => ref.filterLogits(a, classes, options));
+      if (typeof want === "string") {
+        expect(got).toBe(want);
+        return;
+      }
+      expect(Array.from(got as Float32Array)).toEqual(Array.from(want));
+      const { uniforms } = new pk.RandomGenerator(seed).categoricalUniforms("fuzz", rows);
+      const picks = pk.sampleCategorical(a, classes, { ...options, seed });
+      const expected = ref.sampleCategorical(a, classes, { ...options, uniforms });
+      // float32 weights against float64 probabilities: a draw within ~1e-6 of a boundary may differ, to a kept neighbour.
+      picks.forEach((pick, r) => {
+        if (pick === expected[r]) return;
+        expect((want as Float32Array)[r * classes + pick], `row ${r}: ${pick} vs ${expected[r]}`).toBeGreaterThan(-Infinity);
+      });
+      expect(picks.filter((pick, r) => pick !== expected[r]).length).toBeLessThanOrEqual(Math.ceil(rows / 50));
+    }), { numRuns: RUNS });
+  });
+});
