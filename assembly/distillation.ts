@@ -13,7 +13,7 @@
 // is read from the student after the first sweep has written there).
 import { EXP_CONSTANTS, expNonPositive, expNonPositive4k, hsum4 } from "./math";
 import { weightedShiftedSum } from "./crossentropy";
-import { expSum, rangeMax, rangeMin, rowRange } from "./softmax";
+import { rangeMax, rangeMin, rowRange } from "./softmax";
 
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
@@ -42,11 +42,12 @@ export function distillationRows(
     if (ceLive) {
       xy = load<f32>(x + (<usize>y << 2));
       if (smoothing != 0) smoothSum = weightedShiftedSum(x, weight, cols, ms);
-      if (invT != 1) s1 = expSum(x, 0, cols, rangeS, 1);
     }
     // One sweep: es (into the gradient row), et (into scratch), e1 = exp(s − ms) when the hard term
-    // needs it at T ≠ 1 (into the second scratch row), Ss, St and A = Σ e_t·(zt − zs).
-    const keepE1 = g != 0 && ceLive && invT != 1;
+    // needs it at T ≠ 1 (summed into S1, and kept in the second scratch row for the gradient),
+    // Ss, St and A = Σ e_t·(zt − zs).
+    const needE1 = ceLive && invT != 1;
+    const keepE1 = g != 0 && needE1;
     let ss: f64 = 0, st: f64 = 0, a: f64 = 0;
     let i = 0;
     // float32 lanes hold Σ e_t·(zt − zs) unless a row spans ~1e36 (logits near ±3e38): such rows
@@ -63,7 +64,7 @@ export function distillationRows(
       const k8 = v128.load32_splat(EXP_CONSTANTS, 32), k9 = v128.load32_splat(EXP_CONSTANTS, 36);
       while (i + 4 <= cols) {
         const end = min(cols, i + BLOCK);
-        let vs = zero, vt = zero, va = zero;
+        let vs = zero, vt = zero, va = zero, v1 = zero;
         for (; i + 4 <= end; i += 4) {
           const o = <usize>i << 2;
           const xs = v128.load(x + o);
@@ -74,12 +75,14 @@ export function distillationRows(
           // e_t·(zt − zs), or (e_t = 0) 0, or NaN where the student logit is −Infinity (0·(−∞)).
           const term = v128.bitselect(f32x4.mul(et, f32x4.sub(zt, zs)), v128.and(nan, f32x4.eq(xs, minusInf)), f32x4.ne(et, zero));
           vs = f32x4.add(vs, es); vt = f32x4.add(vt, et); va = f32x4.add(va, term);
-          if (keepE1) {
-            v128.store(scratch + stride + o, expNonPositive4k(f32x4.sub(v128.load(x + o), vms), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
+          if (needE1) {
+            const e1 = expNonPositive4k(f32x4.sub(xs, vms), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
+            v1 = f32x4.add(v1, e1);
+            if (keepE1) v128.store(scratch + stride + o, e1);
           }
           if (g != 0) { v128.store(g + o, es); v128.store(scratch + o, et); }
         }
-        ss += <f64>hsum4(vs); st += <f64>hsum4(vt); a += <f64>hsum4(va);
+        ss += <f64>hsum4(vs); st += <f64>hsum4(vt); a += <f64>hsum4(va); s1 += <f64>hsum4(v1);
       }
     }
     for (; i < cols; i++) {
@@ -91,7 +94,11 @@ export function distillationRows(
       // zt − zs in float64 from the logits: x − max of two huge logits overflows float32.
       if (et != 0) a += <f64>et * (((<f64>xt - <f64>mt) - (<f64>xs - <f64>ms)) * <f64>invT);
       else if (xs == -Infinity) a += NaN;
-      if (keepE1) store<f32>(scratch + stride + o, expNonPositive(load<f32>(x + o) - ms));
+      if (needE1) {
+        const e1 = expNonPositive(xs - ms);
+        s1 += <f64>e1;
+        if (keepE1) store<f32>(scratch + stride + o, e1);
+      }
       if (g != 0) { store<f32>(g + o, es); store<f32>(scratch + o, et); }
     }
     const logSs = Math.log(ss);

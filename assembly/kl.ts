@@ -4,8 +4,7 @@
 //   log_target true:  exp(t)·(t − x)
 // and d/dx = −t (resp. −exp(t)). docs/semantics.md §2.8. Per-row sums in float64 (f32 lanes
 // folded every BLOCK elements); pointwise values and the gradient optionally stored.
-import { hsum4 } from "./math";
-import { logUnit4 } from "./random";
+import { hsum4, logNormal4 } from "./math";
 
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
@@ -54,7 +53,7 @@ export function klDivRows(
           const covered = v128.and(v128.or(normal, f32x4.eq(t, zero)), f32x4.le(f32x4.abs(x), f32x4.splat(1e30)));
           let term: v128;
           if (i32x4.all_true(covered)) {
-            const xlogy = v128.and(f32x4.mul(t, logUnit4(t)), normal); // 0 where t = 0
+            const xlogy = v128.and(f32x4.mul(t, logNormal4(t)), normal); // 0 where t = 0
             term = f32x4.sub(xlogy, f32x4.mul(t, x));
             if (pointwise != 0) v128.store(pointwise + o, term);
             acc = f32x4.add(acc, term);
