@@ -19,7 +19,8 @@
 // turns into a RangeError. A label checked in JavaScript could have changed since (a getter,
 // another thread, an aliased buffer); this check cannot be bypassed.
 import { EXP_CONSTANTS, expNonPositive4k } from "./math";
-import { gather4, scatter4, SHORT_ROW_MAX_CE } from "./shortrows";
+import { crossEntropyHardShortRows } from "./shortce";
+import { SHORT_ROW_MAX_CE } from "./shortrows";
 import { expSum, rangeMax, rowRange, scaleRow } from "./softmax";
 
 /** Two floats at p as an f64x2. */
@@ -259,152 +260,7 @@ export function crossEntropySoftRows(
   }
 }
 
-// Per-lane scratch for the short-row kernel: vectors are spilled here so that each lane's
-// scalar work (a log, the loss in float64) can index them. The caller passes it (16-byte
-// aligned): a kernel keeps no memory of its own, so threads over one memory never share it.
-export const CE_SCRATCH_BYTES = 160;
-// @ts-ignore: decorator
-@inline const L_MAX: usize = 0;
-// @ts-ignore: decorator
-@inline const L_SUM: usize = 16;
-// @ts-ignore: decorator
-@inline const L_A: usize = 32;
-// @ts-ignore: decorator
-@inline const L_B: usize = 48;
-// @ts-ignore: decorator
-@inline const L_LABEL: usize = 64;
-// @ts-ignore: decorator
-@inline const L_ROW: usize = 80;
-// @ts-ignore: decorator
-@inline const L_TARGET: usize = 96;
-// Four float64 lanes (32 bytes).
-// @ts-ignore: decorator
-@inline const L_SMOOTH: usize = 112;
-// @ts-ignore: decorator
-@inline const L_TARGET_TERM: usize = 144;
-
-/**
- * crossEntropyHardRows for short rows: one row per lane, four rows per vector (see
- * shortrows.ts). The last group's spare lanes repeat the final row: they compute and store
- * identical values, and the one read-modify-write (the target-class correction) is applied to
- * real lanes only.
- */
-function crossEntropyHardShortRows(
-  logits: usize, labels: usize, rows: i32, cols: i32, invT: f32,
-  weight: usize, weightSum: f64, ignoreIndex: i32, smoothing: f64,
-  lossOut: usize, grad: usize, gradScale: usize, gradScalar: f32, LANES: usize,
-): i32 {
-  const stride = <usize>cols << 2;
-  const smoothPerClass = smoothing / <f64>cols;
-  const vk = f32x4.splat(invT);
-  const last = rows - 1;
-  // Exp constants in locals, loaded once (see EXP_CONSTANTS).
-  const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
-  const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
-  const k4 = v128.load32_splat(EXP_CONSTANTS, 16), k5 = v128.load32_splat(EXP_CONSTANTS, 20);
-  const k6 = v128.load32_splat(EXP_CONSTANTS, 24), k7 = v128.load32_splat(EXP_CONSTANTS, 28);
-  const k8 = v128.load32_splat(EXP_CONSTANTS, 32), k9 = v128.load32_splat(EXP_CONSTANTS, 36);
-  for (let r = 0; r < rows; r += 4) {
-    for (let lane = 0; lane < 4; lane++) {
-      const row = min(r + lane, last);
-      const y = load<i32>(labels + (<usize>row << 2));
-      if (y != ignoreIndex && !labelInRange(y, cols)) return row;
-      store<i32>(LANES + L_ROW + (<usize>lane << 2), row);
-      store<i32>(LANES + L_LABEL + (<usize>lane << 2), y);
-    }
-    const x0 = logits + <usize>load<i32>(LANES + L_ROW) * stride;
-    const x1 = logits + <usize>load<i32>(LANES + L_ROW, 4) * stride;
-    const x2 = logits + <usize>load<i32>(LANES + L_ROW, 8) * stride;
-    const x3 = logits + <usize>load<i32>(LANES + L_ROW, 12) * stride;
-    const g0 = grad + (x0 - logits), g1 = grad + (x1 - logits), g2 = grad + (x2 - logits), g3 = grad + (x3 - logits);
-    let m = f32x4.splat(-Infinity);
-    for (let c = 0; c < cols; c++) m = f32x4.pmax(m, gather4(x0, x1, x2, x3, <usize>c << 2));
-    // Each lane's target logit, read before the exp terms may overwrite its row.
-    for (let lane = 0; lane < 4; lane++) {
-      const y = load<i32>(LANES + L_LABEL + (<usize>lane << 2));
-      const row = logits + <usize>load<i32>(LANES + L_ROW + (<usize>lane << 2)) * stride;
-      store<f32>(LANES + L_TARGET + (<usize>lane << 2), y == ignoreIndex ? <f32>0 : load<f32>(row + (<usize>y << 2)));
-    }
-    let s = f32x4.splat(0);
-    // The smoothing sum Σ w·(x − m) per lane in float64 (lanes 0–1 and 2–3), as in
-    // weightedShiftedSum: near ±3e38 it overflows float32 where the true loss is finite.
-    const mLow = f64x2.promote_low_f32x4(m), mHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1));
-    let smoothLow = f64x2.splat(0), smoothHigh = smoothLow;
-    for (let c = 0; c < cols; c++) {
-      const o = <usize>c << 2;
-      const v = gather4(x0, x1, x2, x3, o);
-      const d = f32x4.sub(v, m);
-      if (smoothing != 0) {
-        let dLow = f64x2.sub(f64x2.promote_low_f32x4(v), mLow);
-        let dHigh = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mHigh);
-        if (weight != 0) {
-          const w = f64x2.splat(<f64>load<f32>(weight + o));
-          dLow = f64x2.mul(dLow, w);
-          dHigh = f64x2.mul(dHigh, w);
-        }
-        smoothLow = f64x2.add(smoothLow, dLow);
-        smoothHigh = f64x2.add(smoothHigh, dHigh);
-      }
-      const e = expNonPositive4k(f32x4.mul(d, vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
-      if (grad != 0) scatter4(g0, g1, g2, g3, o, e);
-      s = f32x4.add(s, e);
-    }
-    v128.store(LANES + L_MAX, m);
-    v128.store(LANES + L_SUM, s);
-    v128.store(LANES + L_SMOOTH, smoothLow);
-    v128.store(LANES + L_SMOOTH, smoothHigh, 16);
-    v128.store(LANES + L_A, f32x4.splat(0));
-    v128.store(LANES + L_B, f32x4.splat(0));
-    // Per lane: the loss, and the gradient's a·e − b·w coefficients (0 for ignored rows).
-    for (let lane = 0; lane < 4; lane++) {
-      const at = <usize>lane << 2;
-      const row = load<i32>(LANES + L_ROW + at);
-      const y = load<i32>(LANES + L_LABEL + at);
-      if (y == ignoreIndex) {
-        store<f64>(lossOut + (<usize>row << 3), 0);
-        continue;
-      }
-      const sum = <f64>load<f32>(LANES + L_SUM + at);
-      const wy: f64 = weight != 0 ? <f64>load<f32>(weight + (<usize>y << 2)) : 1;
-      store<f64>(lossOut + (<usize>row << 3), hardRowLoss(
-        load<f32>(LANES + L_TARGET + at), load<f32>(LANES + L_MAX + at), Math.log(sum), wy,
-        load<f64>(LANES + L_SMOOTH + (<usize>lane << 3)),
-        invT, smoothing, smoothPerClass, weightSum,
-      ));
-      if (grad != 0) {
-        const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + (<usize>row << 2)) : <f64>gradScalar;
-        // As in the row-wise kernel: without smoothing, no other class's weight enters.
-        const a = smoothing == 0 ? k * wy / sum : k * ((1 - smoothing) * wy + smoothPerClass * weightSum) / sum;
-        store<f32>(LANES + L_A + at, <f32>a);
-        store<f32>(LANES + L_B + at, <f32>(k * smoothPerClass));
-        store<f32>(LANES + L_TARGET_TERM + at, <f32>(k * (1 - smoothing) * wy));
-      }
-    }
-    if (grad == 0) continue;
-    const va = v128.load(LANES + L_A), vb = v128.load(LANES + L_B);
-    // Ignored rows get an exact 0 (not 0·e, which is NaN where e is).
-    const live = v128.not(i32x4.eq(v128.load(LANES + L_LABEL), i32x4.splat(ignoreIndex)));
-    if (smoothing == 0) {
-      for (let c = 0; c < cols; c++) {
-        const o = <usize>c << 2;
-        scatter4(g0, g1, g2, g3, o, v128.and(f32x4.mul(gather4(g0, g1, g2, g3, o), va), live));
-      }
-    } else {
-      for (let c = 0; c < cols; c++) {
-        const o = <usize>c << 2;
-        const w = weight != 0 ? v128.load32_splat(weight + o) : f32x4.splat(1);
-        const v = f32x4.sub(f32x4.mul(gather4(g0, g1, g2, g3, o), va), f32x4.mul(vb, w));
-        scatter4(g0, g1, g2, g3, o, v128.and(v, live));
-      }
-    }
-    // The target-class term, once per real row (a read-modify-write: spare lanes must not repeat it).
-    for (let lane = 0; lane < 4 && r + lane <= last; lane++) {
-      const at = <usize>lane << 2;
-      const y = load<i32>(LANES + L_LABEL + at);
-      if (y == ignoreIndex) continue;
-      const gy = grad + <usize>(r + lane) * stride + (<usize>y << 2);
-      store<f32>(gy, load<f32>(gy) - load<f32>(LANES + L_TARGET_TERM + at));
-    }
-  }
-  return -1;
-}
+// Scratch for the short-row kernel (shortce.ts): the transposed block and its exp terms. The
+// caller passes it (16-byte aligned): a kernel keeps no memory of its own, so threads over one
+// memory never share it.
+export const CE_SCRATCH_BYTES = 32 * SHORT_ROW_MAX_CE;
