@@ -5,7 +5,7 @@
 // Every row is computed by the same lane operations whatever its position, including the last
 // group: its missing lanes repeat the batch's last row (computing identical values that are
 // written to the same place), so results do not depend on how rows are grouped or chunked.
-import { EXP_CONSTANTS, expNonPositive4k, rowHasNaN } from "./math";
+import { EXP_CONSTANTS, expNonPositive4k, logNormal4, rowHasNaN } from "./math";
 
 /**
  * Rows at most this long take the one-row-per-lane path: the measured crossovers against the
@@ -21,6 +21,9 @@ import { EXP_CONSTANTS, expNonPositive4k, rowHasNaN } from "./math";
 @inline export const SHORT_ROW_MAX_CE = 20;
 
 export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
+
+/** Scratch the softmax and log-softmax short-row paths need: a transposed block and its exp terms. */
+export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
 
 // @ts-ignore: decorator
 @inline export function gather4(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
@@ -38,13 +41,18 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
   v128.store32_lane(p3 + o, v, 3);
 }
 
-/** log of each lane, in float64 per lane (one log per row, as the row-wise path). */
+/** ln of each lane: logNormal4 where s is a normal positive float, Math.log (float64) elsewhere. */
 // @ts-ignore: decorator
-@inline function log4(s: v128): v128 {
-  let v = f32x4.splat(<f32>Math.log(<f64>f32x4.extract_lane(s, 0)));
-  v = f32x4.replace_lane(v, 1, <f32>Math.log(<f64>f32x4.extract_lane(s, 1)));
-  v = f32x4.replace_lane(v, 2, <f32>Math.log(<f64>f32x4.extract_lane(s, 2)));
-  return f32x4.replace_lane(v, 3, <f32>Math.log(<f64>f32x4.extract_lane(s, 3)));
+@inline function logLanes(s: v128): v128 {
+  // As bits: s − least normal < (largest − least normal) + 1 for normal positive floats only.
+  const ok = i32x4.lt_u(i32x4.sub(s, i32x4.splat(0x00800000)), i32x4.splat(0x7F000000));
+  let v = logNormal4(s);
+  if (i32x4.all_true(ok)) return v;
+  if (i32x4.extract_lane(ok, 0) == 0) v = f32x4.replace_lane(v, 0, <f32>Math.log(<f64>f32x4.extract_lane(s, 0)));
+  if (i32x4.extract_lane(ok, 1) == 0) v = f32x4.replace_lane(v, 1, <f32>Math.log(<f64>f32x4.extract_lane(s, 1)));
+  if (i32x4.extract_lane(ok, 2) == 0) v = f32x4.replace_lane(v, 2, <f32>Math.log(<f64>f32x4.extract_lane(s, 2)));
+  if (i32x4.extract_lane(ok, 3) == 0) v = f32x4.replace_lane(v, 3, <f32>Math.log(<f64>f32x4.extract_lane(s, 3)));
+  return v;
 }
 
 /** PyTorch's logsumexp for one lane: a ±Infinity max is returned as is (unless a NaN is present). */
@@ -56,13 +64,18 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
 
 /**
  * softmax / log-softmax (dst: rows × cols) or log-sum-exp (dst: rows) of x/T, four rows at a
- * time. dst may equal src for the row-to-row ops: each column is gathered before it is written.
+ * time. dst may equal src for the row-to-row ops: a group's rows are read whole before they are
+ * written. softmax and log-softmax gather the four rows once into a transposed block in
+ * `scratch` (SHORT_ROWS_SCRATCH_BYTES: column c of the four rows is one vector, the exp terms
+ * beside them) and scatter once; log-softmax takes log s from an f32x4 log (logNormal4, ~2 ulp;
+ * Math.log for a lane whose s is not a normal float), log-sum-exp keeps float64 per row.
  */
 // @ts-ignore: decorator
-@inline export function shortRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, op: RowOp): void {
+@inline export function shortRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, op: RowOp, scratch: usize): void {
   const stride = <usize>cols << 2;
   const vk = f32x4.splat(invT);
   const last = rows - 1;
+  const T = scratch, E = scratch + (<usize>cols << 4);
   // Exp constants in locals, loaded once (see EXP_CONSTANTS).
   const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
   const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
@@ -76,38 +89,46 @@ export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
     const x3 = src + <usize>min(r + 3, last) * stride;
     // pmax skips NaN, as rowMax does; NaN reaches the result through the exp sum.
     let m = f32x4.splat(-Infinity);
-    for (let c = 0; c < cols; c++) m = f32x4.pmax(m, gather4(x0, x1, x2, x3, <usize>c << 2));
     let s = f32x4.splat(0);
-    if (op == RowOp.Softmax) {
-      const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
+    if (op == RowOp.LogSumExp) {
+      for (let c = 0; c < cols; c++) m = f32x4.pmax(m, gather4(x0, x1, x2, x3, <usize>c << 2));
       for (let c = 0; c < cols; c++) {
-        const o = <usize>c << 2;
-        const e = expNonPositive4k(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, o), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
-        scatter4(y0, y1, y2, y3, o, e);
+        s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, <usize>c << 2), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
+      }
+      const d = dst + (<usize>r << 2);
+      store<f32>(d, lseLane(f32x4.extract_lane(m, 0), f32x4.extract_lane(s, 0), invT, x0, cols));
+      if (r + 1 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 1), f32x4.extract_lane(s, 1), invT, x1, cols), 4);
+      if (r + 2 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 2), f32x4.extract_lane(s, 2), invT, x2, cols), 8);
+      if (r + 3 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 3), f32x4.extract_lane(s, 3), invT, x3, cols), 12);
+      continue;
+    }
+    for (let c = 0; c < cols; c++) {
+      const o = <usize>c << 2;
+      const v = gather4(x0, x1, x2, x3, o);
+      v128.store(T + (o << 2), v);
+      m = f32x4.pmax(m, v);
+    }
+    const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
+    if (op == RowOp.Softmax) {
+      for (let c = 0; c < cols; c++) {
+        const o = <usize>c << 4;
+        const e = expNonPositive4k(f32x4.mul(f32x4.sub(v128.load(T + o), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true);
+        v128.store(E + o, e);
         s = f32x4.add(s, e);
       }
       const inv = f32x4.div(f32x4.splat(1), s);
       for (let c = 0; c < cols; c++) {
         const o = <usize>c << 2;
-        scatter4(y0, y1, y2, y3, o, f32x4.mul(gather4(y0, y1, y2, y3, o), inv));
+        scatter4(y0, y1, y2, y3, o, f32x4.mul(v128.load(E + (o << 2)), inv));
       }
     } else {
       for (let c = 0; c < cols; c++) {
-        s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, <usize>c << 2), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
+        s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(v128.load(T + (<usize>c << 4)), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
       }
-      if (op == RowOp.LogSoftmax) {
-        const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
-        const logS = log4(s);
-        for (let c = 0; c < cols; c++) {
-          const o = <usize>c << 2;
-          scatter4(y0, y1, y2, y3, o, f32x4.sub(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, o), m), vk), logS));
-        }
-      } else {
-        const d = dst + (<usize>r << 2);
-        store<f32>(d, lseLane(f32x4.extract_lane(m, 0), f32x4.extract_lane(s, 0), invT, x0, cols));
-        if (r + 1 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 1), f32x4.extract_lane(s, 1), invT, x1, cols), 4);
-        if (r + 2 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 2), f32x4.extract_lane(s, 2), invT, x2, cols), 8);
-        if (r + 3 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 3), f32x4.extract_lane(s, 3), invT, x3, cols), 12);
+      const logS = logLanes(s);
+      for (let c = 0; c < cols; c++) {
+        const o = <usize>c << 2;
+        scatter4(y0, y1, y2, y3, o, f32x4.sub(f32x4.mul(f32x4.sub(v128.load(T + (o << 2)), m), vk), logS));
       }
     }
   }

@@ -177,10 +177,13 @@ export function scaleRow(p: usize, n: i32, k: f32): void {
   }
 }
 
-/** Softmax of each row of x/T into dst (dst may equal src). */
-export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
+/**
+ * Softmax of each row of x/T into dst (dst may equal src). `scratch` (SHORT_ROWS_SCRATCH_BYTES)
+ * is working space for rows of at most SHORT_ROW_MAX classes.
+ */
+export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, scratch: usize): void {
   if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX) {
-    shortRows(src, dst, rows, cols, invT, RowOp.Softmax);
+    shortRows(src, dst, rows, cols, invT, RowOp.Softmax, scratch);
     return;
   }
   const stride = <usize>cols << 2;
@@ -194,10 +197,10 @@ export function softmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: 
   }
 }
 
-/** Log-softmax of each row of x/T into dst (dst may equal src). */
-export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
+/** Log-softmax of each row of x/T into dst (dst may equal src); `scratch` as softmaxRows'. */
+export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, scratch: usize): void {
   if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX) {
-    shortRows(src, dst, rows, cols, invT, RowOp.LogSoftmax);
+    shortRows(src, dst, rows, cols, invT, RowOp.LogSoftmax, scratch);
     return;
   }
   const stride = <usize>cols << 2;
@@ -232,7 +235,7 @@ export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, inv
  */
 export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
   if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX_LSE) {
-    shortRows(src, dst, rows, cols, invT, RowOp.LogSumExp);
+    shortRows(src, dst, rows, cols, invT, RowOp.LogSumExp, 0);
     return;
   }
   const stride = <usize>cols << 2;

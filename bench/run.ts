@@ -317,7 +317,7 @@ async function benchPerCall(tf: Tf): Promise<Record<string, Record<string, numbe
     const x = logitsFor(n, r + c);
     const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
     const out = new Float32Array(n);
-    const xw = pk.allocFloat32(n), gw = pk.allocFloat32(n), lw = pk.allocInt32(r), lossw = pk.allocFloat32(2 * r), scratch = pk.allocFloat32(64);
+    const xw = pk.allocFloat32(n), gw = pk.allocFloat32(n), lw = pk.allocInt32(r), lossw = pk.allocFloat32(2 * r), scratch = pk.allocFloat32(160); // 640 bytes: SCRATCH_BYTES
     xw.array.set(x);
     lw.array.set(labels);
     const [xa, ga, la, lossa, sa] = [xw, gw, lw, lossw, scratch].map((w) => w.array.byteOffset);
@@ -326,7 +326,7 @@ async function benchPerCall(tf: Tf): Promise<Record<string, Record<string, numbe
     const tfLossAndGrad = tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.losses.softmaxCrossEntropy(onehot, l));
     const tasks: Record<string, () => void> = {
       "softmax|api": () => { pk.softmax(x, c, { out }); },
-      "softmax|raw": () => { k.softmaxRows(xa, ga, r, c, 1); },
+      "softmax|raw": () => { k.softmaxRows(xa, ga, r, c, 1, sa); },
       "softmax|reference": () => { ref.softmax(x, c, { out }); },
       "softmax|tfjs": () => tf.tidy(() => { tf.softmax(xt); }),
       "crossEntropyWithGrad|api": () => { pk.crossEntropyWithGrad(x, labels, c, { out }); },

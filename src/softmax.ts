@@ -3,7 +3,7 @@
 import { execute, returned } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { checkSoftmaxArgs, type SoftmaxOptions } from "./validate.js";
-import type { KernelExports } from "./wasm.js";
+import { SCRATCH_BYTES } from "./wasm.js";
 
 export type { SoftmaxOptions };
 
@@ -20,15 +20,19 @@ function runRows(
   const out = args.out ?? new Float32Array(args.rows * perRow);
   const invT = Math.fround(1 / args.temperature);
   const cols = args.classes;
-  const run: KernelExports[RowKernel] = rt.kernels[kernel];
+  const kernels = rt.kernels;
+  // softmax and log-softmax take scratch for their short-row path (a transposed block of rows).
+  const scratchBytes = kernel === "softmaxRows" || kernel === "logSoftmaxRows" ? SCRATCH_BYTES.softmaxRows : 0;
   const [final] = execute(rt, {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
     // Every row kernel reads a row before writing its outputs, so out may be logits itself.
     outputs: [{ name: "out", view: out, perRow, inPlaceOf: 0, own: args.out === null }],
+    scratchBytes,
     kernel(at, _first, count) {
-      run(at.inputs[0], at.outputs[0], count, cols, invT);
+      if (kernel === "softmaxRows" || kernel === "logSoftmaxRows") kernels[kernel](at.inputs[0], at.outputs[0], count, cols, invT, at.scratch);
+      else kernels[kernel](at.inputs[0], at.outputs[0], count, cols, invT);
       return -1;
     },
   });

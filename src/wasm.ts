@@ -16,8 +16,8 @@ export type BuildChoice = BuildName | "auto";
 export const KERNEL_SIGNATURES = {
   heapBase: { params: [], result: "i32" },
   buildId: { params: [], result: "i32" },
-  softmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
-  logSoftmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
+  softmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32", "scratch:i32"], result: null },
+  logSoftmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32", "scratch:i32"], result: null },
   logSumExpRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
   expNonPositiveArray: { params: ["src:i32", "dst:i32", "n:i32"], result: null },
   addInto: { params: ["dst:i32", "src:i32", "n:i32"], result: null },
@@ -80,8 +80,8 @@ export const KERNEL_SIGNATURES = {
   },
 } as const;
 
-/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES in assembly/). */
-export const SCRATCH_BYTES = { crossEntropyHardRows: 640, philoxNormalFill: 64, philoxUniformFill: 64 } as const;
+/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, SHORT_ROWS_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES in assembly/). */
+export const SCRATCH_BYTES = { crossEntropyHardRows: 640, softmaxRows: 640, philoxNormalFill: 64, philoxUniformFill: 64 } as const;
 
 /** sampleRows' scratch for rows of `cols` classes (SAMPLE_SCRATCH_* in assembly/sampling.ts). */
 export const sampleScratchBytes = (cols: number) => 4096 * 8 + 24 * cols;

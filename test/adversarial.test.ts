@@ -8,6 +8,7 @@ import { runInNewContext } from "node:vm";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
 import { requireRuntime } from "../src/runtime.js";
+import { SCRATCH_BYTES } from "../src/wasm.js";
 import { BUILDS, LOG_TOL, PROB_TOL, mismatch, randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const X = randomLogits(4 * 10, 11);
@@ -69,7 +70,7 @@ describe("labels are read once, checked where the kernel reads them", () => {
         const rows = 6;
         const base = rt.arena.base + 64;
         const x = base, labels = x + rows * classes * 4 + 64, loss = labels + rows * 4 + 64, scratch = loss + rows * 8 + 64;
-        const end = scratch + 160 + 64;
+        const end = scratch + SCRATCH_BYTES.crossEntropyHardRows + 64;
         const f32 = rt.arena.f32, i32 = rt.arena.i32;
         f32.fill(1, x >> 2, (x >> 2) + rows * classes);
         i32.set([0, 1, 2, 7, -5, 3], labels >> 2); // row 4: neither a class nor ignoreIndex

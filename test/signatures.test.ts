@@ -87,13 +87,13 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
         ],
         outputs: [{ name: "loss", view: new Float64Array(rows), perRow: 1 }, { name: "grad", view: new Float32Array(rows * classes), perRow: classes }],
         fixed: [{ name: "weight", view: new Float32Array(classes).fill(1) }],
-        scratchBytes: 160,
+        scratchBytes: 640,
         kernel,
       });
     for (const classes of [3, 10, 37, 1000]) {
       const k = rt.kernels;
-      call((at, _, n) => (k.softmaxRows(at.inputs[0], at.outputs[1], n, classes, 0.5), -1), classes, 9);
-      call((at, _, n) => (k.logSoftmaxRows(at.inputs[0], at.outputs[1], n, classes, 1), -1), classes, 9);
+      call((at, _, n) => (k.softmaxRows(at.inputs[0], at.outputs[1], n, classes, 0.5, at.scratch), -1), classes, 9);
+      call((at, _, n) => (k.logSoftmaxRows(at.inputs[0], at.outputs[1], n, classes, 1, at.scratch), -1), classes, 9);
       call((at, _, n) => (k.logSumExpRows(at.inputs[0], at.outputs[1], n, classes, 1), -1), classes, 9);
       call((at, _, n) => k.crossEntropyHardRows(at.inputs[0], at.inputs[1], n, classes, 1, at.fixed[0], classes, -100, 0.1, at.outputs[0], at.outputs[1], 0, 1, at.scratch), classes, 9);
       call((at, _, n) => (k.crossEntropySoftRows(at.inputs[0], at.inputs[1], n, classes, 1, at.fixed[0], 0.1, at.outputs[0], at.outputs[1], 0, 1), -1), classes, 9, true);
@@ -110,7 +110,8 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
       fn: "test", rows: 40,
       inputs: [{ name: "logits", view: x, perRow: 33 }],
       outputs: [{ name: "out", view: new Float32Array(x.length), perRow: 33 }],
-      kernel: (at, _, n) => (rt.kernels.softmaxRows(at.inputs[0], at.outputs[0], n, 33, 1), -1),
+      scratchBytes: 640,
+      kernel: (at, _, n) => (rt.kernels.softmaxRows(at.inputs[0], at.outputs[0], n, 33, 1, at.scratch), -1),
     })[0]);
     expect(Array.from(results[0])).toEqual(Array.from(results[1]));
     expect(mismatch(results[0], ref.softmax(x, 33), PROB_TOL)).toBeNull();
