@@ -15,7 +15,7 @@
 // row is computed by the same lane operations whatever its group, so results do not depend on
 // how rows are chunked.
 import { EXP_CONSTANTS, expNonPositive4k, logNormal4 } from "./math";
-import { gather4, scatter4 } from "./shortrows";
+import { gather4, scatter4, storeColumns4, transposeIn } from "./shortrows";
 
 /** Scratch bytes: the transposed logits and the exp terms, 16 bytes per class each. */
 // @ts-ignore: decorator
@@ -86,13 +86,9 @@ export function crossEntropyHardShortRows(
     const x2 = logits + <usize>r2 * stride, x3 = logits + <usize>r3 * stride;
 
     // The block, transposed, and each row's max (pmax skips NaN; NaN reaches s through exp).
+    transposeIn(x0, x1, x2, x3, T, cols);
     let m = f32x4.splat(-Infinity);
-    for (let c = 0; c < cols; c++) {
-      const o = <usize>c << 2;
-      const v = gather4(x0, x1, x2, x3, o);
-      v128.store(T + (o << 2), v);
-      m = f32x4.pmax(m, v);
-    }
+    for (let c = 0; c < cols; c++) m = f32x4.pmax(m, v128.load(T + (<usize>c << 4)));
     // Exp terms, their sum, the target logit, and the smoothing sums Σ w·(x − m) in float64.
     let s = zero, xy = zero;
     const mLow = low64(m), mHigh = high64(m);
@@ -177,15 +173,24 @@ export function crossEntropyHardShortRows(
     const vt = demote4(f64x2.mul(f64x2.mul(kLow, keepT), wyLow), f64x2.mul(f64x2.mul(kHigh, keepT), wyHigh));
     const live = v128.not(ignored);
     const g0 = grad + (x0 - logits), g1 = grad + (x1 - logits), g2 = grad + (x2 - logits), g3 = grad + (x3 - logits);
-    for (let c = 0; c < cols; c++) {
-      const o = <usize>c << 2;
-      let v = f32x4.mul(v128.load(E + (o << 2)), va);
-      if (smoothing != 0) v = f32x4.sub(v, f32x4.mul(vb, weight != 0 ? v128.load32_splat(weight + o) : f32x4.splat(1)));
-      v = f32x4.sub(v, v128.and(vt, i32x4.eq(y, i32x4.splat(c))));
-      scatter4(g0, g1, g2, g3, o, v128.and(v, live));
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      storeColumns4(g0, g1, g2, g3, <usize>c << 2,
+        gradColumn(E, c, va, vb, vt, y, live, weight, smoothing), gradColumn(E, c + 1, va, vb, vt, y, live, weight, smoothing),
+        gradColumn(E, c + 2, va, vb, vt, y, live, weight, smoothing), gradColumn(E, c + 3, va, vb, vt, y, live, weight, smoothing));
     }
+    for (; c < cols; c++) scatter4(g0, g1, g2, g3, <usize>c << 2, gradColumn(E, c, va, vb, vt, y, live, weight, smoothing));
   }
   return -1;
+}
+
+/** Column c of the four rows' gradient: a·e − b·w_c − [c = y]·t, 0 on ignored rows (live = 0). */
+// @ts-ignore: decorator
+@inline function gradColumn(E: usize, c: i32, va: v128, vb: v128, vt: v128, y: v128, live: v128, weight: usize, smoothing: f64): v128 {
+  let v = f32x4.mul(v128.load(E + (<usize>c << 4)), va);
+  if (smoothing != 0) v = f32x4.sub(v, f32x4.mul(vb, weight != 0 ? v128.load32_splat(weight + (<usize>c << 2)) : f32x4.splat(1)));
+  v = f32x4.sub(v, v128.and(vt, i32x4.eq(y, i32x4.splat(c))));
+  return v128.and(v, live);
 }
 
 // @ts-ignore: decorator

@@ -41,6 +41,42 @@ export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
   v128.store32_lane(p3 + o, v, 3);
 }
 
+/**
+ * Rows x0..x3 (cols floats each) into T, transposed: T + 16·c holds column c of the four rows.
+ * Four columns at a time are four row loads and a 4×4 transpose (eight shuffles) instead of
+ * sixteen lane loads; the last cols % 4 columns are gathered lane by lane.
+ */
+// @ts-ignore: decorator
+@inline export function transposeIn(x0: usize, x1: usize, x2: usize, x3: usize, T: usize, cols: i32): void {
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    const o = <usize>c << 2;
+    const a = v128.load(x0 + o), b = v128.load(x1 + o), cc = v128.load(x2 + o), d = v128.load(x3 + o);
+    const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+    const t2 = v128.shuffle<f32>(cc, d, 0, 4, 1, 5), t3 = v128.shuffle<f32>(cc, d, 2, 6, 3, 7);
+    const to = T + (o << 2);
+    v128.store(to, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+    v128.store(to, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+    v128.store(to, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+    v128.store(to, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+  }
+  for (; c < cols; c++) {
+    const o = <usize>c << 2;
+    v128.store(T + (o << 2), gather4(x0, x1, x2, x3, o));
+  }
+}
+
+/** Columns c..c+3 of four rows (v0..v3, one vector per column) stored into rows y0..y3: a 4×4 transpose and four stores. */
+// @ts-ignore: decorator
+@inline export function storeColumns4(y0: usize, y1: usize, y2: usize, y3: usize, o: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+  v128.store(y0 + o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(y1 + o, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(y2 + o, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(y3 + o, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
 /** ln of each lane: logNormal4 where s is a normal positive float, Math.log (float64) elsewhere. */
 // @ts-ignore: decorator
 @inline function logLanes(s: v128): v128 {
@@ -102,12 +138,8 @@ export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
       if (r + 3 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 3), f32x4.extract_lane(s, 3), invT, x3, cols), 12);
       continue;
     }
-    for (let c = 0; c < cols; c++) {
-      const o = <usize>c << 2;
-      const v = gather4(x0, x1, x2, x3, o);
-      v128.store(T + (o << 2), v);
-      m = f32x4.pmax(m, v);
-    }
+    transposeIn(x0, x1, x2, x3, T, cols);
+    for (let c = 0; c < cols; c++) m = f32x4.pmax(m, v128.load(T + (<usize>c << 4)));
     const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
     if (op == RowOp.Softmax) {
       for (let c = 0; c < cols; c++) {
@@ -117,7 +149,13 @@ export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
         s = f32x4.add(s, e);
       }
       const inv = f32x4.div(f32x4.splat(1), s);
-      for (let c = 0; c < cols; c++) {
+      let c = 0;
+      for (; c + 4 <= cols; c += 4) {
+        const o = <usize>c << 2, e = E + (o << 2);
+        storeColumns4(y0, y1, y2, y3, o, f32x4.mul(v128.load(e), inv), f32x4.mul(v128.load(e, 16), inv),
+          f32x4.mul(v128.load(e, 32), inv), f32x4.mul(v128.load(e, 48), inv));
+      }
+      for (; c < cols; c++) {
         const o = <usize>c << 2;
         scatter4(y0, y1, y2, y3, o, f32x4.mul(v128.load(E + (o << 2)), inv));
       }
@@ -126,7 +164,14 @@ export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
         s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(v128.load(T + (<usize>c << 4)), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
       }
       const logS = logLanes(s);
-      for (let c = 0; c < cols; c++) {
+      let c = 0;
+      for (; c + 4 <= cols; c += 4) {
+        const o = <usize>c << 2, t = T + (o << 2);
+        storeColumns4(y0, y1, y2, y3, o,
+          f32x4.sub(f32x4.mul(f32x4.sub(v128.load(t), m), vk), logS), f32x4.sub(f32x4.mul(f32x4.sub(v128.load(t, 16), m), vk), logS),
+          f32x4.sub(f32x4.mul(f32x4.sub(v128.load(t, 32), m), vk), logS), f32x4.sub(f32x4.mul(f32x4.sub(v128.load(t, 48), m), vk), logS));
+      }
+      for (; c < cols; c++) {
         const o = <usize>c << 2;
         scatter4(y0, y1, y2, y3, o, f32x4.sub(f32x4.mul(f32x4.sub(v128.load(T + (o << 2)), m), vk), logS));
       }
