@@ -8,17 +8,18 @@
 import { EXP_CONSTANTS, expNonPositive4k, logNormal4, rowHasNaN } from "./math";
 
 /**
- * Rows at most this long take the one-row-per-lane path: the measured crossovers against the
- * row-wise kernels (relaxed SIMD, Node 20, x86-64; README) are about 20 classes for softmax,
- * log-softmax and hard-label cross-entropy (crossEntropyHardShortRows in crossentropy.ts), and
- * about 40 for log-sum-exp (no per-element store; 32 is kept as the safe side).
+ * Rows at most this long take the one-row-per-lane path. Measured crossovers against the
+ * row-wise kernels (relaxed SIMD, Node 20, x86-64, interleaved A/B): softmax and log-softmax
+ * still 1.2× and 1.4× ahead at 64 classes; hard-label cross-entropy with its gradient even at
+ * about 56 (1.07× at 48, 0.95× at 64), so 48 (shortce.ts); log-sum-exp (the older lane-gather
+ * path, no per-element store) about 40, 32 kept as the safe side.
  */
 // @ts-ignore: decorator
-@inline export const SHORT_ROW_MAX = 20;
+@inline export const SHORT_ROW_MAX = 64;
 // @ts-ignore: decorator
 @inline export const SHORT_ROW_MAX_LSE = 32;
 // @ts-ignore: decorator
-@inline export const SHORT_ROW_MAX_CE = 20;
+@inline export const SHORT_ROW_MAX_CE = 48;
 
 export const enum RowOp { Softmax, LogSoftmax, LogSumExp }
 

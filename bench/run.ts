@@ -10,6 +10,7 @@ import { Bench } from "tinybench";
 import * as pk from "../dist/index.js";
 import * as ref from "../dist/reference/index.js";
 import { requireRuntime } from "../dist/runtime.js";
+import { SCRATCH_BYTES } from "../dist/wasm.js";
 import { renderChart } from "./chart.js";
 import { loadTfWasm, xoshiroNormalFill, type Tf } from "./peers.js";
 
@@ -317,7 +318,7 @@ async function benchPerCall(tf: Tf): Promise<Record<string, Record<string, numbe
     const x = logitsFor(n, r + c);
     const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
     const out = new Float32Array(n);
-    const xw = pk.allocFloat32(n), gw = pk.allocFloat32(n), lw = pk.allocInt32(r), lossw = pk.allocFloat32(2 * r), scratch = pk.allocFloat32(160); // 640 bytes: SCRATCH_BYTES
+    const xw = pk.allocFloat32(n), gw = pk.allocFloat32(n), lw = pk.allocInt32(r), lossw = pk.allocFloat32(2 * r), scratch = pk.allocFloat32(Math.max(...Object.values(SCRATCH_BYTES)) / 4);
     xw.array.set(x);
     lw.array.set(labels);
     const [xa, ga, la, lossa, sa] = [xw, gw, lw, lossw, scratch].map((w) => w.array.byteOffset);

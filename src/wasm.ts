@@ -81,7 +81,7 @@ export const KERNEL_SIGNATURES = {
 } as const;
 
 /** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, SHORT_ROWS_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES in assembly/). */
-export const SCRATCH_BYTES = { crossEntropyHardRows: 640, softmaxRows: 640, philoxNormalFill: 64, philoxUniformFill: 64 } as const;
+export const SCRATCH_BYTES = { crossEntropyHardRows: 1536, softmaxRows: 2048, philoxNormalFill: 64, philoxUniformFill: 64 } as const;
 
 /** sampleRows' scratch for rows of `cols` classes (SAMPLE_SCRATCH_* in assembly/sampling.ts). */
 export const sampleScratchBytes = (cols: number) => 4096 * 8 + 24 * cols;

@@ -10,7 +10,7 @@ import { relaxedSimdBase64, scalarBase64, simdBase64 } from "../src/generated/wa
 import { execute } from "../src/executor.js";
 import { moduleOf } from "../src/builds.js";
 import { Runtime } from "../src/runtime.js";
-import { KERNEL_SIGNATURES } from "../src/wasm.js";
+import { KERNEL_SIGNATURES, SCRATCH_BYTES } from "../src/wasm.js";
 import { BUILDS, PROB_TOL, mismatch, randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const TYPES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };
@@ -87,7 +87,7 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
         ],
         outputs: [{ name: "loss", view: new Float64Array(rows), perRow: 1 }, { name: "grad", view: new Float32Array(rows * classes), perRow: classes }],
         fixed: [{ name: "weight", view: new Float32Array(classes).fill(1) }],
-        scratchBytes: 640,
+        scratchBytes: Math.max(...Object.values(SCRATCH_BYTES)),
         kernel,
       });
     for (const classes of [3, 10, 37, 1000]) {
@@ -110,7 +110,7 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
       fn: "test", rows: 40,
       inputs: [{ name: "logits", view: x, perRow: 33 }],
       outputs: [{ name: "out", view: new Float32Array(x.length), perRow: 33 }],
-      scratchBytes: 640,
+      scratchBytes: SCRATCH_BYTES.softmaxRows,
       kernel: (at, _, n) => (rt.kernels.softmaxRows(at.inputs[0], at.outputs[0], n, 33, 1, at.scratch), -1),
     })[0]);
     expect(Array.from(results[0])).toEqual(Array.from(results[1]));
