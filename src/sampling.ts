@@ -7,7 +7,7 @@ import { RandomGenerator, getDefaultGenerator, type Seed } from "./random.js";
 import { checkSeed } from "./random/seed.js";
 import { requireRuntime } from "./runtime.js";
 import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "./filters.js";
-import { checkLogits, checkOut, describe, readOptions, type CheckedLogits } from "./validate.js";
+import { checkLogits, checkOut, describe, readOptions } from "./validate.js";
 import { ownView, typedArrayName } from "./views.js";
 import { sampleScratchBytes } from "./wasm.js";
 
@@ -27,9 +27,9 @@ export interface SampleCategoricalOptions extends FilterOptions, RepetitionOptio
   out?: Int32Array;
 }
 
-/** The error for a row the kernel refused: what is wrong with it. */
-function refusedRow(fn: string, args: CheckedLogits, row: number): RangeError {
-  const values = args.logits.subarray(row * args.classes, (row + 1) * args.classes);
+/** The error for a row the kernel refused: what is wrong with it (in the logits the kernel read, penalised or not). */
+function refusedRow(fn: string, logits: Float32Array, classes: number, row: number): RangeError {
+  const values = logits.subarray(row * classes, (row + 1) * classes);
   const what = values.some(Number.isNaN) ? "holds NaN"
     : values.includes(Infinity) ? "holds +Infinity"
     : "is all −Infinity";
@@ -71,7 +71,7 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
         clampCount(f.minKeep), 0, 0, at.scratch,
       );
     },
-    refused: (row) => refusedRow(fn, args, row),
+    refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
   });
   return returned(o.out, out, final);
 }
@@ -128,6 +128,8 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
       { name: "uniforms", view: uniforms, perRow: 1, own: true },
     ],
     outputs: [{ name: "out", view: out, perRow: 1, own: given === null }],
+    // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
+    alsoRead: penalisedLogits ? [{ name: "logits", view: args.logits }] : undefined,
     scratchBytes: sampleScratchBytes(cols),
     kernel(at, _first, count) {
       return rt.kernels.sampleRows(
@@ -135,7 +137,7 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
         clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
       );
     },
-    refused: (row) => refusedRow(fn, args, row),
+    refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
   });
   draw?.commit();
   return returned(o.out, out, final);

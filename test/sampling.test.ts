@@ -259,3 +259,15 @@ describeBuilds("repetition penalty", () => {
     expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2 })).toThrow(/repetitionPenalty needs previousTokens/);
   });
 });
+
+describeBuilds("sampling safety", () => {
+  it("a penalty that overflows a logit to +Infinity is named as such; out may not overlap logits even when the kernel reads a copy", () => {
+    const x = Float32Array.from([3e38, 1, 2, 0]);
+    expect(() => pk.sampleCategorical(x, 4, { repetitionPenalty: 0.5, previousTokens: [0], seed: 1 })).toThrow(/row 0 of logits holds \+Infinity/);
+    const buffer = new ArrayBuffer(64);
+    const logits = new Float32Array(buffer, 0, 8).fill(1);
+    const out = new Int32Array(buffer, 28, 2); // shares the last logit's bytes
+    expect(() => pk.sampleCategorical(logits, 4, { repetitionPenalty: 1.5, previousTokens: [0], out, seed: 1 })).toThrow(/overlap/);
+    expect(Array.from(logits)).toEqual(new Array(8).fill(1));
+  });
+});
