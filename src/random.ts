@@ -1,4 +1,4 @@
-// Gaussian sampling: randomNormal and RandomGenerator.
+// Random streams: randomNormal, randomUniform, randomInt, randperm and RandomGenerator.
 //  - default ("philox"): counter-based Philox4x32-10 + Box-Muller in wasm (assembly/random.ts);
 //    value i of (seed, stream) is a pure function of them, so any chunking, build or engine
 //    gives the same bits, positions can be skipped, and streams split;
@@ -228,10 +228,15 @@ function checkUniformBounds(fn: string, low: unknown, high: unknown): [number, n
 }
 
 /**
- * A stream of normal samples. The default kind is counter-based (Philox4x32-10): its position
- * can be read, skipped and saved, and `split()` gives independent child streams. The "torch"
- * kind reproduces PyTorch's CPU generator call by call: each `fill(out)` equals one
- * `Tensor.normal_` on a tensor of out.length elements.
+ * A stream of random values: normals (`fill`), uniforms (`fillUniform`), integers
+ * (`fillIntegers`), permutations (`permutation`) and, through sampleCategorical, categorical
+ * draws; each value drawn takes one position. The default kind is counter-based
+ * (Philox4x32-10): its position can be read, skipped and saved, `split()` gives independent
+ * child streams, and each kind of value has its own key derived from the seed. The "torch" kind
+ * reproduces PyTorch's CPU generator call by call: each `fill(out)` equals one `Tensor.normal_`,
+ * each `fillUniform` one `Tensor.uniform_`, each `fillIntegers` one `Tensor.random_(low, high)`
+ * on a tensor of out.length elements, and `permutation(n)` equals `torch.randperm(n)`.
+ * (Exported as NormalGenerator too, its first name.)
  */
 export class RandomGenerator {
   /** The seed (64 bits); drawn at random when none was given, so a run can be reproduced. */
