@@ -11,13 +11,12 @@ import { EXP_CONSTANTS, expNonPositive4k, logNormal4, rowHasNaN } from "./math";
  * Rows at most this long take the one-row-per-lane path. Measured crossovers against the
  * row-wise kernels (relaxed SIMD, Node 20, x86-64, interleaved A/B): softmax and log-softmax
  * still 1.2× and 1.4× ahead at 64 classes; hard-label cross-entropy with its gradient even at
- * about 56 (1.07× at 48, 0.95× at 64), so 48 (shortce.ts); log-sum-exp (the older lane-gather
- * path, no per-element store) about 40, 32 kept as the safe side.
+ * about 56 (1.07× at 48, 0.95× at 64), so 48 (shortce.ts); log-sum-exp 1.4× ahead at 64.
  */
 // @ts-ignore: decorator
 @inline export const SHORT_ROW_MAX = 64;
 // @ts-ignore: decorator
-@inline export const SHORT_ROW_MAX_LSE = 32;
+@inline export const SHORT_ROW_MAX_LSE = 64;
 // @ts-ignore: decorator
 @inline export const SHORT_ROW_MAX_CE = 48;
 
@@ -102,10 +101,10 @@ export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
 /**
  * softmax / log-softmax (dst: rows × cols) or log-sum-exp (dst: rows) of x/T, four rows at a
  * time. dst may equal src for the row-to-row ops: a group's rows are read whole before they are
- * written. softmax and log-softmax gather the four rows once into a transposed block in
- * `scratch` (SHORT_ROWS_SCRATCH_BYTES: column c of the four rows is one vector, the exp terms
- * beside them) and scatter once; log-softmax takes log s from an f32x4 log (logNormal4, ~2 ulp;
- * Math.log for a lane whose s is not a normal float), log-sum-exp keeps float64 per row.
+ * written. The four rows are gathered once into a transposed block in `scratch`
+ * (SHORT_ROWS_SCRATCH_BYTES: column c of the four rows is one vector, the exp terms beside them)
+ * and results scattered once; log-softmax and log-sum-exp take log s from an f32x4 log
+ * (logNormal4, ~2 ulp; Math.log for a lane whose s is not a normal float).
  */
 // @ts-ignore: decorator
 @inline export function shortRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, op: RowOp, scratch: usize): void {
@@ -127,20 +126,36 @@ export const SHORT_ROWS_SCRATCH_BYTES = 32 * SHORT_ROW_MAX;
     // pmax skips NaN, as rowMax does; NaN reaches the result through the exp sum.
     let m = f32x4.splat(-Infinity);
     let s = f32x4.splat(0);
-    if (op == RowOp.LogSumExp) {
-      for (let c = 0; c < cols; c++) m = f32x4.pmax(m, gather4(x0, x1, x2, x3, <usize>c << 2));
-      for (let c = 0; c < cols; c++) {
-        s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(gather4(x0, x1, x2, x3, <usize>c << 2), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
-      }
-      const d = dst + (<usize>r << 2);
-      store<f32>(d, lseLane(f32x4.extract_lane(m, 0), f32x4.extract_lane(s, 0), invT, x0, cols));
-      if (r + 1 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 1), f32x4.extract_lane(s, 1), invT, x1, cols), 4);
-      if (r + 2 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 2), f32x4.extract_lane(s, 2), invT, x2, cols), 8);
-      if (r + 3 <= last) store<f32>(d, lseLane(f32x4.extract_lane(m, 3), f32x4.extract_lane(s, 3), invT, x3, cols), 12);
-      continue;
-    }
     transposeIn(x0, x1, x2, x3, T, cols);
     for (let c = 0; c < cols; c++) m = f32x4.pmax(m, v128.load(T + (<usize>c << 4)));
+    if (op == RowOp.LogSumExp) {
+      for (let c = 0; c < cols; c++) {
+        s = f32x4.add(s, expNonPositive4k(f32x4.mul(f32x4.sub(v128.load(T + (<usize>c << 4)), m), vk), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, true));
+      }
+      // m·invT + log s in float64 lanes, log s from the f32x4 log (Math.log where s is not normal).
+      const logS = logLanes(s), vkd = f64x2.splat(<f64>invT);
+      const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(m), vkd), f64x2.promote_low_f32x4(logS));
+      const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1)), vkd),
+        f64x2.promote_low_f32x4(v128.shuffle<f32>(logS, logS, 2, 3, 0, 1)));
+      let out = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+      // A ±Infinity max is PyTorch's answer as is (NaN when the row holds one): patch those lanes.
+      const vInf = f32x4.splat(Infinity);
+      if (v128.any_true(f32x4.eq(f32x4.abs(m), vInf))) {
+        out = f32x4.replace_lane(out, 0, lseLane(f32x4.extract_lane(m, 0), f32x4.extract_lane(s, 0), invT, x0, cols));
+        out = f32x4.replace_lane(out, 1, lseLane(f32x4.extract_lane(m, 1), f32x4.extract_lane(s, 1), invT, x1, cols));
+        out = f32x4.replace_lane(out, 2, lseLane(f32x4.extract_lane(m, 2), f32x4.extract_lane(s, 2), invT, x2, cols));
+        out = f32x4.replace_lane(out, 3, lseLane(f32x4.extract_lane(m, 3), f32x4.extract_lane(s, 3), invT, x3, cols));
+      }
+      const d = dst + (<usize>r << 2);
+      if (r + 3 <= last) {
+        v128.store(d, out);
+      } else {
+        v128.store32_lane(d, out, 0);
+        if (r + 1 <= last) v128.store32_lane(d, out, 1, 4);
+        if (r + 2 <= last) v128.store32_lane(d, out, 2, 8);
+      }
+      continue;
+    }
     const y0 = dst + (x0 - src), y1 = dst + (x1 - src), y2 = dst + (x2 - src), y3 = dst + (x3 - src);
     if (op == RowOp.Softmax) {
       for (let c = 0; c < cols; c++) {

@@ -231,11 +231,11 @@ export function logSoftmaxRows(src: usize, dst: usize, rows: i32, cols: i32, inv
 /**
  * log Σ exp(x/T) of each row into dst[r] (f32). Follows PyTorch's logsumexp: a max that is
  * ±Infinity is not subtracted, so an all −Infinity row gives −Infinity and a row holding
- * +Infinity gives +Infinity; NaN propagates.
+ * +Infinity gives +Infinity; NaN propagates. `scratch` as softmaxRows'.
  */
-export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32): void {
+export function logSumExpRows(src: usize, dst: usize, rows: i32, cols: i32, invT: f32, scratch: usize): void {
   if (ASC_FEATURE_SIMD && cols <= SHORT_ROW_MAX_LSE) {
-    shortRows(src, dst, rows, cols, invT, RowOp.LogSumExp, 0);
+    shortRows(src, dst, rows, cols, invT, RowOp.LogSumExp, scratch);
     return;
   }
   const stride = <usize>cols << 2;

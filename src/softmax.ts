@@ -21,8 +21,8 @@ function runRows(
   const invT = Math.fround(1 / args.temperature);
   const cols = args.classes;
   const kernels = rt.kernels;
-  // softmax and log-softmax take scratch for their short-row path (a transposed block of rows).
-  const scratchBytes = kernel === "softmaxRows" || kernel === "logSoftmaxRows" ? SCRATCH_BYTES.softmaxRows : 0;
+  // softmax, log-softmax and log-sum-exp take scratch for their short-row path (a transposed block of rows).
+  const scratchBytes = kernel === "entropyRows" ? 0 : SCRATCH_BYTES.softmaxRows;
   const [final] = execute(rt, {
     fn,
     rows: args.rows,
@@ -31,8 +31,8 @@ function runRows(
     outputs: [{ name: "out", view: out, perRow, inPlaceOf: 0, own: args.out === null }],
     scratchBytes,
     kernel(at, _first, count) {
-      if (kernel === "softmaxRows" || kernel === "logSoftmaxRows") kernels[kernel](at.inputs[0], at.outputs[0], count, cols, invT, at.scratch);
-      else kernels[kernel](at.inputs[0], at.outputs[0], count, cols, invT);
+      if (kernel === "entropyRows") kernels.entropyRows(at.inputs[0], at.outputs[0], count, cols, invT);
+      else kernels[kernel](at.inputs[0], at.outputs[0], count, cols, invT, at.scratch);
       return -1;
     },
   });

@@ -18,7 +18,7 @@ export const KERNEL_SIGNATURES = {
   buildId: { params: [], result: "i32" },
   softmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32", "scratch:i32"], result: null },
   logSoftmaxRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32", "scratch:i32"], result: null },
-  logSumExpRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
+  logSumExpRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32", "scratch:i32"], result: null },
   expNonPositiveArray: { params: ["src:i32", "dst:i32", "n:i32"], result: null },
   addInto: { params: ["dst:i32", "src:i32", "n:i32"], result: null },
   philoxNormalFill: {
