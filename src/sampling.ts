@@ -2,12 +2,12 @@
 // temperature, top-k, top-p, min-p) and sampleCategorical (one index per row from what the
 // filters keep). One kernel does both (assembly/sampling.ts): thresholds by radix select, no
 // sort of the vocabulary. Draws come from the counter-based generator, one position per row.
-import { execute, returned } from "./executor.js";
+import { execute, keepView, returned } from "./executor.js";
 import { RandomGenerator, getDefaultGenerator, type Seed } from "./random.js";
 import { checkSeed } from "./random/seed.js";
 import { requireRuntime } from "./runtime.js";
 import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "./filters.js";
-import { checkLogits, checkOut, describe, readOptions } from "./validate.js";
+import { checkLogits, checkNoOverlap, checkOut, describe, readOptions } from "./validate.js";
 import { ownView, typedArrayName } from "./views.js";
 import { sampleScratchBytes } from "./wasm.js";
 
@@ -36,6 +36,20 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
   return new RangeError(`${fn}: row ${row} of logits ${what}: it has no probability distribution to filter or draw from`);
 }
 
+/** The first row holding NaN or +Infinity or only −Infinity (no distribution), or −1. */
+function firstBadRow(logits: Float32Array, classes: number): number {
+  for (let r = 0, at = 0; at < logits.length; r++) {
+    let finiteOrMasked = false;
+    for (const end = at + classes; at < end; at++) {
+      const v = logits[at];
+      if (v !== v || v === Infinity) return r;
+      if (v !== -Infinity) finiteOrMasked = true;
+    }
+    if (!finiteOrMasked) return r;
+  }
+  return -1;
+}
+
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
@@ -54,6 +68,10 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
   const f = checkFilters(fn, o, false);
   const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
   const given = checkOut(fn, o.out, args.logits.length);
+  // Refuse a bad row before anything is written: the kernel refuses it too, but only when it
+  // reaches it, after earlier chunks have been written to out (or, in place, to logits).
+  const bad = firstBadRow(penalisedLogits ?? args.logits, args.classes);
+  if (bad >= 0) throw refusedRow(fn, penalisedLogits ?? args.logits, args.classes, bad);
   const out = given ?? new Float32Array(args.logits.length);
   const cols = args.classes;
   const [final] = execute(rt, {
@@ -113,23 +131,26 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
     }
     given = ownView(fn, "out", Int32Array, o.out);
     if (given.length !== args.rows) throw new RangeError(`${fn}: out must have length ${args.rows} (one index per row), got length ${given.length}`);
+    // As every function's out: no memory shared with an input.
+    checkNoOverlap(fn, [{ name: "out", view: given }], [{ name: "logits", view: args.logits }]);
   }
   const generator = checkGenerator(fn, o.seed, o.generator);
   // Greedy draws nothing, so the generator does not move.
   const draw = f.temperature === 0 ? null : generator.categoricalUniforms(fn, args.rows);
   const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
-  const out = given ?? new Int32Array(args.rows);
+  // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and
+  // into the caller's out after the whole call succeeded, so a refused call leaves out unchanged.
+  const picks = new Int32Array(args.rows);
+  const outAfter = given ? keepView(rt, given) : null;
   const cols = args.classes;
-  const [final] = execute(rt, {
+  execute(rt, {
     fn,
     rows: args.rows,
     inputs: [
       penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols },
       { name: "uniforms", view: uniforms, perRow: 1, own: true },
     ],
-    outputs: [{ name: "out", view: out, perRow: 1, own: given === null }],
-    // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
-    alsoRead: penalisedLogits ? [{ name: "logits", view: args.logits }] : undefined,
+    outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
     scratchBytes: sampleScratchBytes(cols),
     kernel(at, _first, count) {
       return rt.kernels.sampleRows(
@@ -140,5 +161,8 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
     refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
   });
   draw?.commit();
-  return returned(o.out, out, final);
+  if (!outAfter) return picks;
+  const target = outAfter();
+  target.set(picks);
+  return returned(o.out, given!, target);
 }

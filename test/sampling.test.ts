@@ -271,3 +271,22 @@ describeBuilds("sampling safety", () => {
     expect(Array.from(logits)).toEqual(new Array(8).fill(1));
   });
 });
+
+describeBuilds("a refused call leaves the caller's buffers unchanged", (build) => {
+  it("a NaN row after many good ones: filterLogits' out and logits (in place), sampleCategorical's out", async () => {
+    await pk.init({ build, arenaBytes: 4096 }); // many chunks: the bad row is far from the first
+    const classes = 100, rows = 50;
+    const x = randomLogits(rows * classes, 9);
+    x[45 * classes + 3] = NaN;
+    const copy = x.slice();
+    const out = new Float32Array(rows * classes).fill(7);
+    expect(() => pk.filterLogits(x, classes, { topP: 0.9, out })).toThrow(/filterLogits: row 45 of logits holds NaN/);
+    expect(out.every((v) => v === 7)).toBe(true);
+    expect(() => pk.filterLogits(x, classes, { topP: 0.9, out: x })).toThrow(RangeError);
+    expect(Array.from(x)).toEqual(Array.from(copy));
+    const picks = new Int32Array(rows).fill(-1);
+    expect(() => pk.sampleCategorical(x, classes, { seed: 1, out: picks })).toThrow(/sampleCategorical: row 45 of logits holds NaN/);
+    expect(picks.every((v) => v === -1)).toBe(true);
+    await pk.init({ build, arenaBytes: pk.DEFAULT_ARENA_BYTES });
+  });
+});
