@@ -6,7 +6,7 @@
 // {i : key(x_i) ≥ K}, where key is the order-preserving map of a float's bits to u32 (−0 taken
 // as +0) and K only grows from filter to filter. Thresholds come from a radix select over keys
 // (12 + 10 + 10 bits, three histogram passes of which only the first sees the whole row):
-//   - top-k: the k-th largest key, counting entries;
+//   - top-k: the k-th largest key (a k-entry heap for k ≤ 1024, else the radix select counting entries);
 //   - top-p: the key K with mass(key > K) < p·Z ≤ mass(key ≥ K), weighing entries by
 //     w = exp((x − max)/T), Z the mass of the set so far. transformers removes an entry when the
 //     ascending cumulative probability up to it is ≤ 1 − p, i.e. keeps it when the mass above it
@@ -21,10 +21,12 @@
 import { expNonPositive, expNonPositive4Exact } from "./math";
 
 // @ts-ignore: decorator
-@inline const HIST_BYTES: usize = 4096 << 3;
+@inline const HALF_BYTES: usize = 4096 << 3;
+// @ts-ignore: decorator
+@inline const HIST_BYTES: usize = HALF_BYTES << 1;
 
-/** Scratch sampleRows needs: a histogram, and six u32/f32 arrays of one row. */
-export const SAMPLE_SCRATCH_FIXED_BYTES = 4096 * 8;
+/** Scratch sampleRows needs: two histograms, and six u32/f32 arrays of one row. */
+export const SAMPLE_SCRATCH_FIXED_BYTES = 2 * 4096 * 8;
 export const SAMPLE_SCRATCH_BYTES_PER_CLASS = 24;
 
 /** Order-preserving key of a float's bits (−0 counts as +0; NaN never reaches here). */
@@ -79,22 +81,51 @@ function minKey(keys: usize, n: i32): u32 {
 
 /**
  * The key K of n entries (keys, weights w, or 1 each when w = 0) with weight(key > K) < target ≤
- * weight(key ≥ K); the smallest key when the whole weight stays below target (rounding). Uses
- * the histogram and the tmp arrays; leaves keys and w as they are.
+ * weight(key ≥ K), where target is `fraction` × the entries' total weight when `relative`, else
+ * `fraction` itself; the smallest key when the weight stays below target (rounding). Uses the
+ * histogram (two interleaved halves on the first level, so consecutive entries of one bucket do
+ * not wait on each other's store) and the tmp arrays; leaves keys and w as they are.
  */
-function radixSelect(keys: usize, w: usize, n: i32, target: f64, hist: usize, tKey: usize, tW: usize): u32 {
+function radixSelect(keys: usize, w: usize, n: i32, fraction: f64, relative: bool, hist: usize, tKey: usize, tW: usize): u32 {
   let srcK = keys, srcW = w, m = n;
   let prefix: u32 = 0;
   let above: f64 = 0;
+  let target = fraction;
   for (let level = 0; level < 3; level++) {
     const shift: u32 = level == 0 ? 20 : level == 1 ? 10 : 0;
     const buckets: i32 = level == 0 ? 4096 : 1024;
     const mask = <u32>buckets - 1;
-    memory.fill(hist, 0, <usize>buckets << 3);
-    for (let j = 0; j < m; j++) {
-      const o = <usize>j << 2;
-      const h = hist + (<usize>((load<u32>(srcK + o) >>> shift) & mask) << 3);
-      store<f64>(h, load<f64>(h) + (w != 0 ? <f64>load<f32>(srcW + o) : 1.0));
+    if (level == 0) {
+      // Entries alternate between two histograms (the second HALF_BYTES on), summed bucket by bucket after.
+      memory.fill(hist, 0, HIST_BYTES);
+      let j = 0;
+      for (; j + 2 <= m; j += 2) {
+        const o = <usize>j << 2;
+        const h0 = hist + (<usize>((load<u32>(srcK + o) >>> 20) & 4095) << 3);
+        const h1 = hist + HALF_BYTES + (<usize>((load<u32>(srcK + o, 4) >>> 20) & 4095) << 3);
+        store<f64>(h0, load<f64>(h0) + (w != 0 ? <f64>load<f32>(srcW + o) : 1.0));
+        store<f64>(h1, load<f64>(h1) + (w != 0 ? <f64>load<f32>(srcW + o, 4) : 1.0));
+      }
+      if (j < m) {
+        const o = <usize>j << 2;
+        const h0 = hist + (<usize>((load<u32>(srcK + o) >>> 20) & 4095) << 3);
+        store<f64>(h0, load<f64>(h0) + (w != 0 ? <f64>load<f32>(srcW + o) : 1.0));
+      }
+      let total: f64 = 0;
+      for (let b = 0; b < 4096; b++) {
+        const at = hist + (<usize>b << 3);
+        const v = load<f64>(at) + load<f64>(at + HALF_BYTES);
+        store<f64>(at, v);
+        total += v;
+      }
+      if (relative) target = fraction * total;
+    } else {
+      memory.fill(hist, 0, <usize>buckets << 3);
+      for (let j = 0; j < m; j++) {
+        const o = <usize>j << 2;
+        const h = hist + (<usize>((load<u32>(srcK + o) >>> shift) & mask) << 3);
+        store<f64>(h, load<f64>(h) + (w != 0 ? <f64>load<f32>(srcW + o) : 1.0));
+      }
     }
     let chosen = -1;
     for (let b = buckets - 1; b >= 0; b--) {
@@ -119,6 +150,51 @@ function radixSelect(keys: usize, w: usize, n: i32, target: f64, hist: usize, tK
   }
   return prefix;
 }
+
+/** Restores the min-heap of n u32 keys at h below position p. */
+function siftDownKeys(h: usize, p: i32, n: i32): void {
+  const v = load<u32>(h + (<usize>p << 2));
+  while (true) {
+    let c = 2 * p + 1;
+    if (c >= n) break;
+    if (c + 1 < n && load<u32>(h + (<usize>(c + 1) << 2)) < load<u32>(h + (<usize>c << 2))) c++;
+    const cv = load<u32>(h + (<usize>c << 2));
+    if (cv >= v) break;
+    store<u32>(h + (<usize>p << 2), cv);
+    p = c;
+  }
+  store<u32>(h + (<usize>p << 2), v);
+}
+
+/**
+ * The k-th largest of n keys (1 ≤ k ≤ n, as a multiset: what the count radix select gives) by a
+ * min-heap of k keys at h; a group of four keys none above the root is one compare (SIMD). For
+ * small k, much cheaper than a histogram of the whole row.
+ */
+function kthLargestKey(keys: usize, n: i32, k: i32, h: usize): u32 {
+  memory.copy(h, keys, <usize>k << 2);
+  for (let p = (k >> 1) - 1; p >= 0; p--) siftDownKeys(h, p, k);
+  let i = k;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(keys + (<usize>i << 2));
+      if (!v128.any_true(i32x4.gt_u(v, i32x4.splat(<i32>load<u32>(h))))) continue;
+      for (let j = i; j < i + 4; j++) {
+        const key = load<u32>(keys + (<usize>j << 2));
+        if (key > load<u32>(h)) { store<u32>(h, key); siftDownKeys(h, 0, k); }
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const key = load<u32>(keys + (<usize>i << 2));
+    if (key > load<u32>(h)) { store<u32>(h, key); siftDownKeys(h, 0, k); }
+  }
+  return load<u32>(h);
+}
+
+/** k up to this many: the heap; beyond, the count radix select (insertions grow like k·ln(n/k)). */
+// @ts-ignore: decorator
+@inline const HEAP_MAX_K = 1024;
 
 function countAtLeast(keys: usize, n: i32, threshold: u32): i32 {
   let c = 0;
@@ -252,16 +328,14 @@ export function sampleRows(
     let n: i32;
     const k = topK > 0 ? min(max(topK, keep), cols) : cols;
     if (k < cols) {
-      threshold = radixSelect(keys, 0, cols, <f64>k, hist, tKey, tW);
+      threshold = k <= HEAP_MAX_K ? kthLargestKey(keys, cols, k, tKey) : radixSelect(keys, 0, cols, <f64>k, false, hist, tKey, tW);
       n = listAtLeast(x, keys, cols, threshold, xmax, temperature, lIdx, lKey, lW);
     } else {
       n = listAll(x, keys, cols, xmax, temperature, lIdx, lKey, lW);
     }
     if (topP < 1) {
-      let z: f64 = 0;
-      for (let j = 0; j < n; j++) z += <f64>load<f32>(lW + (<usize>j << 2));
-      let t = radixSelect(lKey, lW, n, topP * z, hist, tKey, tW);
-      if (keep > 1 && countAtLeast(lKey, n, t) < keep) t = radixSelect(lKey, 0, n, <f64>min(keep, n), hist, tKey, tW);
+      let t = radixSelect(lKey, lW, n, topP, true, hist, tKey, tW);
+      if (keep > 1 && countAtLeast(lKey, n, t) < keep) t = radixSelect(lKey, 0, n, <f64>min(keep, n), false, hist, tKey, tW);
       if (t > threshold) {
         threshold = t;
         n = compact(lIdx, lKey, lW, n, threshold);
@@ -277,7 +351,7 @@ export function sampleRows(
           t = min(t, load<u32>(lKey + (<usize>j << 2)));
         }
       }
-      if (c < keep) t = radixSelect(lKey, 0, n, <f64>min(keep, n), hist, tKey, tW);
+      if (c < keep) t = radixSelect(lKey, 0, n, <f64>min(keep, n), false, hist, tKey, tW);
       if (t > threshold) {
         threshold = t;
         n = compact(lIdx, lKey, lW, n, threshold);

@@ -84,7 +84,7 @@ export const KERNEL_SIGNATURES = {
 export const SCRATCH_BYTES = { crossEntropyHardRows: 1536, softmaxRows: 2048, philoxNormalFill: 64, philoxUniformFill: 64 } as const;
 
 /** sampleRows' scratch for rows of `cols` classes (SAMPLE_SCRATCH_* in assembly/sampling.ts). */
-export const sampleScratchBytes = (cols: number) => 4096 * 8 + 24 * cols;
+export const sampleScratchBytes = (cols: number) => 2 * 4096 * 8 + 24 * cols;
 
 type Signatures = typeof KERNEL_SIGNATURES;
 type Args<P extends readonly string[]> = { [I in keyof P]: number };
