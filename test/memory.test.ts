@@ -79,6 +79,28 @@ describe("memory stays bounded", () => {
     await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
   });
 
+  it("20,000 sampling and uniform calls of varying shapes stay within static data + the arena budget", () => {
+    const next = rng(7);
+    const x = randomLogits(16 * 4000, 4);
+    const g = new pk.RandomGenerator(3);
+    const start = pk.runtimeInfo().memoryBytes;
+    for (let i = 0; i < 20_000; i++) {
+      const classes = 1 + Math.floor(next() * 4000);
+      const rows = Math.floor(next() * Math.floor(x.length / classes / 4));
+      const input = x.subarray(0, rows * classes);
+      switch (i % 4) {
+        case 0: pk.sampleCategorical(input, classes, { topP: 0.9, generator: g }); break;
+        case 1: pk.filterLogits(input, classes, { topK: 5, minP: 0.05 }); break;
+        case 2: pk.randomUniform(rows * 10, { low: -1, high: 1 }); break;
+        case 3: pk.randomInt(rows * 10, 0, 1000); break;
+      }
+    }
+    // The widest row's scratch (64 KB of histograms + 24 bytes per class) and a row fit the budget.
+    const info = pk.runtimeInfo();
+    expect(2 * 4096 * 8 + 24 * 4000 + 2 * 4000 * 4).toBeLessThan(info.arenaBytes);
+    expect(info.memoryBytes).toBeLessThanOrEqual(Math.max(Math.ceil((PAGE + info.arenaBytes) / PAGE) * PAGE, start));
+  });
+
   it("100,000 calls of varying shapes do not grow memory past the largest chunk", () => {
     const next = rng(99);
     const x = randomLogits(64 * 300, 1);
