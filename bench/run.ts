@@ -23,7 +23,7 @@ inputs, in one run, and prints million elements per second and the ratios.
   --build=NAME     the build to measure: relaxed-simd, simd or scalar (default: the best one)
   --save-chart     also write docs/benchmark.svg, the chart the README shows
                    (what \`npm run bench:chart\` does; bench/results/ is always written)
-  --only=TABLE     run one table: main, per-call, family, random or tokens (for work on
+  --only=TABLE     run one table: main, per-call, family, random, tokens or threads (for work on
                    one kernel; nothing is written to bench/results/)
   --help           this text
 `;
@@ -58,7 +58,7 @@ if (options.build !== undefined && !BUILDS.includes(options.build)) {
   console.error(`bench: --build must be one of ${BUILDS.join(", ")}, got "${options.build}"\n\n${HELP}`);
   process.exit(2);
 }
-const TABLES = ["main", "per-call", "family", "random", "tokens"];
+const TABLES = ["main", "per-call", "family", "random", "tokens", "threads"];
 if (options.only !== undefined && !TABLES.includes(options.only)) {
   console.error(`bench: --only must be one of ${TABLES.join(", ")}, got "${options.only}"\n\n${HELP}`);
   process.exit(2);
@@ -192,9 +192,10 @@ async function main() {
   const family = runs("family") ? await benchLossFamily(tf) : {};
   const sampling = runs("random") ? await benchSampling(tf) : {};
   const tokenSampling = runs("tokens") ? await benchTokenSampling(tf) : {};
+  const threads = runs("threads") ? await benchThreads() : {};
   if (only !== undefined) return;
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, perCall, family, sampling, tokenSampling }, null, 2));
+  writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify({ env, rows, perCall, family, sampling, tokenSampling, threads }, null, 2));
   const svg = renderChart(
     rows, IMPLS, "probkernels vs plain-TS reference vs TF.js wasm backend",
     `${env.date.slice(0, 10)} · Node ${env.node} · ${env.cpu} (${env.cores} cores) · build ${env.build} · ${env.mode} run`,
@@ -467,6 +468,54 @@ token sampling: filter + draw (microseconds per call, lower is better; logits 3�
     console.log(`  ${label.padEnd(30)} pk ${fmt(us.pk).padStart(7)} µs   plain JS ${fmt(us["plain JS"]).padStart(7)} µs (${ratio(us["plain JS"], us.pk)} faster)   tf.multinomial ${fmt(us["tf.multinomial (no filters)"]).padStart(7)} µs`);
     tf.dispose(xt);
   }
+  return results;
+}
+
+/**
+ * Threads: zero-copy calls (arrays from allocFloat32/allocInt32) on one thread and on every core,
+ * each measured on a fresh runtime (init({ threads })), rounds interleaved.
+ */
+async function benchThreads(): Promise<Record<string, Record<string, number>>> {
+  const results: Record<string, Record<string, number>> = {};
+  const cores = Math.max(2, (await import("node:os")).availableParallelism?.() ?? cpus().length);
+  console.log(`\nthreads: zero-copy calls on 1 thread and on ${cores} (million elements per second; crossover ${2 ** 18} elements)`);
+  const shapes: [number, number][] = [[4096, 1000], [64, 32000], [8, 128256], [65536, 10], [64, 1000], [1024, 10]];
+  const kernels = ["softmax", "logSumExp", "crossEntropyWithGrad"] as const;
+  for (const [r, c] of shapes) {
+    const n = r * c;
+    const x = logitsFor(n, 5);
+    const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
+    const rate: Record<string, number[]> = {};
+    for (let round = 0; round < (quick ? 3 : 7); round++) {
+      for (const threads of [1, cores]) {
+        await pk.init({ threads });
+        const xw = pk.allocFloat32(n), out = pk.allocFloat32(n), rowsOut = pk.allocFloat32(r), lw = pk.allocInt32(r);
+        xw.array.set(x);
+        lw.array.set(labels);
+        const calls: Record<string, () => void> = {
+          softmax: () => { pk.softmax(xw.array, c, { out: out.array }); },
+          logSumExp: () => { pk.logSumExp(xw.array, c, { out: rowsOut.array }); },
+          crossEntropyWithGrad: () => { pk.crossEntropyWithGrad(xw.array, lw.array, c, { out: out.array }); },
+        };
+        for (const k of kernels) {
+          const f = calls[k];
+          f();
+          const t0 = performance.now();
+          let calls_ = 0;
+          while (performance.now() - t0 < (quick ? 60 : 150)) { f(); calls_++; }
+          (rate[`${k}|${threads}`] ??= []).push(n * calls_ / ((performance.now() - t0) * 1000));
+        }
+        for (const w of [xw, out, rowsOut, lw]) w.free();
+      }
+    }
+    for (const k of kernels) {
+      const median = (v: number[]) => v.slice().sort((a, b) => a - b)[v.length >> 1];
+      const one = median(rate[`${k}|1`]), all = median(rate[`${k}|${cores}`]);
+      results[`${r}x${c} ${k}`] = { one, all };
+      console.log(`  ${`${r}x${c}`.padEnd(10)} ${k.padEnd(22)} 1 thread ${fmt(one).padStart(6)}   ${cores} threads ${fmt(all).padStart(6)}   ${ratio(all, one)}`);
+    }
+  }
+  await pk.init({ threads: 1 });
   return results;
 }
 

@@ -1,6 +1,6 @@
 // Everything the two entries share: the main entry (index.ts) adds init/initSync over the
 // embedded builds, the core entry (core.ts) init/initSync of a module compiled elsewhere.
-export { runtimeInfo } from "./runtime.js";
+export { runtimeInfo, dispose } from "./runtime.js";
 export type { InitOptions, RuntimeInfo } from "./runtime.js";
 export type { BuildChoice, BuildName } from "./wasm.js";
 export { DEFAULT_ARENA_BYTES } from "./memory.js";

@@ -13,6 +13,7 @@
 //  - refusals: a kernel that refuses a row (an index out of range: it checks where it reads)
 //    stops the call with the error the declaration gives.
 import type { Runtime } from "./runtime.js";
+import { recordInvocations } from "./pool.js";
 import { checkApart, type NamedView } from "./validate.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
@@ -82,7 +83,9 @@ function heapFor(rt: Runtime, view: Elements): Heap {
 
 /** Whether a view lives in the runtime's memory; refuses one outside every live block. */
 function isResident(rt: Runtime, fn: string, name: string, view: Elements): boolean {
-  if (view.buffer !== rt.arena.buffer) return false;
+  // A shared memory's buffer is a new object after it grows, but views of the old one still
+  // address the same memory (nothing is detached): they are this memory's views all the same.
+  if (view.buffer !== rt.arena.buffer && !rt.arena.isRetired(view.buffer)) return false;
   if (!rt.arena.inLiveBlock(view.byteOffset, view.byteLength)) {
     throw new RangeError(
       `${fn}: ${name} is a view of wasm memory outside every live WasmArray (freed, or made by hand ` +
@@ -172,6 +175,11 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
   }
 
   checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
+
+  if (rt.pool !== null && rows > 1 && splitWorthIt(call, nIn, nOut)) {
+    const split = executeSplit(rt, call);
+    if (split !== null) return split;
+  }
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
   // of a resident output that may overwrite it, which saves a region and a copy. A staged
@@ -264,6 +272,118 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     results[j] = new Ctor(arena.buffer, base[OUT + j], slot.length[OUT + j]);
   }
   return results;
+}
+
+/**
+ * Elements of row data below which a call runs on the calling thread alone: handing work to a
+ * worker costs about 10–20 µs (measured: a softmax over 2^18 elements splits profitably).
+ */
+export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
+
+/**
+ * An operand a split call stages whole instead of using in place: an array of ours with a value
+ * or two per row (labels' snapshot, per-row losses, uniforms), small next to the rows.
+ */
+const stagedWhole = (op: RowOperand, isResident: number) => !isResident && op.own === true && op.perRow <= 2;
+
+/**
+ * Whether a call may be split across threads: every caller array resident (zero-copy), arrays of
+ * ours per-row values only, no accumulation, and enough resident row data to pay for the hand-off.
+ */
+function splitWorthIt(call: KernelCall, nIn: number, nOut: number): boolean {
+  const { resident } = slot;
+  let perRow = 0;
+  for (let i = 0; i < nIn; i++) {
+    if (resident[i]) perRow += call.inputs[i].perRow;
+    else if (!stagedWhole(call.inputs[i], resident[i])) return false;
+  }
+  for (let j = 0; j < nOut; j++) {
+    if (call.outputs[j].accumulate) return false;
+    if (resident[OUT + j]) perRow += call.outputs[j].perRow;
+    else if (!stagedWhole(call.outputs[j], resident[OUT + j])) return false;
+  }
+  return call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
+}
+
+/**
+ * Runs a resident call's rows in contiguous shares, one per thread (the calling thread takes the
+ * first), each with its own scratch. Every row's outputs are the same as on one thread (per-row
+ * kernels; counter-based streams take the row's position), so results do not depend on the
+ * split. Returns null (and runs nothing) when the kernel call does not record as one export call.
+ */
+function executeSplit(rt: Runtime, call: KernelCall): Elements[] | null {
+  const { fn, rows, inputs, outputs } = call;
+  const pool = rt.pool!;
+  const fixed = call.fixed ?? NO_FIXED;
+  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const { resident, base, bytes, region } = slot;
+  const threads = pool.workers.length + 1;
+  const multiple = call.rowMultiple ?? 1;
+  const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
+  const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
+  // Scratch for each thread, then the staged arrays whole, all in the call's scratch region.
+  const wholeBytes = (op: RowOperand) => Math.ceil((rows * op.perRow * op.view.BYTES_PER_ELEMENT) / 16) * 16;
+  let extra = 0;
+  for (let i = 0; i < nIn; i++) { bytes[i] = 0; if (!resident[i]) extra += wholeBytes(inputs[i]); }
+  for (let j = 0; j < nOut; j++) { bytes[OUT + j] = 0; if (!resident[OUT + j]) extra += wholeBytes(outputs[j]); }
+  for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
+  bytes[SCRATCH] = scratchEach * threads + extra;
+  rt.arena.plan(fn, rows, slot, nIn, nOut, nFixed, 1);
+  let at = region[SCRATCH] + scratchEach * threads;
+  for (let i = 0; i < nIn; i++) {
+    if (resident[i]) continue;
+    base[i] = at;
+    at += wholeBytes(inputs[i]);
+    heapFor(rt, inputs[i].view).set(inputs[i].view, base[i] / inputs[i].view.BYTES_PER_ELEMENT);
+  }
+  for (let j = 0; j < nOut; j++) {
+    if (resident[OUT + j]) continue;
+    base[OUT + j] = at;
+    at += wholeBytes(outputs[j]);
+  }
+  const fixedAt: number[] = [];
+  for (let k = 0; k < nFixed; k++) {
+    const view = fixed[k].view;
+    if (resident[FIXED + k]) {
+      fixedAt.push(base[FIXED + k]);
+    } else {
+      fixedAt.push(region[FIXED + k]);
+      heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
+    }
+  }
+  const addresses = (first: number, t: number): Addresses => ({
+    inputs: inputs.map((op, i) => base[i] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
+    outputs: outputs.map((op, j) => base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
+    fixed: fixedAt,
+    scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
+  });
+  const firsts: number[] = [];
+  for (let first = 0; first < rows; first += share) firsts.push(first);
+  const jobs = [];
+  for (let t = 1; t < firsts.length; t++) {
+    const first = firsts[t], count = Math.min(share, rows - first);
+    const recorded = recordInvocations(() => call.kernel(addresses(first, t), first, count));
+    if (recorded.length !== 1) return null;
+    jobs.push(recorded[0]);
+  }
+  const results = pool.run(fn, jobs, () => call.kernel(addresses(0, 0), 0, Math.min(share, rows)));
+  for (let t = 0; t < results.length; t++) {
+    if (results[t] >= 0) throw call.refused?.(firsts[t] + results[t]) ?? new RangeError(`${fn}: the kernel refused row ${firsts[t] + results[t]}`);
+  }
+  const views: Elements[] = [];
+  for (let j = 0; j < nOut; j++) {
+    const view = outputs[j].view;
+    if (!resident[OUT + j]) {
+      copy(view, 0, heapFor(rt, view), base[OUT + j] / view.BYTES_PER_ELEMENT, view.length);
+      views.push(view);
+    } else if (view.buffer === rt.arena.buffer) {
+      views.push(view);
+    } else {
+      const Ctor = view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
+      views.push(new Ctor(rt.arena.buffer, base[OUT + j], slot.length[OUT + j]));
+    }
+  }
+  return views;
 }
 
 /** Whether some output already shares input i's region. */

@@ -2,9 +2,10 @@
 // capable one the engine compiles, or the one asked for, or a module compiled elsewhere.
 import { availableBuilds, checkBuildChoice, moduleOf, precompileBuilds, resolveBuild } from "./builds.js";
 import {
-  checkArenaBytes, checkModule, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
-  type InitOptions, type RuntimeInfo,
+  checkArenaBytes, checkMaxMemoryBytes, checkModule, checkThreads, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
+  installThreaded, type InitOptions, type RuntimeInfo,
 } from "./runtime.js";
+import { threadedRuntime, threadsUnavailable } from "./threads.js";
 import { readOptions } from "./validate.js";
 
 /**
@@ -16,6 +17,10 @@ import { readOptions } from "./validate.js";
  */
 export function initSync(options?: InitOptions): RuntimeInfo {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
+  if (checkThreads(o.threads) > 1) {
+    throw new RangeError("init: threads > 1 needs await init({ threads }) (the threaded builds load asynchronously); initSync runs on one thread");
+  }
+  checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) !== undefined) return initSyncFromModule(o as InitOptions);
   const choice = checkBuildChoice(o.build);
   const arenaBytes = checkArenaBytes(o.arenaBytes);
@@ -28,6 +33,17 @@ export function initSync(options?: InitOptions): RuntimeInfo {
  */
 export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
+  const threads = checkThreads(o.threads);
+  const maxMemoryBytes = checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) === undefined) await precompileBuilds();
-  return initSync(o as InitOptions);
+  if (threads === 1) return initSync({ ...o, threads: undefined, maxMemoryBytes: undefined } as InitOptions);
+  if (o.module !== undefined) throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
+  const choice = checkBuildChoice(o.build);
+  const arenaBytes = checkArenaBytes(o.arenaBytes);
+  const build = resolveBuild(choice);
+  const reason = await threadsUnavailable(build);
+  if (reason !== null) {
+    return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
+  }
+  return installThreaded(await threadedRuntime(build, threads, arenaBytes, maxMemoryBytes), availableBuilds());
 }

@@ -6,6 +6,7 @@
 // compiled elsewhere, as the `probkernels/core` entry does in a worker.
 import { Arena, DEFAULT_ARENA_BYTES } from "./memory.js";
 import { describe, readOptions } from "./validate.js";
+import { recordingKernels, type ThreadPool } from "./pool.js";
 import { instantiate, type BuildChoice, type BuildName, type KernelExports } from "./wasm.js";
 
 export interface InitOptions {
@@ -18,6 +19,18 @@ export interface InitOptions {
    * instantiated as it is, nothing is compiled. `build`, if given too, must name it.
    */
   module?: WebAssembly.Module;
+  /**
+   * Threads to run large zero-copy calls on (Node ≥ 20.16 with SharedArrayBuffer; `await init`,
+   * not initSync). Default 1. With more, the kernels run over one shared memory: the calling
+   * thread and threads − 1 workers each take a share of the rows, bit-identical to one thread.
+   * Where threads are not available the runtime runs on one and runtimeInfo().threadsReason says why.
+   */
+  threads?: number;
+  /**
+   * The shared memory's maximum (threads > 1 only: a shared memory declares it up front). A call
+   * that needs more is a RangeError. Default 1 GiB; at most 4 GiB.
+   */
+  maxMemoryBytes?: number;
 }
 
 export interface RuntimeInfo {
@@ -31,16 +44,38 @@ export interface RuntimeInfo {
   memoryBytes: number;
   /** The compiled module: post it to a worker and call initSync({ module }) there to skip compiling. */
   module: WebAssembly.Module;
+  /** Threads the kernels run on (1, or what init({ threads }) got). */
+  threads: number;
+  /** Why fewer threads run than init asked for, or null. */
+  threadsReason: string | null;
+}
+
+/** A threaded runtime's shared memory and worker pool. */
+export interface Threading {
+  memory: WebAssembly.Memory;
+  pool: ThreadPool;
 }
 
 export class Runtime {
   readonly build: BuildName;
   readonly kernels: KernelExports;
   readonly arena: Arena;
+  /** The workers of a threaded runtime (threads − 1 of them), or null. */
+  readonly pool: ThreadPool | null;
+  /** Why fewer threads run than were asked for, or null. */
+  threadsReason: string | null = null;
 
-  constructor(readonly module: WebAssembly.Module, arenaBytes: number, fn = "init") {
-    ({ build: this.build, kernels: this.kernels } = instantiate(fn, module));
-    this.arena = new Arena(this.kernels.memory, this.kernels.heapBase(), arenaBytes);
+  constructor(readonly module: WebAssembly.Module, arenaBytes: number, fn = "init", threading?: Threading) {
+    const { build, kernels } = instantiate(fn, module, threading?.memory);
+    this.build = build;
+    // A threaded runtime's kernels record calls while the executor hands them to workers.
+    this.kernels = threading ? recordingKernels(kernels) : kernels;
+    this.pool = threading?.pool ?? null;
+    this.arena = new Arena(threading?.memory ?? kernels.memory, kernels.heapBase(), arenaBytes);
+  }
+
+  get threads(): number {
+    return this.pool ? this.pool.workers.length + 1 : 1;
   }
 
   info(availableBuilds: BuildName[]): RuntimeInfo {
@@ -50,14 +85,20 @@ export class Runtime {
       arenaBytes: this.arena.budgetBytes,
       memoryBytes: this.arena.memoryBytes,
       module: this.module,
+      threads: this.threads,
+      threadsReason: this.threadsReason,
     };
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
   }
 }
 
 let defaultRuntime: Runtime | null = null;
 let defaultBuilds: BuildName[] = [];
 
-export const INIT_OPTION_KEYS = ["build", "arenaBytes", "module"] as const;
+export const INIT_OPTION_KEYS = ["build", "arenaBytes", "module", "threads", "maxMemoryBytes"] as const;
 
 export function checkArenaBytes(value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -81,14 +122,54 @@ export function checkModule(value: unknown): WebAssembly.Module | undefined {
  * running, the instance, its memory and every WasmArray stay, and only arenaBytes is updated
  * when given; another module replaces the instance (WasmArrays of the old one are refused).
  */
-export function installDefault(module: WebAssembly.Module, arenaBytes: number | undefined, builds: BuildName[]): RuntimeInfo {
+export function installDefault(
+  module: WebAssembly.Module, arenaBytes: number | undefined, builds: BuildName[], threadsReason: string | null = null,
+): RuntimeInfo {
   if (defaultRuntime === null || defaultRuntime.module !== module) {
-    defaultRuntime = new Runtime(module, arenaBytes ?? defaultRuntime?.arena.budgetBytes ?? DEFAULT_ARENA_BYTES);
+    const budget = arenaBytes ?? defaultRuntime?.arena.budgetBytes ?? DEFAULT_ARENA_BYTES;
+    defaultRuntime?.dispose();
+    defaultRuntime = new Runtime(module, budget);
   } else if (arenaBytes !== undefined) {
     defaultRuntime.arena.budgetBytes = arenaBytes;
   }
+  defaultRuntime.threadsReason = threadsReason;
   defaultBuilds = builds.length > 0 ? builds : [defaultRuntime.build];
   return defaultRuntime.info(defaultBuilds);
+}
+
+/** Makes a threaded runtime the default (init({ threads }) built it), ending the previous one's workers. */
+export function installThreaded(runtime: Runtime, builds: BuildName[]): RuntimeInfo {
+  defaultRuntime?.dispose();
+  defaultRuntime = runtime;
+  defaultBuilds = builds.length > 0 ? builds : [runtime.build];
+  return runtime.info(defaultBuilds);
+}
+
+/**
+ * Ends the default runtime: its worker threads (a threaded runtime's workers are unref'd, so a
+ * process exits without this too) and its instance. Call init again to use the package after it.
+ */
+export async function dispose(): Promise<void> {
+  defaultRuntime?.dispose();
+  defaultRuntime = null;
+}
+
+export function checkThreads(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 256) {
+    const Err = typeof value === "number" ? RangeError : TypeError;
+    throw new Err(`init: threads must be an integer from 1 to 256, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function checkMaxMemoryBytes(value: unknown): number {
+  if (value === undefined) return 2 ** 30;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 2 ** 20 || value > 2 ** 32) {
+    const Err = typeof value === "number" ? RangeError : TypeError;
+    throw new Err(`init: maxMemoryBytes must be an integer from 2^20 (1 MiB) to 2^32 (4 GiB), got ${describe(value)}`);
+  }
+  return value;
 }
 
 /** initSync of the core entry: instantiates a module compiled elsewhere (no embedded builds). */

@@ -105,16 +105,24 @@ const BUILD_IDS: Record<number, BuildName> = { 0: "scalar", 1: "simd", 2: "relax
  * module handed over from elsewhere is named right). Throws a TypeError for a module that is
  * not one of this package's builds.
  */
-export function instantiate(fn: string, module: WebAssembly.Module): { build: BuildName; kernels: KernelExports } {
+export function instantiate(fn: string, module: WebAssembly.Module, memory?: WebAssembly.Memory): { build: BuildName; kernels: KernelExports } {
   const missing = Object.keys(KERNEL_SIGNATURES).filter(
     (name) => !WebAssembly.Module.exports(module).some((e) => e.name === name && e.kind === "function"),
   );
-  if (missing.length > 0 || WebAssembly.Module.imports(module).length > 0) {
-    throw new TypeError(`${fn}: module is not a probkernels build (missing exports: ${missing.join(", ") || "none"}; it must import nothing)`);
+  const imports = WebAssembly.Module.imports(module);
+  // A single-thread build imports nothing; a threaded one only its shared memory (env.memory).
+  const importsOk = memory === undefined
+    ? imports.length === 0
+    : imports.length === 1 && imports[0].module === "env" && imports[0].name === "memory" && imports[0].kind === "memory";
+  if (missing.length > 0 || !importsOk) {
+    throw new TypeError(
+      `${fn}: module is not a probkernels build (missing exports: ${missing.join(", ") || "none"}; ` +
+        `it must import ${memory === undefined ? "nothing" : "only env.memory"})`,
+    );
   }
-  // The kernels import nothing (stub runtime, no abort handler), so a plain instance is all
+  // The kernels import nothing else (stub runtime, no abort handler), so a plain instance is all
   // they need; no loader means no bare import, and the ESM build runs in a browser as is.
-  const kernels = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  const kernels = new WebAssembly.Instance(module, memory === undefined ? {} : { env: { memory } }).exports as unknown as KernelExports;
   const build = BUILD_IDS[kernels.buildId()];
   if (build === undefined) throw new TypeError(`${fn}: module reports an unknown build id ${kernels.buildId()}`);
   return { build, kernels };

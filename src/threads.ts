@@ -1,0 +1,58 @@
+// The threaded runtime of init({ threads }): the threaded build matching the chosen one (loaded
+// on demand from its own generated module, so single-thread users never load its bytes), one
+// shared WebAssembly.Memory, and threads − 1 workers (pool.ts) over it. Node only for now: a
+// browser's main thread cannot block on Atomics.wait, so pages run on one thread.
+import { ThreadPool, type NodeWorkerConstructor } from "./pool.js";
+import { DEFAULT_ARENA_BYTES } from "./memory.js";
+import { Runtime } from "./runtime.js";
+import type { BuildName } from "./wasm.js";
+
+const PAGE = 65536;
+
+type WorkerModule = { Worker: NodeWorkerConstructor };
+
+/** node:worker_threads through process.getBuiltinModule (Node ≥ 20.16), invisible to bundlers. */
+function workerThreads(): WorkerModule | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return (proc?.getBuiltinModule?.("node:worker_threads") as WorkerModule | undefined) ?? null;
+}
+
+/** Why this engine cannot run the threaded builds, or null when it can. */
+export async function threadsUnavailable(build: BuildName): Promise<string | null> {
+  if (typeof SharedArrayBuffer !== "function") return "SharedArrayBuffer is not available (in a browser: the page is not cross-origin isolated)";
+  if (workerThreads() === null) return "threads run in Node ≥ 20.16 only for now (worker_threads through process.getBuiltinModule)";
+  if (build === "scalar") return "there is no threaded scalar build (the engine lacks SIMD)";
+  return (await threadedModule(build)) === null ? `this engine does not compile the threaded ${build} build` : null;
+}
+
+const compiled = new Map<BuildName, WebAssembly.Module | null>();
+
+async function threadedModule(build: BuildName): Promise<WebAssembly.Module | null> {
+  if (!compiled.has(build)) {
+    const { relaxedSimdThreadsBase64, simdThreadsBase64 } = await import("./generated/wasm-threads.js");
+    const text = build === "relaxed-simd" ? relaxedSimdThreadsBase64 : simdThreadsBase64;
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    try {
+      compiled.set(build, await WebAssembly.compile(bytes));
+    } catch {
+      compiled.set(build, null);
+    }
+  }
+  return compiled.get(build) ?? null;
+}
+
+/** A runtime over a shared memory of at most maxMemoryBytes, with threads − 1 workers. */
+export async function threadedRuntime(build: BuildName, threads: number, arenaBytes: number | undefined, maxMemoryBytes: number): Promise<Runtime> {
+  const module = (await threadedModule(build))!;
+  const maximum = Math.floor(maxMemoryBytes / PAGE);
+  const memory = new WebAssembly.Memory({ initial: Math.min(32, maximum), maximum, shared: true });
+  const pool = new ThreadPool(workerThreads()!.Worker, module, memory, threads - 1);
+  try {
+    const runtime = new Runtime(module, arenaBytes ?? DEFAULT_ARENA_BYTES, "init", { memory, pool });
+    await pool.ready();
+    return runtime;
+  } catch (error) {
+    pool.dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+// init({ threads }): kernels over one shared memory, the calling thread and workers each taking a
+// share of the rows of a large zero-copy call. Results are bit-identical to one thread for every
+// kernel family; a refused row is named as on one thread; the workers never keep a process alive;
+// the shared memory's maximum is enforced with a RangeError.
+import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import * as pk from "../src/index.js";
+import { randomLabels, randomLogits, randomTargets } from "./helpers.js";
+
+const THREADS_AVAILABLE = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
+
+/** Every family's zero-copy calls on one runtime; returns each result's bytes. */
+function battery(): Uint8Array[] {
+  const results: Uint8Array[] = [];
+  const keep = (a: ArrayBufferView | number) =>
+    results.push(typeof a === "number" ? new Uint8Array(Float64Array.of(a).buffer) : new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
+  const wasm = (data: Float32Array) => {
+    const w = pk.allocFloat32(data.length);
+    w.array.set(data);
+    return w;
+  };
+  for (const [rows, classes] of [[512, 1000], [32768, 10], [64, 1000]] as const) {
+    const n = rows * classes;
+    const x = wasm(randomLogits(n, classes)), t = wasm(randomTargets(rows, classes, 2)), out = pk.allocFloat32(n);
+    const labels = pk.allocInt32(rows);
+    labels.array.set(randomLabels(rows, classes, 3));
+    const perRow = pk.allocFloat32(rows);
+    keep(pk.softmax(x.array, classes, { out: out.array, temperature: 0.7 }));
+    keep(pk.logSoftmax(x.array, classes, { out: out.array }));
+    keep(pk.logSumExp(x.array, classes, { out: perRow.array }));
+    keep(pk.entropy(x.array, classes, { out: perRow.array }));
+    const ce = pk.crossEntropyWithGrad(x.array, labels.array, classes, { out: out.array, labelSmoothing: 0.1, weight: randomTargets(1, classes, 4) });
+    keep(ce.loss as number); keep(ce.grad);
+    const soft = pk.crossEntropyWithGrad(x.array, t.array, classes, { out: out.array });
+    keep(soft.loss as number); keep(soft.grad);
+    const kl = pk.klDivWithGrad(pk.logSoftmax(x.array, classes), t.array, classes, { reduction: "batchmean", out: out.array });
+    keep(kl.loss as number); keep(kl.grad);
+    const bce = pk.binaryCrossEntropyWithLogitsWithGrad(x.array, t.array, classes, { out: out.array });
+    keep(bce.loss as number); keep(bce.grad);
+    keep(pk.argmax(x.array, classes));
+    keep(pk.sampleCategorical(x.array, classes, { seed: 5, topP: 0.9 }));
+    keep(pk.filterLogits(x.array, classes, { topK: 5, out: out.array }));
+    keep(pk.randomNormal(n, { seed: 9, out: out.array }));
+    keep(pk.randomUniform(n, { seed: 9, out: out.array }));
+    for (const w of [x, t, out, labels, perRow]) w.free();
+  }
+  return results;
+}
+
+describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
+  afterAll(async () => {
+    await pk.init({ threads: 1 });
+  });
+
+  it("runs on two threads and gives the same bits as one thread, for every kernel family", async () => {
+    const two = await pk.init({ threads: 2 });
+    expect(two.threads).toBe(2);
+    expect(two.threadsReason).toBeNull();
+    const threaded = battery();
+    const one = await pk.init({ threads: 1 });
+    expect(one.threads).toBe(1);
+    const single = battery();
+    expect(threaded.length).toBe(single.length);
+    threaded.forEach((bytes, i) => expect(Buffer.compare(Buffer.from(bytes), Buffer.from(single[i])), `result ${i}`).toBe(0));
+  });
+
+  it("a row refused on a worker's share is named as on one thread, and the pool keeps working", async () => {
+    await pk.init({ threads: 2 });
+    const rows = 1024, classes = 1000;
+    const x = pk.allocFloat32(rows * classes);
+    x.array.set(randomLogits(rows * classes, 1));
+    x.array[900 * classes + 5] = NaN; // in the second half: the worker's share
+    expect(() => pk.sampleCategorical(x.array, classes, { seed: 1 })).toThrow(/sampleCategorical: row 900 of logits holds NaN/);
+    x.array[900 * classes + 5] = 0;
+    expect(pk.sampleCategorical(x.array, classes, { seed: 1 }).length).toBe(rows);
+    x.free();
+  });
+
+  it("the shared memory's maximum is enforced with a RangeError, and options are checked", async () => {
+    await pk.init({ threads: 2, maxMemoryBytes: 2 ** 24 });
+    expect(() => pk.allocFloat32(2 ** 23)).toThrow(RangeError);
+    expect(pk.softmax(randomLogits(10, 1), 10).length).toBe(10);
+    expect(() => pk.initSync({ threads: 2 })).toThrow(/threads > 1 needs await init/);
+    await expect(pk.init({ threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 256, got 0/);
+    await expect(pk.init({ threads: 2, maxMemoryBytes: 5 })).rejects.toThrow(/maxMemoryBytes must be an integer from 2\^20/);
+  });
+
+  it("workers never keep a process alive, and dispose() ends them", async () => {
+    const script = `
+      const pk = await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)});
+      const info = await pk.init({ threads: 2 });
+      const x = pk.allocFloat32(512 * 1000);
+      pk.softmax(x.array, 1000, { out: x.array });
+      console.log("threads", info.threads);
+    `;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toBe("threads 2");
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await pk.init({ threads: 2 });
+    await pk.dispose();
+    expect(() => pk.runtimeInfo()).toThrow(/not initialised/);
+  });
+});
