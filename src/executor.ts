@@ -178,7 +178,10 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
 
   if (rt.pool !== null && rows > 1 && splitWorthIt(call, nIn, nOut)) {
     const split = executeSplit(rt, call);
-    if (split !== null) return split;
+    if (split !== null) {
+      splitStats.calls++;
+      return split;
+    }
   }
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
@@ -279,6 +282,9 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
  * worker costs about 10–20 µs (measured: a softmax over 2^18 elements splits profitably).
  */
 export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
+
+/** How many calls ran split across threads (for tests). */
+export const splitStats = { calls: 0 };
 
 /**
  * An operand a split call stages whole instead of using in place: an array of ours with a value

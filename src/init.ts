@@ -3,7 +3,7 @@
 import { availableBuilds, checkBuildChoice, moduleOf, precompileBuilds, resolveBuild } from "./builds.js";
 import {
   checkArenaBytes, checkMaxMemoryBytes, checkModule, checkThreads, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
-  installThreaded, type InitOptions, type RuntimeInfo,
+  installThreaded, keepThreaded, type InitOptions, type RuntimeInfo,
 } from "./runtime.js";
 import { threadedRuntime, threadsUnavailable } from "./threads.js";
 import { readOptions } from "./validate.js";
@@ -24,7 +24,12 @@ export function initSync(options?: InitOptions): RuntimeInfo {
   if (checkModule(o.module) !== undefined) return initSyncFromModule(o as InitOptions);
   const choice = checkBuildChoice(o.build);
   const arenaBytes = checkArenaBytes(o.arenaBytes);
-  return installDefault(moduleOf(resolveBuild(choice)), arenaBytes, availableBuilds());
+  const build = resolveBuild(choice);
+  if (o.threads === undefined) {
+    const kept = keepThreaded(build, arenaBytes, availableBuilds());
+    if (kept) return kept;
+  }
+  return installDefault(moduleOf(build), arenaBytes, availableBuilds());
 }
 
 /**
@@ -36,11 +41,16 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   const threads = checkThreads(o.threads);
   const maxMemoryBytes = checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) === undefined) await precompileBuilds();
-  if (threads === 1) return initSync({ ...o, threads: undefined, maxMemoryBytes: undefined } as InitOptions);
+  if (threads === 1) return initSync({ ...o, maxMemoryBytes: undefined } as InitOptions);
   if (o.module !== undefined) throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
   const choice = checkBuildChoice(o.build);
   const arenaBytes = checkArenaBytes(o.arenaBytes);
   const build = resolveBuild(choice);
+  // The same threads on the same build: idempotent, as init is (maxMemoryBytes is fixed at creation).
+  if (o.maxMemoryBytes === undefined) {
+    const kept = keepThreaded(build, arenaBytes, availableBuilds(), threads);
+    if (kept) return kept;
+  }
   const reason = await threadsUnavailable(build);
   if (reason !== null) {
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);

@@ -137,6 +137,21 @@ export function installDefault(
   return defaultRuntime.info(defaultBuilds);
 }
 
+/**
+ * init without `threads` while a threaded runtime of the same build runs: keep it (init stays
+ * idempotent; a library calling init() must not take an application's threads away). Returns
+ * its info, or null when init should go on as usual.
+ */
+export function keepThreaded(
+  build: BuildName, arenaBytes: number | undefined, builds: BuildName[], threads?: number,
+): RuntimeInfo | null {
+  if (defaultRuntime?.pool == null || defaultRuntime.pool.broken !== null || defaultRuntime.build !== build) return null;
+  if (threads !== undefined && threads !== defaultRuntime.threads) return null;
+  if (arenaBytes !== undefined) defaultRuntime.arena.budgetBytes = arenaBytes;
+  defaultBuilds = builds;
+  return defaultRuntime.info(defaultBuilds);
+}
+
 /** Makes a threaded runtime the default (init({ threads }) built it), ending the previous one's workers. */
 export function installThreaded(runtime: Runtime, builds: BuildName[]): RuntimeInfo {
   defaultRuntime?.dispose();

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
+import { splitStats } from "../src/executor.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const THREADS_AVAILABLE = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
@@ -56,7 +57,11 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     const two = await pk.init({ threads: 2 });
     expect(two.threads).toBe(2);
     expect(two.threadsReason).toBeNull();
+    const before = splitStats.calls;
     const threaded = battery();
+    // The large shapes' zero-copy calls split (most families at 512×1000 and 32768×10; KL's input
+    // here is an ordinary array, so it does not); the 64×1000 ones are below the crossover.
+    expect(splitStats.calls - before).toBeGreaterThanOrEqual(2 * 10);
     const one = await pk.init({ threads: 1 });
     expect(one.threads).toBe(1);
     const single = battery();
@@ -101,5 +106,20 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     await pk.init({ threads: 2 });
     await pk.dispose();
     expect(() => pk.runtimeInfo()).toThrow(/not initialised/);
+  });
+});
+
+describe.skipIf(!THREADS_AVAILABLE)("threads and init's idempotency", () => {
+  it("init() without threads keeps a threaded runtime (and its arrays); threads: 1 replaces it", async () => {
+    const first = await pk.init({ threads: 2 });
+    const w = pk.allocFloat32(8);
+    const again = await pk.init();
+    expect(again.threads).toBe(2);
+    expect(again.module).toBe(first.module);
+    expect(pk.initSync().threads).toBe(2);
+    expect((await pk.init({ threads: 2 })).module).toBe(first.module);
+    w.array.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(Array.from(pk.softmax(w.array, 8)).length).toBe(8);
+    expect((await pk.init({ threads: 1 })).threads).toBe(1);
   });
 });
