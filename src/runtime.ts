@@ -190,6 +190,10 @@ export function checkMaxMemoryBytes(value: unknown): number {
 /** initSync of the core entry: instantiates a module compiled elsewhere (no embedded builds). */
 export function initSyncFromModule(options: InitOptions): RuntimeInfo {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
+  if (checkThreads(o.threads) > 1) {
+    throw new RangeError("init: a module compiled elsewhere runs on one thread (threads > 1 needs the main entry's await init({ threads }))");
+  }
+  checkMaxMemoryBytes(o.maxMemoryBytes);
   const module = checkModule(o.module);
   if (module === undefined) {
     throw new TypeError(

@@ -123,3 +123,11 @@ describe.skipIf(!THREADS_AVAILABLE)("threads and init's idempotency", () => {
     expect((await pk.init({ threads: 1 })).threads).toBe(1);
   });
 });
+
+describe("threads on the core entry", () => {
+  it("a module compiled elsewhere runs on one thread: threads > 1 is refused there", async () => {
+    const core = await import("../src/core.js");
+    const { module } = await pk.init({ threads: 1 });
+    expect(() => core.initSync({ module, threads: 2 })).toThrow(/a module compiled elsewhere runs on one thread/);
+  });
+});
