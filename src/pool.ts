@@ -111,7 +111,16 @@ export class ThreadPool {
       Atomics.store(w.control, STATE, JOB);
       Atomics.notify(w.control, STATE);
     });
-    const results = [local()];
+    // The workers are waited for whatever happens here, so no share is still running when the
+    // call returns or throws (the next call reuses the scratch and the rows).
+    let localResult = -1;
+    let failure: unknown = null;
+    try {
+      localResult = local();
+    } catch (error) {
+      failure = error;
+    }
+    const results = [localResult];
     for (let i = 0; i < jobs.length; i++) {
       const { control } = this.workers[i];
       const start = Date.now();
@@ -128,11 +137,12 @@ export class ThreadPool {
       results.push(control[RESULT]);
       Atomics.store(control, STATE, IDLE);
       Atomics.notify(control, STATE);
-      if (state === FAILED) {
+      if (state === FAILED && failure === null) {
         this.#broken = "a kernel trapped on a worker";
-        throw new Error(`${fn}: ${this.#broken}`);
+        failure = new Error(`${fn}: ${this.#broken}; init again`);
       }
     }
+    if (failure !== null) throw failure;
     return results;
   }
 
