@@ -47,12 +47,16 @@ describe.runIf(run)("in Chromium", () => {
     return value;
   }
 
-  it("a plain module script runs every PyTorch reference case on every build, and samples the same bits as Node", async () => {
+  it("a plain module script runs every PyTorch reference case on every build, samples the same bits as Node, and falls back to one thread without cross-origin isolation", async () => {
     const result = await pageResult<{
       error?: string; available: string[];
       builds: Record<string, { cases: number; failures: string[]; running: string }>;
-      randomBits: number[]; torchBits: number[];
+      randomBits: number[]; torchBits: number[]; threads: { threads: number; reason: string; softmax: number[] };
     }>(`${server.url}/test/browser/pages/golden.html`, "window.__result");
+    // A page without COOP/COEP has no SharedArrayBuffer: init({ threads: 2 }) runs on one and says why.
+    expect(result.threads.threads).toBe(1);
+    expect(result.threads.reason).toMatch(/2 threads were asked for: SharedArrayBuffer is not available .*cross-origin isolated/);
+    expect(result.threads.softmax.length).toBe(3);
     expect(result.error).toBeUndefined();
     expect(result.available).toContain("simd");
     expect(result.available).toContain("scalar");
