@@ -378,26 +378,33 @@ export class RandomGenerator {
    * @internal One uniform in [0, 1) with 53 random bits per row, for categorical draws (philox
    * only): position p uses Philox block p of the categorical key. The generator advances by
    * `rows` when the caller commits (after its kernel succeeded), so a refused call draws nothing.
+   * Static, reading the generator's private state: a subclass or a proxy cannot hand the kernel
+   * an array of its own making (a proxy fails the private-field read with a TypeError).
    */
-  categoricalUniforms(fn: string, rows: number): { uniforms: Float64Array; commit: () => void } {
-    if (this.#mt) {
+  /** @internal Whether `value` is a generator itself (its private state), not a proxy or a look-alike. */
+  static holdsState(value: unknown): value is RandomGenerator {
+    return typeof value === "object" && value !== null && #position in value;
+  }
+
+  static categoricalUniforms(g: RandomGenerator, fn: string, rows: number): { uniforms: Float64Array; commit: () => void } {
+    if (g.#mt) {
       throw new RangeError(`${fn}: draws come from the default (philox) generator; compat "torch" (PyTorch's multinomial stream) is not reproduced`);
     }
-    checkStreamEnd(fn, this.#position, BigInt(rows));
-    const key = this.#key(CATEGORICAL_TAG);
-    const [s0, s1] = halves(this.stream);
+    const from = g.#position;
+    checkStreamEnd(fn, from, BigInt(rows));
+    const key = g.#key(CATEGORICAL_TAG);
+    const [s0, s1] = halves(g.stream);
     const u = new Float64Array(rows);
     const block = new Uint32Array(4);
     for (let r = 0; r < rows; r++) {
-      const [p0, p1] = halves(this.#position + BigInt(r));
+      const [p0, p1] = halves(from + BigInt(r));
       philox4x32(p0, p1, s0, s1, key[0], key[1], block);
       u[r] = ((block[0] >>> 11) * 2 ** 32 + block[1]) * 2 ** -53;
     }
-    const from = this.#position;
     return {
       uniforms: u,
       commit: () => {
-        if (this.#position === from) this.#position += BigInt(rows);
+        if (g.#position === from) g.#position += BigInt(rows);
       },
     };
   }

@@ -100,7 +100,7 @@ const sameElements = (a: Float32Array, b: Float32Array) =>
 function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGenerator {
   if (seed !== undefined && generator !== undefined) throw new TypeError(`${fn}: give seed or generator, not both`);
   if (generator !== undefined) {
-    if (!(generator instanceof RandomGenerator)) {
+    if (!RandomGenerator.holdsState(generator)) {
       throw new TypeError(`${fn}: generator must be a RandomGenerator, got ${describe(generator)}`);
     }
     return generator;
@@ -136,7 +136,7 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
   }
   const generator = checkGenerator(fn, o.seed, o.generator);
   // Greedy draws nothing, so the generator does not move.
-  const draw = f.temperature === 0 ? null : generator.categoricalUniforms(fn, args.rows);
+  const draw = f.temperature === 0 ? null : RandomGenerator.categoricalUniforms(generator, fn, args.rows);
   const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
   // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and
   // into the caller's out after the whole call succeeded, so a refused call leaves out unchanged.

@@ -106,7 +106,7 @@ describeBuilds("random batches with special values, token sampling", () => {
         return;
       }
       expect(Array.from(got as Float32Array)).toEqual(Array.from(want));
-      const { uniforms } = new pk.RandomGenerator(seed).categoricalUniforms("fuzz", rows);
+      const { uniforms } = pk.RandomGenerator.categoricalUniforms(new pk.RandomGenerator(seed), "fuzz", rows);
       const picks = pk.sampleCategorical(a, classes, { ...options, seed });
       const expected = ref.sampleCategorical(a, classes, { ...options, uniforms });
       // float32 weights against float64 probabilities: a draw within ~1e-6 of a boundary may differ, to a kept neighbour.

@@ -159,7 +159,7 @@ describeBuilds("sampleCategorical", () => {
     const x = maskedLogits(rows * classes, 21);
     for (let r = 0; r < rows; r++) x[r * classes] = 4;
     for (const options of SETTINGS) {
-      const { uniforms } = new pk.RandomGenerator(5).categoricalUniforms("test", rows);
+      const { uniforms } = pk.RandomGenerator.categoricalUniforms(new pk.RandomGenerator(5), "test", rows);
       const got = pk.sampleCategorical(x, classes, { ...options, seed: 5 });
       const want = ref.sampleCategorical(x, classes, { ...options, uniforms });
       // float32 weights against float64 probabilities: a draw within ~1e-7 of a boundary may differ.
@@ -288,5 +288,20 @@ describeBuilds("a refused call leaves the caller's buffers unchanged", (build) =
     expect(() => pk.sampleCategorical(x, classes, { seed: 1, out: picks })).toThrow(/sampleCategorical: row 45 of logits holds NaN/);
     expect(picks.every((v) => v === -1)).toBe(true);
     await pk.init({ build, arenaBytes: pk.DEFAULT_ARENA_BYTES });
+  });
+});
+
+describeBuilds("a hostile generator", () => {
+  it("a subclass overriding the draw, or a proxy, cannot hand the kernel uniforms of its own", () => {
+    class Lying extends pk.RandomGenerator {
+      categoricalUniforms() {
+        return { uniforms: new Float64Array(1).fill(NaN), commit: () => {} };
+      }
+    }
+    const x = randomLogits(4 * 50, 3);
+    const lying = pk.sampleCategorical(x, 50, { generator: new Lying(8) });
+    expect(Array.from(lying)).toEqual(Array.from(pk.sampleCategorical(x, 50, { generator: new pk.RandomGenerator(8) })));
+    const proxy = new Proxy(new pk.RandomGenerator(8), {});
+    expect(() => pk.sampleCategorical(x, 50, { generator: proxy })).toThrow(/sampleCategorical: generator must be a RandomGenerator, got/);
   });
 });
