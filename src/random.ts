@@ -6,10 +6,10 @@
 import { halves, philox4x32 } from "./random/philox.js";
 import { checkSeed, randomSeed, type Seed } from "./random/seed.js";
 import { MT19937, fmaF32, torchNormalFill, type TorchState } from "./random/torch.js";
-import { execute, returned } from "./executor.js";
+import { execute, returned, type Addresses } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { checkFloat32, describe, readOptions } from "./validate.js";
-import { SCRATCH_BYTES } from "./wasm.js";
+import { SCRATCH_BYTES, type KernelExports } from "./wasm.js";
 import { ownView, typedArrayName } from "./views.js";
 
 export type { Seed };
@@ -123,60 +123,52 @@ function allocate(fn: string, count: number): Float32Array {
   }
 }
 
-/**
- * Philox normals for positions [position, position + out.length) of (seed, stream) into out
- * (our view); returns the view to hand back (a fresh one if wasm memory grew under it).
- */
-function philoxFill(fn: string, out: Float32Array, seed: bigint, stream: bigint, position: bigint, mean: number, std: number): Float32Array {
-  const rt = requireRuntime(fn);
-  const [k0, k1] = halves(seed);
-  const [s0, s1] = halves(stream);
-  const kernels = rt.kernels;
-  const [final] = execute(rt, {
-    fn,
-    rows: out.length,
-    inputs: [],
-    outputs: [{ name: "out", view: out, perRow: 1 }],
-    scratchBytes: SCRATCH_BYTES.philoxNormalFill,
-    // The kernel starts at any position; whole groups of 16 per chunk keep partial groups to the ends.
-    rowMultiple: 16,
-    kernel(at, first, count) {
-      const [p0, p1] = halves(position + BigInt(first));
-      kernels.philoxNormalFill(at.outputs[0], count, p0, p1, k0, k1, s0, s1, mean, std, at.scratch);
-      return -1;
-    },
-  });
-  return final as Float32Array;
-}
-
 /** What philoxUniformFill writes (assembly/uniform.ts). */
 const enum UniformKind { Float = 0, Int = 1, Bits = 2 }
 
 /**
- * Uniform words of positions [position, position + out.length) of (key, stream) into out, as
- * `kind` says; returns the view to hand back (a fresh one if wasm memory grew under it).
+ * One Philox kernel over positions [position, position + out.length) into out (our view), in
+ * chunks of whole groups of 16 (the kernels start at any position; whole groups per chunk keep
+ * partial groups to the ends). `fill` calls the kernel on one chunk, given the chunk's start
+ * position as two 32-bit halves. Returns the view to hand back (a fresh one if wasm memory grew).
  */
-function philoxUniform(
-  fn: string, out: Float32Array | Int32Array, key: readonly [number, number], stream: bigint, position: bigint,
-  kind: UniformKind, a: number, b: number,
-): Float32Array | Int32Array {
+function philoxRun<T extends Float32Array | Int32Array>(
+  fn: string, out: T, position: bigint, scratchBytes: number,
+  fill: (kernels: KernelExports, at: Addresses, count: number, p0: number, p1: number) => void,
+): T {
   const rt = requireRuntime(fn);
-  const [s0, s1] = halves(stream);
   const kernels = rt.kernels;
   const [final] = execute(rt, {
     fn,
     rows: out.length,
     inputs: [],
     outputs: [{ name: "out", view: out, perRow: 1 }],
-    scratchBytes: SCRATCH_BYTES.philoxUniformFill,
+    scratchBytes,
     rowMultiple: 16,
     kernel(at, first, count) {
       const [p0, p1] = halves(position + BigInt(first));
-      kernels.philoxUniformFill(at.outputs[0], count, p0, p1, key[0], key[1], s0, s1, kind, a, b, at.scratch);
+      fill(kernels, at, count, p0, p1);
       return -1;
     },
   });
-  return final as Float32Array | Int32Array;
+  return final as T;
+}
+
+/** Philox normals (key = the seed) as z·std + mean. */
+function philoxFill(fn: string, out: Float32Array, seed: bigint, stream: bigint, position: bigint, mean: number, std: number): Float32Array {
+  const [k0, k1] = halves(seed);
+  const [s0, s1] = halves(stream);
+  return philoxRun(fn, out, position, SCRATCH_BYTES.philoxNormalFill, (k, at, count, p0, p1) =>
+    k.philoxNormalFill(at.outputs[0], count, p0, p1, k0, k1, s0, s1, mean, std, at.scratch));
+}
+
+/** Philox uniform words (key = the uniform key derived from the seed), turned into what `kind` says. */
+function philoxUniform<T extends Float32Array | Int32Array>(
+  fn: string, out: T, key: readonly [number, number], stream: bigint, position: bigint, kind: UniformKind, a: number, b: number,
+): T {
+  const [s0, s1] = halves(stream);
+  return philoxRun(fn, out, position, SCRATCH_BYTES.philoxUniformFill, (k, at, count, p0, p1) =>
+    k.philoxUniformFill(at.outputs[0], count, p0, p1, key[0], key[1], s0, s1, kind, a, b, at.scratch));
 }
 
 /**
@@ -308,7 +300,7 @@ export class RandomGenerator {
       for (let i = 0; i < view.length; i++) view[i] = fmaF32(this.#mt.nextFloat(), span, lo);
     } else {
       checkStreamEnd(fn, this.#position, count);
-      final = philoxUniform(fn, view, this.#key(UNIFORM_TAG), this.stream, this.#position, UniformKind.Float, l, h) as Float32Array;
+      final = philoxUniform(fn, view, this.#key(UNIFORM_TAG), this.stream, this.#position, UniformKind.Float, l, h);
     }
     this.#position += count;
     return returned(out, view, final);
@@ -341,7 +333,7 @@ export class RandomGenerator {
     } else {
       checkStreamEnd(fn, this.#position, count);
       // The kernel takes the range as a u32, 0 meaning 2^32.
-      final = philoxUniform(fn, view, this.#key(UNIFORM_TAG), this.stream, this.#position, UniformKind.Int, l, range === 2 ** 32 ? 0 : range) as Int32Array;
+      final = philoxUniform(fn, view, this.#key(UNIFORM_TAG), this.stream, this.#position, UniformKind.Int, l, range === 2 ** 32 ? 0 : range);
     }
     this.#position += count;
     return returned(out, view, final);
