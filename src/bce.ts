@@ -8,6 +8,7 @@ import { float64Scratch } from "./scratch.js";
 import {
   checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, checkReduction, describe, readOptions,
   type NamedView, type Reduction,
+  type LossAndGrad,
 } from "./validate.js";
 
 export interface BceWithLogitsOptions {
@@ -30,11 +31,8 @@ export interface BceWithLogitsBackwardOptions extends Omit<BceWithLogitsOptions,
   accumulate?: boolean;
 }
 
-export interface BceLossAndGrad<Loss extends number | Float32Array = number | Float32Array> {
-  loss: Loss;
-  /** d loss / d logits, rows × classes. */
-  grad: Float32Array;
-}
+/** The loss and d loss / d logits (rows × classes): cross-entropy's LossAndGrad. */
+export type BceLossAndGrad<Loss extends number | Float32Array = number | Float32Array> = LossAndGrad<Loss>;
 
 export interface BceWithLogitsFunction {
   (logits: Float32Array, targets: Float32Array, classes: number, options: BceWithLogitsOptions & { reduction: "none" }): Float32Array;

@@ -62,12 +62,8 @@ export interface XavierOptions extends Source {
 /** torch.nn.init.xavier_normal_: N(0, std²), std = gain·√(2 / (fanIn + fanOut)). */
 export function xavierNormal(out: Float32Array, shape: readonly number[], options?: XavierOptions): Float32Array {
   const fn = "xavierNormal";
-  const o = readOptions(fn, options, ["gain", "seed", "generator", "compat"]);
-  const { fanIn, fanOut } = checkTensor(fn, out, shape);
-  const gain = o.gain ?? 1;
-  if (typeof gain !== "number" || !Number.isFinite(gain)) throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
-  const std = gain * Math.sqrt(2 / (fanIn + fanOut));
-  return sourceOf(fn, o).fillAs(fn, out, 0, std);
+  const { source, std } = xavier(fn, out, shape, options);
+  return source.fillAs(fn, out, 0, std);
 }
 
 /**
@@ -76,12 +72,18 @@ export function xavierNormal(out: Float32Array, shape: readonly number[], option
  */
 export function xavierUniform(out: Float32Array, shape: readonly number[], options?: XavierOptions): Float32Array {
   const fn = "xavierUniform";
+  const { source, std } = xavier(fn, out, shape, options);
+  const bound = Math.sqrt(3.0) * std;
+  return source.uniformAs(fn, out, -bound, bound);
+}
+
+/** The checked options of a xavier initialiser: its stream and std = gain·√(2 / (fanIn + fanOut)). */
+function xavier(fn: string, out: unknown, shape: unknown, options: unknown): { source: RandomGenerator; std: number } {
   const o = readOptions(fn, options, ["gain", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const gain = o.gain ?? 1;
   if (typeof gain !== "number" || !Number.isFinite(gain)) throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
-  const bound = Math.sqrt(3.0) * (gain * Math.sqrt(2.0 / (fanIn + fanOut)));
-  return sourceOf(fn, o).uniformAs(fn, out, -bound, bound);
+  return { source: sourceOf(fn, o), std: gain * Math.sqrt(2.0 / (fanIn + fanOut)) };
 }
 
 /** The nonlinearity after a layer, for calculateGain (torch.nn.init.calculate_gain's names). */
@@ -134,13 +136,8 @@ export interface KaimingOptions extends Source {
 /** torch.nn.init.kaiming_normal_: N(0, std²), std = gain / √fan (defaults: a = 0, fan_in, leaky_relu). */
 export function kaimingNormal(out: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   const fn = "kaimingNormal";
-  const o = readOptions(fn, options, ["a", "mode", "nonlinearity", "seed", "generator", "compat"]);
-  const { fanIn, fanOut } = checkTensor(fn, out, shape);
-  const mode = o.mode ?? "fan_in";
-  if (mode !== "fan_in" && mode !== "fan_out") throw new RangeError(`${fn}: mode must be "fan_in" or "fan_out", got ${describe(mode)}`);
-  const gain = gainFor(fn, o.nonlinearity ?? "leaky_relu", o.a ?? 0, "a");
-  const fan = mode === "fan_in" ? fanIn : fanOut;
-  return sourceOf(fn, o).fillAs(fn, out, 0, gain / Math.sqrt(fan));
+  const { source, std } = kaiming(fn, out, shape, options);
+  return source.fillAs(fn, out, 0, std);
 }
 
 /**
@@ -149,13 +146,19 @@ export function kaimingNormal(out: Float32Array, shape: readonly number[], optio
  */
 export function kaimingUniform(out: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   const fn = "kaimingUniform";
+  const { source, std } = kaiming(fn, out, shape, options);
+  const bound = Math.sqrt(3.0) * std;
+  return source.uniformAs(fn, out, -bound, bound);
+}
+
+/** The checked options of a kaiming initialiser: its stream and std = gain / √fan. */
+function kaiming(fn: string, out: unknown, shape: unknown, options: unknown): { source: RandomGenerator; std: number } {
   const o = readOptions(fn, options, ["a", "mode", "nonlinearity", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const mode = o.mode ?? "fan_in";
   if (mode !== "fan_in" && mode !== "fan_out") throw new RangeError(`${fn}: mode must be "fan_in" or "fan_out", got ${describe(mode)}`);
   const gain = gainFor(fn, o.nonlinearity ?? "leaky_relu", o.a ?? 0, "a");
-  const bound = Math.sqrt(3.0) * (gain / Math.sqrt(mode === "fan_in" ? fanIn : fanOut));
-  return sourceOf(fn, o).uniformAs(fn, out, -bound, bound);
+  return { source: sourceOf(fn, o), std: gain / Math.sqrt(mode === "fan_in" ? fanIn : fanOut) };
 }
 
 export interface LinearInitOptions extends Source {

@@ -5,7 +5,7 @@
 import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
-import { checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, describe, readOptions, type NamedView } from "./validate.js";
+import { checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, describe, readOptions, type LossAndGrad, type NamedView } from "./validate.js";
 import { typedArrayName } from "./views.js";
 
 /** How kl_div combines the pointwise terms. */
@@ -31,11 +31,8 @@ export interface KlDivBackwardOptions {
   accumulate?: boolean;
 }
 
-export interface KlLossAndGrad<Loss extends number | Float32Array = number | Float32Array> {
-  loss: Loss;
-  /** d loss / d input, rows × classes. */
-  grad: Float32Array;
-}
+/** The loss and d loss / d input (rows × classes): cross-entropy's LossAndGrad. */
+export type KlLossAndGrad<Loss extends number | Float32Array = number | Float32Array> = LossAndGrad<Loss>;
 
 export interface KlDivFunction {
   (input: Float32Array, target: Float32Array, classes: number, options: KlDivOptions & { reduction: "none" }): Float32Array;
