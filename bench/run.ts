@@ -167,21 +167,12 @@ async function main() {
   const rows: Row[] = [];
   for (const [r, c] of runs("main") ? SHAPES : []) {
     const { tasks, release } = tasksFor(tf, r, c);
-    const bench = new Bench({
-      time: quick ? 120 : 1000,
-      iterations: quick ? 3 : 10,
-      warmupTime: quick ? 30 : 200,
-      warmupIterations: 2,
-      throws: true,
-    });
-    for (const [name, fn] of tasks) bench.add(name, fn);
-    await bench.run();
+    const us = await medianMicroseconds(tasks, { time: quick ? 120 : 1000, iterations: quick ? 3 : 10, warmupTime: quick ? 30 : 200, warmupIterations: 2 });
     for (const kernel of KERNELS) {
       const row: Row = { shape: `${r}x${c}`, kernel, mes: {} };
       for (const impl of IMPLS) {
-        const task = bench.getTask(`${kernel}|${impl}`);
-        const result = task?.result;
-        if (result && "latency" in result) row.mes[impl] = (r * c) / (result.latency.p50 * 1000);
+        const t = us[`${kernel}|${impl}`];
+        if (t !== undefined) row.mes[impl] = (r * c) / t;
       }
       rows.push(row);
       printRow(row, rows.length === 1);
@@ -257,13 +248,8 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
         tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.losses.sigmoidCrossEntropy(bt, l))(st);
       }),
     };
-    const bench = new Bench({ time: quick ? 100 : 600, iterations: quick ? 2 : 5, warmupTime: quick ? 20 : 100, warmupIterations: 1, throws: true });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-    await bench.run();
-    const rate = (name: string) => {
-      const result = bench.getTask(name)?.result;
-      return result && "latency" in result ? n / (result.latency.p50 * 1000) : undefined;
-    };
+    const us = await medianMicroseconds(tasks, { time: quick ? 100 : 600, iterations: quick ? 2 : 5, warmupTime: quick ? 20 : 100, warmupIterations: 1 });
+    const rate = (name: string) => (us[name] === undefined ? undefined : n / us[name]);
     const ce = rate("crossEntropyWithGrad|pk");
     for (const kernel of ["entropy", "klDivWithGrad (batchmean)", "distillationLoss (T=4, labels)", "binaryCrossEntropyWithLogitsWithGrad"]) {
       const m = { pk: rate(`${kernel}|pk`), reference: rate(`${kernel}|reference`), tfjs: rate(`${kernel}|tfjs`), ce };
@@ -282,14 +268,7 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
       "sort-based JS": () => { sortTopK(x, r, c, 50); },
       tfjs: () => tf.tidy(() => { tf.topk(xt, 50); }),
     };
-    const bench = new Bench({ time: quick ? 150 : 800, iterations: quick ? 2 : 5, warmupTime: 20, warmupIterations: 1, throws: true });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-    await bench.run();
-    const us: Record<string, number> = {};
-    for (const name of Object.keys(tasks)) {
-      const result = bench.getTask(name)?.result;
-      if (result && "latency" in result) us[name] = result.latency.p50 * 1000;
-    }
+    const us = await medianMicroseconds(tasks, { time: quick ? 150 : 800, iterations: quick ? 2 : 5, warmupTime: 20, warmupIterations: 1 });
     results[`${r}x${c} topK k=50`] = us;
     console.log(`  ${`${r}x${c}`.padEnd(10)} pk ${fmt(us.pk).padStart(7)} µs   sort-based JS ${fmt(us["sort-based JS"]).padStart(7)} µs (${ratio(us["sort-based JS"], us.pk)} faster)   tfjs ${fmt(us.tfjs).padStart(7)} µs (${ratio(us.tfjs, us.pk)} faster)`);
     tf.dispose(xt);
@@ -336,14 +315,12 @@ async function benchPerCall(tf: Tf): Promise<Record<string, Record<string, numbe
       "crossEntropyWithGrad|reference": () => { ref.crossEntropyWithGrad(x, labels, c, { out }); },
       "crossEntropyWithGrad|tfjs": () => tf.tidy(() => { tfLossAndGrad(xt); }),
     };
-    const bench = new Bench({ time: quick ? 100 : 500, iterations: 20, warmupTime: quick ? 30 : 100, warmupIterations: 20, throws: true });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-    await bench.run();
+    const times = await medianMicroseconds(tasks, { time: quick ? 100 : 500, iterations: 20, warmupTime: quick ? 30 : 100, warmupIterations: 20 });
     for (const kernel of ["softmax", "crossEntropyWithGrad"]) {
       const us: Record<string, number> = {};
       for (const impl of ["api", "raw", "reference", "tfjs"]) {
-        const result = bench.getTask(`${kernel}|${impl}`)?.result;
-        if (result && "latency" in result) us[impl] = result.latency.p50 * 1000;
+        const t = times[`${kernel}|${impl}`];
+        if (t !== undefined) us[impl] = t;
       }
       results[`${r}x${c} ${kernel}`] = us;
       const f = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -368,14 +345,9 @@ async function benchSampling(tf: Tf): Promise<Record<string, number>> {
     "tfjs (op only)": () => tf.tidy(() => { tf.randomNormal([count], 0, 1, "float32", 7); }),
     "tfjs (with download)": () => tf.tidy(() => { tf.randomNormal([count], 0, 1, "float32", 7).dataSync(); }),
   };
-  const bench = new Bench({ time: quick ? 300 : 2000, iterations: quick ? 2 : 5, warmupTime: quick ? 50 : 300, warmupIterations: 1, throws: true });
-  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-  await bench.run();
+  const us = await medianMicroseconds(tasks, { time: quick ? 300 : 2000, iterations: quick ? 2 : 5, warmupTime: quick ? 50 : 300, warmupIterations: 1 });
   const mes: Record<string, number> = {};
-  for (const name of Object.keys(tasks)) {
-    const result = bench.getTask(name)?.result;
-    if (result && "latency" in result) mes[name] = count / (result.latency.p50 * 1000);
-  }
+  for (const [name, t] of Object.entries(us)) mes[name] = count / t;
   w.free();
   const base = mes["plain TS (xoshiro128** Box-Muller)"], tfOp = mes["tfjs (op only)"];
   console.log(`\nrandomNormal, 10^7 values (million values per second)`);
@@ -455,14 +427,7 @@ token sampling: filter + draw (microseconds per call, lower is better; logits 3�
       "plain JS": () => { jsSample(x, r, c, options, rand); },
       "tf.multinomial (no filters)": () => tf.tidy(() => { tf.multinomial(xt as import("@tensorflow/tfjs").Tensor2D, 1, 1).dataSync(); }),
     };
-    const bench = new Bench({ time: quick ? 200 : 1000, iterations: quick ? 3 : 5, warmupTime: 30, warmupIterations: 2, throws: true });
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-    await bench.run();
-    const us: Record<string, number> = {};
-    for (const name of Object.keys(tasks)) {
-      const result = bench.getTask(name)?.result;
-      if (result && "latency" in result) us[name] = result.latency.p50 * 1000;
-    }
+    const us = await medianMicroseconds(tasks, { time: quick ? 200 : 1000, iterations: quick ? 3 : 5, warmupTime: 30, warmupIterations: 2 });
     const label = `${r}x${c} ${Object.entries(options).map(([k, v]) => `${k} ${v}`).join(" + ")}`;
     results[label] = us;
     console.log(`  ${label.padEnd(30)} pk ${fmt(us.pk).padStart(7)} µs   plain JS ${fmt(us["plain JS"]).padStart(7)} µs (${ratio(us["plain JS"], us.pk)} faster)   tf.multinomial ${fmt(us["tf.multinomial (no filters)"]).padStart(7)} µs`);
@@ -517,6 +482,24 @@ async function benchThreads(): Promise<Record<string, Record<string, number>>> {
   }
   await pk.init({ threads: 1 });
   return results;
+}
+
+/**
+ * Runs the tasks with tinybench and returns each one's median time per call in microseconds
+ * (a task that produced no result is left out).
+ */
+async function medianMicroseconds(
+  tasks: Record<string, () => unknown> | Map<string, () => unknown>, options: ConstructorParameters<typeof Bench>[0],
+): Promise<Record<string, number>> {
+  const bench = new Bench({ ...options, throws: true });
+  for (const [name, fn] of tasks instanceof Map ? tasks : Object.entries(tasks)) bench.add(name, fn);
+  await bench.run();
+  const us: Record<string, number> = {};
+  for (const task of bench.tasks) {
+    const result = task.result;
+    if (result && "latency" in result) us[task.name] = result.latency.p50 * 1000;
+  }
+  return us;
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
