@@ -6,7 +6,7 @@ import { execute, keepView, returned, type RowOperand, type RowOutput } from "./
 import { requireRuntime } from "./runtime.js";
 import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
-  checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
+  checkCrossEntropyArgs, checkNoOverlap, meanDivisor, reduceRowLosses,
   type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction,
   type CrossEntropyWithGradFunction, type LossAndGrad,
 } from "./validate.js";
@@ -83,20 +83,11 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
     ),
   });
 
-  let loss: number | Float32Array;
-  if (reduction === "none") {
-    loss = lossOut ? lossOut() : new Float32Array(rows);
-    loss.set(losses.subarray(0, rows));
-  } else {
-    let total = 0;
-    for (let i = 0; i < rows; i++) total += losses[i];
-    // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
-    // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
-    // their combined sum is known here, so D = 0 with smoothing gives NaN (a README difference).
-    const divisor = meanDivisor(args);
-    loss = reduction === "sum" ? total
-      : divisor === 0 && args.labelSmoothing !== 0 && target.kind === "hard" ? NaN : total / divisor;
-  }
+  // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
+  // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
+  // their combined sum is known here, so D = 0 with smoothing gives NaN (a README difference).
+  const d = meanDivisor(args);
+  const loss = reduceRowLosses(losses, rows, reduction, d === 0 && args.labelSmoothing !== 0 && target.kind === "hard" ? NaN : d, lossOut);
   return { loss, grad: grad && finalGrad ? finalGrad as Float32Array : new Float32Array(0) };
 }
 

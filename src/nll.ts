@@ -5,7 +5,7 @@ import { execute, keepView, returned, type RowOperand, type RowOutput } from "./
 import { requireRuntime } from "./runtime.js";
 import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
-  checkCrossEntropyArgs, checkNoOverlap, meanDivisor, type CrossEntropyArgs, type CrossEntropyBaseOptions,
+  checkCrossEntropyArgs, checkNoOverlap, meanDivisor, reduceRowLosses, type CrossEntropyArgs, type CrossEntropyBaseOptions,
   type CrossEntropyTarget, type LossAndGrad, type Reduction,
 } from "./validate.js";
 
@@ -75,16 +75,8 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
     },
     refused: (row) => new RangeError(`${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes`),
   });
-  let loss: number | Float32Array;
-  if (reduction === "none") {
-    loss = lossOut ? lossOut() : new Float32Array(rows);
-    loss.set(losses.subarray(0, rows));
-  } else {
-    let total = 0;
-    for (let i = 0; i < rows; i++) total += losses[i];
-    // PyTorch divides by D = Σ w[y] as it is, 0 included (±Infinity or NaN).
-    loss = reduction === "sum" ? total : total / meanDivisor(args);
-  }
+  // PyTorch divides by D = Σ w[y] as it is, 0 included (±Infinity or NaN).
+  const loss = reduceRowLosses(losses, rows, reduction, meanDivisor(args), lossOut);
   return { loss, grad: grad ? finalGrad as Float32Array : new Float32Array(0) };
 }
 
