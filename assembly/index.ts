@@ -27,4 +27,4 @@ export { distillationRows } from "./distillation";
 export { gaussianNllRows } from "./gaussian";
 export { addInto } from "./math";
 export { philoxUniformFill } from "./uniform";
-export { sampleRows } from "./sampling";
+export { sampleRows, firstRefusedRow } from "./sampling";

@@ -57,6 +57,18 @@ function rowMax(x: usize, cols: i32): f32 {
   return m;
 }
 
+/**
+ * The first of `rows` rows of `cols` logits that has no distribution (a NaN, +Infinity, or only
+ * −Infinity: what sampleRows refuses), or −1: a check of every row before any is written.
+ */
+export function firstRefusedRow(src: usize, rows: i32, cols: i32): i32 {
+  for (let r = 0; r < rows; r++) {
+    const m = rowMax(src + <usize>r * (<usize>cols << 2), cols);
+    if (!(m > -Infinity && m < Infinity)) return r;
+  }
+  return -1;
+}
+
 function writeKeys(x: usize, keys: usize, cols: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {

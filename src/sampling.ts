@@ -36,20 +36,6 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
   return new RangeError(`${fn}: row ${row} of logits ${what}: it has no probability distribution to filter or draw from`);
 }
 
-/** The first row holding NaN or +Infinity or only −Infinity (no distribution), or −1. */
-function firstBadRow(logits: Float32Array, classes: number): number {
-  for (let r = 0, at = 0; at < logits.length; r++) {
-    let finiteOrMasked = false;
-    for (const end = at + classes; at < end; at++) {
-      const v = logits[at];
-      if (v !== v || v === Infinity) return r;
-      if (v !== -Infinity) finiteOrMasked = true;
-    }
-    if (!finiteOrMasked) return r;
-  }
-  return -1;
-}
-
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
@@ -68,12 +54,19 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
   const f = checkFilters(fn, o, false);
   const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
   const given = checkOut(fn, o.out, args.logits.length);
-  // Refuse a bad row before anything is written: the kernel refuses it too, but only when it
-  // reaches it, after earlier chunks have been written to out (or, in place, to logits).
-  const bad = firstBadRow(penalisedLogits ?? args.logits, args.classes);
-  if (bad >= 0) throw refusedRow(fn, penalisedLogits ?? args.logits, args.classes, bad);
   const out = given ?? new Float32Array(args.logits.length);
   const cols = args.classes;
+  const read = penalisedLogits ?? args.logits;
+  // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
+  // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
+  execute(rt, {
+    fn,
+    rows: args.rows,
+    inputs: [{ name: "logits", view: read, perRow: cols, own: penalisedLogits !== null }],
+    outputs: [],
+    kernel: (at, _first, count) => rt.kernels.firstRefusedRow(at.inputs[0], count, cols),
+    refused: (row) => refusedRow(fn, read, cols, row),
+  });
   const [final] = execute(rt, {
     fn,
     rows: args.rows,
@@ -89,7 +82,7 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
         clampCount(f.minKeep), 0, 0, at.scratch,
       );
     },
-    refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
+    refused: (row) => refusedRow(fn, read, cols, row),
   });
   return returned(o.out, out, final);
 }

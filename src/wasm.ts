@@ -68,6 +68,7 @@ export const KERNEL_SIGNATURES = {
       "stream0:i32", "stream1:i32", "kind:i32", "low:f64", "high:f64", "scratch:i32"],
     result: null,
   },
+  firstRefusedRow: { params: ["src:i32", "rows:i32", "cols:i32"], result: "i32" },
   sampleRows: {
     params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "temperature:f32", "topK:i32", "topP:f64", "minP:f64",
       "minKeep:i32", "uniforms:i32", "picks:i32", "scratch:i32"],
