@@ -18,7 +18,15 @@ export interface ServeOptions {
   port?: number;
   /** Folders (relative to the root, "/"-separated) whose files may be served; default: all but dotfiles. */
   allow?: readonly string[];
+  /**
+   * Serve every response with Cross-Origin-Opener-Policy: same-origin and
+   * Cross-Origin-Embedder-Policy: require-corp, which make a page cross-origin isolated (what
+   * SharedArrayBuffer, and so init({ threads }), needs in a browser).
+   */
+  crossOriginIsolated?: boolean;
 }
+
+const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 
 /** The file a request path names inside `base`, or an HTTP status refusing it. */
 export function resolveRequest(base: string, rawPath: string, allow?: readonly string[]): string | 400 | 404 {
@@ -63,7 +71,11 @@ export async function serveDirectory(root: string, options: ServeOptions = {}): 
       res.writeHead(404).end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+      ...(options.crossOriginIsolated ? ISOLATION_HEADERS : {}),
+    });
     createReadStream(file).on("error", () => res.destroy()).pipe(res);
   });
   await new Promise<void>((done) => server.listen(options.port ?? 0, "127.0.0.1", done));

@@ -13,7 +13,9 @@
 //  - refusals: a kernel that refuses a row (an index out of range: it checks where it reads)
 //    stops the call with the error the declaration gives.
 import type { Runtime } from "./runtime.js";
-import { recordInvocations } from "./pool.js";
+import { copy, heapFor, MAX_PER_KIND, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
+import { redirectKernels } from "./pool.js";
+import { executePipelined, executeSplit, pipelineWorthIt, splitStats, splitWorthIt } from "./parallel.js";
 import { checkApart, type NamedView } from "./validate.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
@@ -75,11 +77,6 @@ export interface KernelCall {
   refused?(row: number): Error;
 }
 
-type Heap = Float32Array | Int32Array | Float64Array;
-
-function heapFor(rt: Runtime, view: Elements): Heap {
-  return view instanceof Float32Array ? rt.arena.f32 : view instanceof Int32Array ? rt.arena.i32 : rt.arena.f64;
-}
 
 /** Whether a view lives in the runtime's memory; refuses one outside every live block. */
 function isResident(rt: Runtime, fn: string, name: string, view: Elements): boolean {
@@ -98,51 +95,17 @@ function isResident(rt: Runtime, fn: string, name: string, view: Elements): bool
 const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.view.constructor === b.view.constructor;
 
 const NONE = -1;
+const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 
-// Operand slots in the per-call bookkeeping below: inputs from 0, outputs from OUT, fixed inputs
-// from FIXED, the scratch region at SCRATCH. A call has at most MAX_PER_KIND of each kind.
-const MAX_PER_KIND = 8;
-const OUT = MAX_PER_KIND, FIXED = 2 * MAX_PER_KIND, SCRATCH = 3 * MAX_PER_KIND, SLOTS = SCRATCH + 1;
 
-/**
- * The bookkeeping of one call, reused by every call (typed arrays: no allocation, no garbage;
- * on a 1×10 softmax the executor's own cost is most of the call's). execute never runs caller
- * code, so a call cannot start while another one uses this.
- */
-const slot = {
-  /** 1 when the operand lives in wasm memory and is used in place. */
-  resident: new Uint8Array(SLOTS),
-  /** The operand's byte address in wasm memory when resident (taken before memory may grow). */
-  base: new Float64Array(SLOTS),
-  /** Bytes of arena to reserve: per row for row operands, in total for fixed ones and scratch. */
-  bytes: new Float64Array(SLOTS),
-  /** Where the plan put each staged operand's region. */
-  region: new Float64Array(SLOTS),
-  /** For an input: the output whose memory it is staged into (in place), or NONE. */
-  into: new Int8Array(SLOTS),
-  /** For an output: the input whose arena region it shares (in place), or NONE. */
-  shares: new Int8Array(SLOTS),
-  /** An output's length, taken before memory may grow (for the view handed back). */
-  length: new Float64Array(SLOTS),
-};
-
-/**
- * Copies n elements between typed arrays of one kind. Short runs go through a loop: the
- * built-in set() costs ~50 ns of call overhead, as much as a 1×10 kernel's whole copy.
- */
-function copy(dst: Elements, at: number, src: Elements, from: number, n: number): void {
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
-  } else {
-    dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at);
-  }
-}
 
 /**
  * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
  * declaration's own, or for an output in wasm memory that grew during the call, a fresh view
  * of the same elements.
  */
+export { SLOT_LAYOUT, type Slots } from "./slots.js";
+
 export function execute(rt: Runtime, call: KernelCall): Elements[] {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
@@ -156,33 +119,46 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
 
   // Residency, and addresses taken before planning: a plan may grow memory, which detaches
   // views of it (a detached view reads as offset 0, length 0).
+  let anyResident = 0;
   for (let i = 0; i < nIn; i++) {
     const op = inputs[i];
     resident[i] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
+    anyResident |= resident[i];
     base[i] = op.view.byteOffset;
     into[i] = NONE;
   }
   for (let j = 0; j < nOut; j++) {
     const op = outputs[j];
     resident[OUT + j] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
+    anyResident |= resident[OUT + j];
     base[OUT + j] = op.view.byteOffset;
     slot.length[OUT + j] = op.view.length;
     shares[OUT + j] = NONE;
   }
   for (let k = 0; k < nFixed; k++) {
     resident[FIXED + k] = isResident(rt, fn, fixed[k].name, fixed[k].view) ? 1 : 0;
+    anyResident |= resident[FIXED + k];
     base[FIXED + k] = fixed[k].view.byteOffset;
   }
 
   checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
 
-  if (rt.pool !== null && rows > 1 && splitWorthIt(call, nIn, nOut)) {
-    const split = executeSplit(rt, call);
-    if (split !== null) {
-      splitStats.calls++;
-      return split;
+  if (rt.pool !== null && rows > 1) {
+    if (splitWorthIt(call, nIn, nOut)) {
+      const split = executeSplit(rt, call);
+      if (split !== null) {
+        splitStats.calls++;
+        return split;
+      }
+    } else if (pipelineWorthIt(rt, call)) {
+      const pipelined = executePipelined(rt, call);
+      if (pipelined !== null) return pipelined;
     }
   }
+  // A threaded runtime's call that stays on this thread and touches nothing in the shared
+  // memory runs on its ordinary instance (copies into shared memory cost more).
+  const local = rt.local;
+  if (local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
   // of a resident output that may overwrite it, which saves a region and a copy. A staged
@@ -277,120 +253,7 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
   return results;
 }
 
-/**
- * Elements of row data below which a call runs on the calling thread alone: handing work to a
- * worker costs about 10–20 µs (measured: a softmax over 2^18 elements splits profitably).
- */
-export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
-
-/** How many calls ran split across threads (for tests). */
-export const splitStats = { calls: 0 };
-
-/**
- * An operand a split call stages whole instead of using in place: an array of ours with a value
- * or two per row (labels' snapshot, per-row losses, uniforms), small next to the rows.
- */
-const stagedWhole = (op: RowOperand, isResident: number) => !isResident && op.own === true && op.perRow <= 2;
-
-/**
- * Whether a call may be split across threads: every caller array resident (zero-copy), arrays of
- * ours per-row values only, no accumulation, and enough resident row data to pay for the hand-off.
- */
-function splitWorthIt(call: KernelCall, nIn: number, nOut: number): boolean {
-  const { resident } = slot;
-  let perRow = 0;
-  for (let i = 0; i < nIn; i++) {
-    if (resident[i]) perRow += call.inputs[i].perRow;
-    else if (!stagedWhole(call.inputs[i], resident[i])) return false;
-  }
-  for (let j = 0; j < nOut; j++) {
-    if (call.outputs[j].accumulate) return false;
-    if (resident[OUT + j]) perRow += call.outputs[j].perRow;
-    else if (!stagedWhole(call.outputs[j], resident[OUT + j])) return false;
-  }
-  return call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
-}
-
-/**
- * Runs a resident call's rows in contiguous shares, one per thread (the calling thread takes the
- * first), each with its own scratch. Every row's outputs are the same as on one thread (per-row
- * kernels; counter-based streams take the row's position), so results do not depend on the
- * split. Returns null (and runs nothing) when the kernel call does not record as one export call.
- */
-function executeSplit(rt: Runtime, call: KernelCall): Elements[] | null {
-  const { fn, rows, inputs, outputs } = call;
-  const pool = rt.pool!;
-  const fixed = call.fixed ?? NO_FIXED;
-  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
-  const { resident, base, bytes, region } = slot;
-  const threads = pool.workers.length + 1;
-  const multiple = call.rowMultiple ?? 1;
-  const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
-  const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
-  // Scratch for each thread, then the staged arrays whole, all in the call's scratch region.
-  const wholeBytes = (op: RowOperand) => Math.ceil((rows * op.perRow * op.view.BYTES_PER_ELEMENT) / 16) * 16;
-  let extra = 0;
-  for (let i = 0; i < nIn; i++) { bytes[i] = 0; if (!resident[i]) extra += wholeBytes(inputs[i]); }
-  for (let j = 0; j < nOut; j++) { bytes[OUT + j] = 0; if (!resident[OUT + j]) extra += wholeBytes(outputs[j]); }
-  for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
-  bytes[SCRATCH] = scratchEach * threads + extra;
-  rt.arena.plan(fn, rows, slot, nIn, nOut, nFixed, 1);
-  let at = region[SCRATCH] + scratchEach * threads;
-  for (let i = 0; i < nIn; i++) {
-    if (resident[i]) continue;
-    base[i] = at;
-    at += wholeBytes(inputs[i]);
-    heapFor(rt, inputs[i].view).set(inputs[i].view, base[i] / inputs[i].view.BYTES_PER_ELEMENT);
-  }
-  for (let j = 0; j < nOut; j++) {
-    if (resident[OUT + j]) continue;
-    base[OUT + j] = at;
-    at += wholeBytes(outputs[j]);
-  }
-  const fixedAt: number[] = [];
-  for (let k = 0; k < nFixed; k++) {
-    const view = fixed[k].view;
-    if (resident[FIXED + k]) {
-      fixedAt.push(base[FIXED + k]);
-    } else {
-      fixedAt.push(region[FIXED + k]);
-      heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
-    }
-  }
-  const addresses = (first: number, t: number): Addresses => ({
-    inputs: inputs.map((op, i) => base[i] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
-    outputs: outputs.map((op, j) => base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
-    fixed: fixedAt,
-    scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
-  });
-  const firsts: number[] = [];
-  for (let first = 0; first < rows; first += share) firsts.push(first);
-  const jobs = [];
-  for (let t = 1; t < firsts.length; t++) {
-    const first = firsts[t], count = Math.min(share, rows - first);
-    const recorded = recordInvocations(() => call.kernel(addresses(first, t), first, count));
-    if (recorded.length !== 1) return null;
-    jobs.push(recorded[0]);
-  }
-  const results = pool.run(fn, jobs, () => call.kernel(addresses(0, 0), 0, Math.min(share, rows)));
-  for (let t = 0; t < results.length; t++) {
-    if (results[t] >= 0) throw call.refused?.(firsts[t] + results[t]) ?? new RangeError(`${fn}: the kernel refused row ${firsts[t] + results[t]}`);
-  }
-  const views: Elements[] = [];
-  for (let j = 0; j < nOut; j++) {
-    const view = outputs[j].view;
-    if (!resident[OUT + j]) {
-      copy(view, 0, heapFor(rt, view), base[OUT + j] / view.BYTES_PER_ELEMENT, view.length);
-      views.push(view);
-    } else if (view.buffer === rt.arena.buffer) {
-      views.push(view);
-    } else {
-      const Ctor = view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
-      views.push(new Ctor(rt.arena.buffer, base[OUT + j], slot.length[OUT + j]));
-    }
-  }
-  return views;
-}
+export { splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
 
 /** Whether some output already shares input i's region. */
 function sharedAlready(i: number, nOut: number): boolean {
@@ -398,11 +261,7 @@ function sharedAlready(i: number, nOut: number): boolean {
   return false;
 }
 
-/** The slot layout Arena.plan reads (bytes) and fills (region). */
-export const SLOT_LAYOUT = { OUT, FIXED, SCRATCH } as const;
-export type Slots = typeof slot;
 
-const NO_FIXED: NonNullable<KernelCall["fixed"]> = [];
 
 /** Every output against every input, fixed input, caller array and later output (checkNoOverlap). */
 function checkOutputsApart(

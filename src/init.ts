@@ -55,5 +55,5 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   if (reason !== null) {
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
   }
-  return installThreaded(await threadedRuntime(build, threads, arenaBytes, maxMemoryBytes), availableBuilds());
+  return installThreaded(await threadedRuntime(build, moduleOf(build), threads, arenaBytes, maxMemoryBytes), availableBuilds());
 }

@@ -11,7 +11,7 @@
 // User blocks back the zero-copy tier: Float32Array / Int32Array views that live in wasm memory,
 // so kernels read and write them in place. A first-fit list keeps freed space reusable.
 
-import { SLOT_LAYOUT, type Slots } from "./executor.js";
+import { SLOT_LAYOUT, type Slots } from "./slots.js";
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -96,7 +96,7 @@ export class Arena {
    * capped at `rows`. Writes each region's address into `slots.region`, reserves the memory, and
    * returns the rows per chunk.
    */
-  plan(fn: string, rows: number, slots: Slots, nIn: number, nOut: number, nFixed: number, rowMultiple: number): number {
+  plan(fn: string, rows: number, slots: Slots, nIn: number, nOut: number, nFixed: number, rowMultiple: number, budgetBytes = this.budgetBytes): number {
     const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
     const { bytes, region } = slots;
     let fixedTotal = alignUp(bytes[SCRATCH]), rowTotal = 0;
@@ -105,7 +105,7 @@ export class Arena {
     for (let j = 0; j < nOut; j++) rowTotal += bytes[OUT + j];
     // Each per-row region is padded to 16 bytes once per chunk, hence the slack term.
     const slack = (nIn + nOut) * ALIGN;
-    const fit = rowTotal === 0 ? rows : Math.floor((this.budgetBytes - fixedTotal - slack) / rowTotal);
+    const fit = rowTotal === 0 ? rows : Math.floor((budgetBytes - fixedTotal - slack) / rowTotal);
     let rowsPerChunk = Math.max(1, Math.min(rows, fit));
     // Whole multiples when asked (a kernel that is fastest on aligned groups), unless all rows fit.
     if (rowMultiple > 1 && rowsPerChunk < rows) rowsPerChunk = Math.max(rowMultiple, rowsPerChunk - (rowsPerChunk % rowMultiple));

@@ -1,59 +1,199 @@
-// Worker threads over one shared wasm memory (Node). Each worker instantiates the same compiled
-// threaded build over the runtime's shared Memory and waits on its control block; a call hands
-// each worker one kernel invocation (an export's index and its numeric arguments), runs its own
-// part on the calling thread, and waits for the workers with Atomics.wait (Node lets the main
-// thread block). Workers are unref'd: they never keep a process alive; dispose() ends them.
+// Worker threads over one shared wasm memory (Node's worker_threads, or a cross-origin-isolated
+// page's Web Workers). Each worker instantiates the same compiled threaded build over the
+// runtime's shared Memory and waits on its control block. Two kinds of job:
+//  - one kernel invocation (an export's index and its numeric arguments): a split call hands
+//    each worker a share of the rows and runs its own share on the calling thread (run());
+//  - the chunk queue: a pipelined call publishes chunks of rows as the calling thread copies them
+//    in, and every thread (the calling one too, when it has nothing to copy) claims the next
+//    chunk, runs it and marks it done, so copying and computing overlap (startQueue() and on).
+// The calling thread waits with Atomics.wait (Node lets its main thread block) or, on a page's
+// main thread, where Atomics.wait is not allowed, by spinning on Atomics.load: the call blocks
+// that thread either way, for less time than on one thread. Workers are unref'd (Node): they
+// never keep a process alive; dispose() ends them. A worker that crashes (an exception outside a
+// kernel, process.exit) says so through its control block before it goes: the call that was
+// waiting for it fails with a clear error, and a replacement starts at once (calls in between
+// run on the threads that are left).
 import { KERNEL_SIGNATURES } from "./wasm.js";
 
-/** Control block words: the state, the export's index, the argument count, the result. */
-const STATE = 0, EXPORT = 1, COUNT = 2, RESULT = 3;
-const IDLE = 0, JOB = 1, DONE = 2, QUIT = 3, FAILED = 4;
+/** Control block words: the state, the job (an export's index, or a special job), the argument count, the result. */
+const STATE = 0, JOB_KIND = 1, COUNT = 2, RESULT = 3;
+const IDLE = 0, JOB = 1, DONE = 2, QUIT = 3, FAILED = 4, DEAD = 5;
+/** JOB_KIND of the chunk queue, and of a worker told to crash (tests of crash handling). */
+const QUEUE_JOB = -1, CRASH_JOB = -2;
 const MAX_ARGS = 24;
-/** How long a call waits for a worker before it gives up on the pool. */
+/**
+ * Queue words: chunks published, claimed, in the call; the abort flag; chunks completed; a signal
+ * counter (bumped on every publish and on abort: what an idle worker sleeps on, so neither can be
+ * missed); then per ring slot the chunk done there (+1) and its result.
+ */
+const Q_PUBLISHED = 0, Q_CLAIMED = 1, Q_TOTAL = 2, Q_ABORT = 3, Q_COMPLETED = 4, Q_SIGNAL = 5, Q_SLOTS = 8;
+/** A chunk's result when its kernel trapped. */
+export const TRAPPED = -2;
+/** How long a call waits for a worker that neither answers nor says it died before giving up on the pool. */
 const WORKER_TIMEOUT_MS = 120_000;
+/** Atomics.load rounds a worker spins before it sleeps while waiting for the next chunk (a futex wake costs more than a chunk's hand-off). */
+const SPINS = 20_000;
 
 const EXPORTS = Object.keys(KERNEL_SIGNATURES);
 
-// The worker's whole program: an eval'd script, so no file has to be resolved next to the ESM or
-// CJS build (or by a bundler). It runs as CommonJS or as a module (a parent started with
-// --input-type=module passes that on), hence process.getBuiltinModule rather than require.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = process.getBuiltinModule("node:worker_threads");
-const { module, memory, control, args, exports: names } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-parentPort.postMessage("ready");
-for (;;) {
-  Atomics.wait(control, ${STATE}, ${IDLE});
-  const state = Atomics.load(control, ${STATE});
-  if (state === ${QUIT}) break;
-  if (state !== ${JOB}) continue;
-  let result = -1, done = ${DONE};
-  try {
-    const value = kernels[names[control[${EXPORT}]]](...args.subarray(0, control[${COUNT}]));
-    if (typeof value === "number") result = value;
-  } catch {
-    done = ${FAILED};
+// The worker's loop, the same text in Node and in a browser (the prologues differ).
+const SERVE = `
+const STATE = ${STATE}, JOB_KIND = ${JOB_KIND}, COUNT = ${COUNT}, RESULT = ${RESULT};
+function serve({ kernels, control, args, queue, jobs, ring, names }) {
+  const invoke = (kind, argv) => {
+    const value = kernels[names[kind]](...argv);
+    return typeof value === "number" ? value : -1;
+  };
+  const drain = () => {
+    for (;;) {
+      const j = Atomics.add(queue, ${Q_CLAIMED}, 1);
+      if (j >= Atomics.load(queue, ${Q_TOTAL})) return;
+      for (let spins = 0; ; spins++) {
+        const signal = Atomics.load(queue, ${Q_SIGNAL});
+        if (Atomics.load(queue, ${Q_ABORT}) !== 0) return;
+        if (Atomics.load(queue, ${Q_PUBLISHED}) > j) break;
+        if (spins > ${SPINS}) Atomics.wait(queue, ${Q_SIGNAL}, signal);
+      }
+      const s = j % ring, at = s * ${MAX_ARGS + 2};
+      let result;
+      try {
+        result = invoke(jobs[at], jobs.subarray(at + 2, at + 2 + jobs[at + 1]));
+      } catch {
+        result = ${TRAPPED};
+      }
+      queue[${Q_SLOTS} + ring + s] = result;
+      Atomics.store(queue, ${Q_SLOTS} + s, j + 1);
+      Atomics.add(queue, ${Q_COMPLETED}, 1);
+      Atomics.notify(queue, ${Q_COMPLETED});
+    }
+  };
+  for (;;) {
+    Atomics.wait(control, STATE, ${IDLE});
+    const state = Atomics.load(control, STATE);
+    if (state === ${QUIT}) return;
+    if (state !== ${JOB}) continue;
+    const kind = control[JOB_KIND];
+    if (kind === ${CRASH_JOB}) throw new Error("crash requested");
+    let result = -1, done = ${DONE};
+    if (kind === ${QUEUE_JOB}) {
+      drain();
+    } else {
+      try {
+        result = invoke(kind, args.subarray(0, control[COUNT]));
+      } catch {
+        done = ${FAILED};
+      }
+    }
+    control[RESULT] = result;
+    Atomics.store(control, STATE, done);
+    Atomics.notify(control, STATE);
+    Atomics.wait(control, STATE, done);
   }
-  control[${RESULT}] = result;
-  Atomics.store(control, ${STATE}, done);
-  Atomics.notify(control, ${STATE});
-  Atomics.wait(control, ${STATE}, done);
+}
+// Said before the thread goes, whatever ends it (an exception, process.exit): the calling thread
+// may be blocked waiting for this worker and cannot see an exit event.
+function died({ control, queue }) {
+  if (Atomics.load(control, STATE) === ${QUIT}) return;
+  Atomics.store(control, STATE, ${DEAD});
+  Atomics.notify(control, STATE);
+  Atomics.notify(queue, ${Q_COMPLETED});
 }
 `;
+
+// Node: an eval'd script, so no file has to be resolved next to the ESM or CJS build (or by a
+// bundler). It runs as CommonJS or as a module (a parent started with --input-type=module passes
+// that on), hence process.getBuiltinModule rather than require.
+const NODE_WORKER_SOURCE = `${SERVE}
+const { parentPort, workerData } = process.getBuiltinModule("node:worker_threads");
+process.on("exit", () => died(workerData));
+const kernels = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+parentPort.postMessage("ready");
+serve({ ...workerData, kernels });
+`;
+
+// A browser: a Blob-URL worker (no file to serve; a page with a CSP needs worker-src blob:) that
+// gets its data in its first message.
+const BROWSER_WORKER_SOURCE = `${SERVE}
+self.onmessage = ({ data }) => {
+  self.onmessage = null;
+  try {
+    const kernels = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
+    postMessage("ready");
+    serve({ ...data, kernels });
+  } catch (error) {
+    died(data);
+    throw error;
+  }
+};
+`;
+
+/** What a worker is given: the module and memory, its control block and argument area, the queue. */
+interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: Int32Array;
+  args: Float64Array;
+  queue: Int32Array;
+  jobs: Float64Array;
+  ring: number;
+  names: string[];
+}
+
+/** A started worker: the pool hears once that it is ready, and once that it ended. */
+export interface WorkerHandle {
+  onReady(listener: () => void): void;
+  onEnd(listener: (reason: string) => void): void;
+  terminate(): void;
+}
+export type SpawnWorker = (data: WorkerData) => WorkerHandle;
 
 /** What the pool uses of node:worker_threads' Worker (the package's types do not include Node's). */
 export interface NodeWorker {
   on(event: "error" | "exit" | "message", listener: (value: unknown) => void): unknown;
-  once(event: "message" | "error" | "exit", listener: (value: unknown) => void): unknown;
+  once(event: "message", listener: (value: unknown) => void): unknown;
   unref(): void;
   terminate(): unknown;
 }
 export type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
 
+export function nodeSpawner(Worker: NodeWorkerConstructor): SpawnWorker {
+  return (data) => {
+    const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
+    worker.unref();
+    return {
+      onReady: (listener) => void worker.once("message", () => listener()),
+      onEnd: (listener) => {
+        worker.on("error", (error) => listener(`it failed: ${error}`));
+        worker.on("exit", (code) => listener(`it exited with code ${code}`));
+      },
+      terminate: () => void worker.terminate(),
+    };
+  };
+}
+
+/** Web Workers from one Blob URL (made on first use). */
+export function browserSpawner(Worker: typeof globalThis.Worker): SpawnWorker {
+  let url: string | null = null;
+  return (data) => {
+    url ??= URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: "text/javascript" }));
+    const worker = new Worker(url);
+    worker.postMessage(data);
+    return {
+      onReady: (listener) => worker.addEventListener("message", () => listener(), { once: true }),
+      onEnd: (listener) => worker.addEventListener("error", (event) => listener(`it failed: ${event.message}`)),
+      terminate: () => worker.terminate(),
+    };
+  };
+}
+
 interface PoolWorker {
-  worker: NodeWorker;
+  handle: WorkerHandle;
   control: Int32Array;
   args: Float64Array;
+  /** Started and instantiated; false while a replacement starts. */
+  ready: boolean;
+  /** Ended (crashed, or disposed): never given a job again. */
+  ended: boolean;
 }
 
 /** One kernel call to run on a worker: the export's name and its arguments. */
@@ -62,33 +202,102 @@ export interface Invocation {
   args: number[];
 }
 
-export class ThreadPool {
-  readonly workers: PoolWorker[] = [];
-  #broken: string | null = null;
+let mayBlock: boolean | undefined;
 
-  /** `count` workers over `memory`, each with its own instance of `module`. */
-  constructor(WorkerCtor: NodeWorkerConstructor, module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) {
-    for (let i = 0; i < count; i++) {
-      const control = new Int32Array(new SharedArrayBuffer(16));
-      const args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
-      const worker = new WorkerCtor(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, args, exports: EXPORTS } });
-      worker.unref();
-      worker.on("error", (error) => { this.#broken ??= `a worker failed: ${error}`; });
-      worker.on("exit", () => { this.#broken ??= "a worker exited"; });
-      this.workers.push({ worker, control, args });
+/** Waits while arr[index] === value, at most ms: Atomics.wait where the thread may block, else a spin. */
+function waitWhile(arr: Int32Array, index: number, value: number, ms: number): void {
+  if (mayBlock === undefined) {
+    try {
+      Atomics.wait(arr, index, value + 1, 0); // "not-equal" at once where waiting is allowed; a TypeError where not
+      mayBlock = true;
+    } catch {
+      mayBlock = false;
     }
   }
+  if (mayBlock) {
+    Atomics.wait(arr, index, value, ms);
+    return;
+  }
+  const end = performance.now() + ms;
+  while (Atomics.load(arr, index) === value && performance.now() < end);
+}
 
-  /**
-   * Resolves when every worker has instantiated the module. A call must not block the calling
-   * thread before: a worker finishes starting up through the parent's event loop.
-   */
+export class ThreadPool {
+  readonly #workers: PoolWorker[] = [];
+  readonly #spawn: SpawnWorker;
+  readonly #module: WebAssembly.Module;
+  readonly #memory: WebAssembly.Memory;
+  /** The chunk queue's words and each ring slot's invocation. */
+  readonly #queue: Int32Array;
+  readonly #jobs: Float64Array;
+  /** Chunks in flight at most (ring slots of a pipelined call). */
+  readonly ring: number;
+  #broken: string | null = null;
+  /** Why a worker ended during the current call, for its error. */
+  #crashed: string | null = null;
+  /** Workers running the current queue job. */
+  #queued: PoolWorker[] = [];
+
+  /** `count` workers over `memory`, each with its own instance of `module`. */
+  constructor(spawn: SpawnWorker, module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) {
+    this.#spawn = spawn;
+    this.#module = module;
+    this.#memory = memory;
+    this.ring = Math.max(4, 2 * (count + 1));
+    this.#queue = new Int32Array(new SharedArrayBuffer(4 * (Q_SLOTS + 2 * this.ring)));
+    this.#jobs = new Float64Array(new SharedArrayBuffer(8 * (MAX_ARGS + 2) * this.ring));
+    for (let i = 0; i < count; i++) this.#workers.push(this.#start());
+  }
+
+  #start(): PoolWorker {
+    const w: PoolWorker = {
+      handle: null as unknown as WorkerHandle,
+      control: new Int32Array(new SharedArrayBuffer(16)),
+      args: new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS)),
+      ready: false,
+      ended: false,
+    };
+    w.handle = this.#spawn({
+      module: this.#module, memory: this.#memory, control: w.control, args: w.args,
+      queue: this.#queue, jobs: this.#jobs, ring: this.ring, names: EXPORTS,
+    });
+    w.handle.onReady(() => { if (!w.ended) w.ready = true; });
+    w.handle.onEnd((reason) => this.#ended(w, reason));
+    return w;
+  }
+
+  /** A worker ended: it gets no more jobs, and (unless the pool is disposed) a replacement starts. */
+  #ended(w: PoolWorker, reason: string): void {
+    if (w.ended) return;
+    w.ended = true;
+    w.ready = false;
+    w.handle.terminate();
+    if (this.#broken !== null) return;
+    const index = this.#workers.indexOf(w);
+    if (index >= 0) this.#workers[index] = this.#start();
+    this.#crashed ??= reason;
+  }
+
+  /** Resolves when every worker has instantiated the module (init waits: a worker starts through this thread's event loop). */
   ready(): Promise<void> {
-    return Promise.all(this.workers.map(({ worker }) => new Promise<void>((resolve, reject) => {
-      worker.once("message", () => resolve());
-      worker.once("error", (error) => reject(error instanceof Error ? error : new Error(String(error))));
-      worker.once("exit", () => reject(new Error("a worker exited while starting")));
-    }))).then(() => undefined);
+    const started = this.#workers.map((w) => new Promise<void>((resolve, reject) => {
+      if (w.ready) return resolve();
+      w.handle.onReady(resolve);
+      w.handle.onEnd((reason) => reject(new Error(`a worker did not start: ${reason}`)));
+    }));
+    return Promise.all(started).then(() => undefined);
+  }
+
+  /** Workers the pool was made with (a crashed one's replacement counts while it starts). */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Workers that can take a job now. */
+  get available(): number {
+    let n = 0;
+    for (const w of this.#workers) if (w.ready) n++;
+    return n;
   }
 
   /** Why the pool cannot run calls any more, or null. */
@@ -96,20 +305,62 @@ export class ThreadPool {
     return this.#broken;
   }
 
+  #check(fn: string): void {
+    if (this.#broken) throw new Error(`${fn}: the thread pool cannot run calls (${this.#broken}); init again`);
+    this.#crashed = null;
+  }
+
+  #give(w: PoolWorker, kind: number, args: readonly number[]): void {
+    w.args.set(args);
+    w.control[JOB_KIND] = kind;
+    w.control[COUNT] = args.length;
+    Atomics.store(w.control, STATE, JOB);
+    Atomics.notify(w.control, STATE);
+  }
+
   /**
-   * Runs jobs[i] on worker i (jobs.length ≤ workers) while `local` runs here; returns each job's
-   * result (an export's i32 result, −1 for none) after `local`'s.
+   * Waits until w has finished its job and takes its result back; a worker that died is replaced
+   * (its result is null), one that stops answering breaks the pool.
+   */
+  #collect(fn: string, w: PoolWorker): { result: number; trapped: boolean } | null {
+    const start = Date.now();
+    let state = Atomics.load(w.control, STATE);
+    while (state === JOB) {
+      waitWhile(w.control, STATE, JOB, 50);
+      state = Atomics.load(w.control, STATE);
+      if (state === JOB && Date.now() - start > WORKER_TIMEOUT_MS) {
+        this.#broken = `a worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`;
+        this.dispose();
+        throw new Error(`${fn}: ${this.#broken}; the pool was shut down, init again`);
+      }
+    }
+    if (state === DEAD) {
+      this.#ended(w, "it crashed while running a share of a call");
+      return null;
+    }
+    const result = w.control[RESULT];
+    Atomics.store(w.control, STATE, IDLE);
+    Atomics.notify(w.control, STATE);
+    return { result, trapped: state === FAILED };
+  }
+
+  #crashError(fn: string): Error {
+    const why = this.#crashed ?? "it crashed";
+    return new Error(`${fn}: a worker thread ended during the call (${why}); the call's outputs are incomplete. A replacement worker is starting: call again`);
+  }
+
+  /**
+   * Runs jobs[i] on the i-th available worker (jobs.length ≤ available) while `local` runs here;
+   * returns each job's result (an export's i32 result, −1 for none) after `local`'s.
    */
   run(fn: string, jobs: Invocation[], local: () => number): number[] {
-    if (this.#broken) throw new Error(`${fn}: the thread pool cannot run calls (${this.#broken}); init again`);
+    this.#check(fn);
+    const given: PoolWorker[] = [];
+    for (const w of this.#workers) if (w.ready && given.length < jobs.length) given.push(w);
+    if (given.length < jobs.length) throw new Error(`${fn}: ${jobs.length} jobs for ${given.length} workers`);
     jobs.forEach((job, i) => {
-      const w = this.workers[i];
       if (job.args.length > MAX_ARGS) throw new Error(`${fn}: ${job.name} takes more than ${MAX_ARGS} arguments`);
-      w.args.set(job.args);
-      w.control[EXPORT] = EXPORTS.indexOf(job.name);
-      w.control[COUNT] = job.args.length;
-      Atomics.store(w.control, STATE, JOB);
-      Atomics.notify(w.control, STATE);
+      this.#give(given[i], EXPORTS.indexOf(job.name), job.args);
     });
     // The workers are waited for whatever happens here, so no share is still running when the
     // call returns or throws (the next call reuses the scratch and the rows).
@@ -121,38 +372,115 @@ export class ThreadPool {
       failure = error;
     }
     const results = [localResult];
-    for (let i = 0; i < jobs.length; i++) {
-      const { control } = this.workers[i];
-      const start = Date.now();
-      let state = Atomics.load(control, STATE);
-      while (state === JOB) {
-        Atomics.wait(control, STATE, JOB, 1000);
-        state = Atomics.load(control, STATE);
-        if (state === JOB && Date.now() - start > WORKER_TIMEOUT_MS) {
-          this.#broken = `a worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`;
-          this.dispose();
-          throw new Error(`${fn}: ${this.#broken}; the pool was shut down, init again`);
-        }
-      }
-      results.push(control[RESULT]);
-      Atomics.store(control, STATE, IDLE);
-      Atomics.notify(control, STATE);
-      if (state === FAILED && failure === null) {
-        this.#broken = "a kernel trapped on a worker";
-        failure = new Error(`${fn}: ${this.#broken}; init again`);
-      }
+    for (const w of given) {
+      const got = this.#collect(fn, w);
+      results.push(got?.result ?? -1);
+      if (failure !== null) continue;
+      if (got === null) failure = this.#crashError(fn);
+      else if (got.trapped) failure = new Error(`${fn}: a kernel trapped on a worker`);
     }
     if (failure !== null) throw failure;
     return results;
   }
 
+  /** Starts a pipelined call of `total` chunks: every available worker starts claiming chunks as they are published. */
+  startQueue(fn: string, total: number): void {
+    this.#check(fn);
+    const q = this.#queue;
+    q.fill(0);
+    q[Q_TOTAL] = total;
+    this.#queued = this.#workers.filter((w) => w.ready);
+    for (const w of this.#queued) this.#give(w, QUEUE_JOB, []);
+  }
+
+  /** Wakes the workers waiting for a chunk. */
+  #signal(): void {
+    Atomics.add(this.#queue, Q_SIGNAL, 1);
+    Atomics.notify(this.#queue, Q_SIGNAL);
+  }
+
+  /** Publishes chunk j (its rows are in ring slot j % ring) to be run as `job`. */
+  publish(j: number, job: Invocation): void {
+    const at = (j % this.ring) * (MAX_ARGS + 2);
+    this.#jobs[at] = EXPORTS.indexOf(job.name);
+    this.#jobs[at + 1] = job.args.length;
+    this.#jobs.set(job.args, at + 2);
+    Atomics.store(this.#queue, Q_PUBLISHED, j + 1);
+    this.#signal();
+  }
+
+  /** Claims the next chunk for the calling thread if it is published (j < published), else −1. */
+  claim(published: number): number {
+    const next = Atomics.load(this.#queue, Q_CLAIMED);
+    if (next >= published) return -1;
+    return Atomics.compareExchange(this.#queue, Q_CLAIMED, next, next + 1) === next ? next : -1;
+  }
+
+  /** Published chunks no worker has claimed yet. */
+  unclaimed(published: number): number {
+    return published - Math.min(Atomics.load(this.#queue, Q_CLAIMED), published);
+  }
+
+  /** Marks chunk j done by the calling thread with the kernel's result. */
+  complete(j: number, result: number): void {
+    const s = j % this.ring;
+    this.#queue[Q_SLOTS + this.ring + s] = result;
+    Atomics.store(this.#queue, Q_SLOTS + s, j + 1);
+    Atomics.add(this.#queue, Q_COMPLETED, 1);
+  }
+
+  /** Chunk j's result once it is done, else null. */
+  result(j: number): number | null {
+    const s = j % this.ring;
+    return Atomics.load(this.#queue, Q_SLOTS + s) === j + 1 ? this.#queue[Q_SLOTS + this.ring + s] : null;
+  }
+
+  /** Chunks completed so far (read it before looking at the chunks, then awaitProgress from it). */
+  get completed(): number {
+    return Atomics.load(this.#queue, Q_COMPLETED);
+  }
+
+  /** Waits until more than `seen` chunks have completed; throws when a worker died. */
+  awaitProgress(fn: string, seen: number): void {
+    const start = Date.now();
+    while (Atomics.load(this.#queue, Q_COMPLETED) === seen) {
+      if (this.#queued.some((w) => Atomics.load(w.control, STATE) === DEAD)) throw this.#crashError(fn);
+      if (Date.now() - start > WORKER_TIMEOUT_MS) throw new Error(`${fn}: no chunk completed within ${WORKER_TIMEOUT_MS / 1000} s`);
+      waitWhile(this.#queue, Q_COMPLETED, seen, 50);
+    }
+  }
+
+  /**
+   * Ends the queue job: tells the workers to stop claiming and waits until each has, so no chunk
+   * is still running when the call returns or throws. Throws when a worker died during the call
+   * and `failing` is false (a call that already fails keeps its own error).
+   */
+  endQueue(fn: string, failing: boolean): void {
+    Atomics.store(this.#queue, Q_ABORT, 1);
+    this.#signal();
+    let died = false;
+    for (const w of this.#queued) if (this.#collect(fn, w) === null) died = true;
+    this.#queued = [];
+    if (died && !failing) throw this.#crashError(fn);
+  }
+
+  /** Makes one worker exit abnormally on its next job (tests of crash handling). */
+  crashOnNextJob(worker = 0): void {
+    const w = this.#workers.filter((x) => x.ready)[worker];
+    w.control[JOB_KIND] = CRASH_JOB;
+    Atomics.store(w.control, STATE, JOB);
+    Atomics.notify(w.control, STATE);
+  }
+
   /** Ends every worker (they are unref'd, so a process may also simply exit). */
   dispose(): void {
     this.#broken ??= "disposed";
-    for (const { worker, control } of this.workers) {
-      Atomics.store(control, STATE, QUIT);
-      Atomics.notify(control, STATE);
-      void worker.terminate();
+    for (const w of this.#workers) {
+      w.ended = true;
+      w.ready = false;
+      Atomics.store(w.control, STATE, QUIT);
+      Atomics.notify(w.control, STATE);
+      w.handle.terminate();
     }
   }
 }
@@ -175,12 +503,31 @@ export function recordInvocations(body: () => void): Invocation[] {
   return recorded;
 }
 
-/** The exports of a threaded instance behind a wrapper that records calls during recordInvocations. */
-export function recordingKernels<T extends Record<string, unknown>>(exports: T): T {
-  const wrapper: Record<string, unknown> = { memory: exports.memory };
+type Exports = Record<string, unknown>;
+
+/** While set, a threaded runtime's kernel wrapper calls these exports (its runtime's local instance) instead. */
+let redirect: Exports | null = null;
+
+/** Runs `body` with a threaded runtime's kernel calls going to `local`'s exports. */
+export function redirectKernels<R>(local: Exports, body: () => R): R {
+  redirect = local;
+  try {
+    return body();
+  } finally {
+    redirect = null;
+  }
+}
+
+/**
+ * The exports of a threaded instance behind a wrapper that records calls during
+ * recordInvocations, and calls the local instance's during redirectKernels.
+ */
+export function recordingKernels<T extends Exports>(exports: T): T {
+  const wrapper: Exports = { memory: exports.memory };
   for (const name of EXPORTS) {
     const f = exports[name] as (...args: number[]) => number | undefined;
     wrapper[name] = (...args: number[]) => {
+      if (redirect !== null) return (redirect[name] as typeof f)(...args);
       if (recorder === null) return f(...args);
       recorder.push({ name, args });
       return -1;

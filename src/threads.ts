@@ -1,8 +1,8 @@
 // The threaded runtime of init({ threads }): the threaded build matching the chosen one (loaded
 // on demand from its own generated module, so single-thread users never load its bytes), one
-// shared WebAssembly.Memory, and threads − 1 workers (pool.ts) over it. Node only for now: a
-// browser's main thread cannot block on Atomics.wait, so pages run on one thread.
-import { ThreadPool, type NodeWorkerConstructor } from "./pool.js";
+// shared WebAssembly.Memory, and threads − 1 workers (pool.ts) over it: Node's worker_threads,
+// or Web Workers in a cross-origin-isolated page (COOP: same-origin, COEP: require-corp).
+import { browserSpawner, nodeSpawner, ThreadPool, type NodeWorkerConstructor, type SpawnWorker } from "./pool.js";
 import { DEFAULT_ARENA_BYTES } from "./memory.js";
 import { Runtime } from "./runtime.js";
 import type { BuildName } from "./wasm.js";
@@ -17,10 +17,24 @@ function workerThreads(): WorkerModule | null {
   return (proc?.getBuiltinModule?.("node:worker_threads") as WorkerModule | undefined) ?? null;
 }
 
+const ISOLATION = "serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp";
+
+/** How this engine starts workers: Node's worker_threads, a page's Web Workers, or a reason it cannot. */
+function spawner(): SpawnWorker | string {
+  const node = workerThreads();
+  if (node !== null) return nodeSpawner(node.Worker);
+  const g = globalThis as { Worker?: typeof globalThis.Worker; crossOriginIsolated?: boolean; process?: unknown };
+  if (g.process !== undefined) return "threads need Node ≥ 20.16 (worker_threads through process.getBuiltinModule)";
+  if (typeof g.Worker !== "function") return "this engine has no Web Workers";
+  if (g.crossOriginIsolated !== true) return `the page is not cross-origin isolated (${ISOLATION})`;
+  return browserSpawner(g.Worker);
+}
+
 /** Why this engine cannot run the threaded builds, or null when it can. */
 export async function threadsUnavailable(build: BuildName): Promise<string | null> {
-  if (typeof SharedArrayBuffer !== "function") return "SharedArrayBuffer is not available (in a browser: the page is not cross-origin isolated)";
-  if (workerThreads() === null) return "threads run in Node ≥ 20.16 only for now (worker_threads through process.getBuiltinModule)";
+  const spawn = spawner();
+  if (typeof spawn === "string") return spawn;
+  if (typeof SharedArrayBuffer !== "function") return `SharedArrayBuffer is not available (in a browser: ${ISOLATION})`;
   if (build === "scalar") return "there is no threaded scalar build (the engine lacks SIMD)";
   return (await threadedModule(build)) === null ? `this engine does not compile the threaded ${build} build` : null;
 }
@@ -41,14 +55,20 @@ async function threadedModule(build: BuildName): Promise<WebAssembly.Module | nu
   return compiled.get(build) ?? null;
 }
 
-/** A runtime over a shared memory of at most maxMemoryBytes, with threads − 1 workers. */
-export async function threadedRuntime(build: BuildName, threads: number, arenaBytes: number | undefined, maxMemoryBytes: number): Promise<Runtime> {
+/**
+ * A runtime over a shared memory of at most maxMemoryBytes, with threads − 1 workers, and an
+ * instance of `ordinary` (the same build, unshared) for the calls that stay on this thread.
+ */
+export async function threadedRuntime(
+  build: BuildName, ordinary: WebAssembly.Module, threads: number, arenaBytes: number | undefined, maxMemoryBytes: number,
+): Promise<Runtime> {
   const module = (await threadedModule(build))!;
   const maximum = Math.floor(maxMemoryBytes / PAGE);
   const memory = new WebAssembly.Memory({ initial: Math.min(32, maximum), maximum, shared: true });
-  const pool = new ThreadPool(workerThreads()!.Worker, module, memory, threads - 1);
+  const pool = new ThreadPool(spawner() as SpawnWorker, module, memory, threads - 1);
   try {
-    const runtime = new Runtime(module, arenaBytes ?? DEFAULT_ARENA_BYTES, "init", { memory, pool });
+    const budget = arenaBytes ?? DEFAULT_ARENA_BYTES;
+    const runtime = new Runtime(module, budget, "init", { memory, pool, local: new Runtime(ordinary, budget) });
     await pool.ready();
     return runtime;
   } catch (error) {

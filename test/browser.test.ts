@@ -55,7 +55,7 @@ describe.runIf(run)("in Chromium", () => {
     }>(`${server.url}/test/browser/pages/golden.html`, "window.__result");
     // A page without COOP/COEP has no SharedArrayBuffer: init({ threads: 2 }) runs on one and says why.
     expect(result.threads.threads).toBe(1);
-    expect(result.threads.reason).toMatch(/2 threads were asked for: SharedArrayBuffer is not available .*cross-origin isolated/);
+    expect(result.threads.reason).toMatch(/2 threads were asked for: the page is not cross-origin isolated .*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
     expect(result.threads.softmax.length).toBe(3);
     expect(result.error).toBeUndefined();
     expect(result.available).toContain("simd");
@@ -70,6 +70,26 @@ describe.runIf(run)("in Chromium", () => {
     const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
     expect(result.randomBits).toEqual(bits(pk.randomNormal(1000, { seed: 42, mean: 1.5, std: 0.25 })));
     expect(result.torchBits).toEqual(bits(pk.randomNormal(1000, { seed: 42, compat: "torch" })));
+  });
+
+  it("a cross-origin-isolated page (COOP/COEP) runs on two threads with Web Workers and gets Node's bits", async () => {
+    const isolated = await serveDirectory(ROOT, { allow: REPO_FOLDERS, crossOriginIsolated: true });
+    try {
+      const result = await pageResult<{
+        error?: string; crossOriginIsolated: boolean; threads: number; reason: string | null; split: number; hashes: Record<string, number>;
+      }>(`${isolated.url}/test/browser/pages/threads.html`, "window.__result");
+      expect(result.error).toBeUndefined();
+      expect(result.crossOriginIsolated).toBe(true);
+      expect(result.threads).toBe(2);
+      expect(result.reason).toBeNull();
+      expect(result.split).toBeGreaterThanOrEqual(5);
+      await pk.init({ threads: 1 });
+      // @ts-expect-error a plain JavaScript module of the browser pages
+      const { calls } = await import("./browser/pages/threads-calls.js");
+      expect(result.hashes).toEqual(calls(pk));
+    } finally {
+      await isolated.close();
+    }
   });
 
   async function checkApp(dir: string) {

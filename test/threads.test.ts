@@ -6,6 +6,8 @@ import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import { splitStats } from "../src/executor.js";
+import { PIPELINE_CROSSOVER_ELEMENTS } from "../src/parallel.js";
+import { currentRuntime } from "../src/runtime.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const THREADS_AVAILABLE = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
@@ -79,6 +81,80 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     x.array[900 * classes + 5] = 0;
     expect(pk.sampleCategorical(x.array, classes, { seed: 1 }).length).toBe(rows);
     x.free();
+  });
+
+  it("copying calls with ordinary arrays: pipelined above the crossover, on the local instance below, the same bits as one thread", async () => {
+    // 8192×512: logits in and out are 2^23 elements, at the pipeline's crossover; 64×512 is far below.
+    const shapes = [[8192, 512], [64, 512]] as const;
+    const run = () => {
+      const results: Uint8Array[] = [];
+      const keep = (a: ArrayBufferView | number) =>
+        results.push(typeof a === "number" ? new Uint8Array(Float64Array.of(a).buffer) : new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
+      for (const [rows, classes] of shapes) {
+        const x = randomLogits(rows * classes, classes), t = randomTargets(rows, classes, 2), labels = randomLabels(rows, classes, 3);
+        keep(pk.softmax(x, classes, { temperature: 0.7 }));
+        keep(pk.logSoftmax(x, classes));
+        const ce = pk.crossEntropyWithGrad(x, labels, classes, { labelSmoothing: 0.1, weight: randomTargets(1, classes, 4) });
+        keep(ce.loss as number); keep(ce.grad);
+        const soft = pk.crossEntropyWithGrad(x, t, classes);
+        keep(soft.loss as number); keep(soft.grad);
+        const kl = pk.klDivWithGrad(pk.logSoftmax(x, classes), t, classes, { reduction: "batchmean" });
+        keep(kl.loss as number); keep(kl.grad);
+        const bce = pk.binaryCrossEntropyWithLogitsWithGrad(x, t, classes);
+        keep(bce.loss as number); keep(bce.grad);
+        keep(pk.filterLogits(x, classes, { topK: 5 }));
+        keep(pk.sampleCategorical(x, classes, { seed: 5, topP: 0.9 }));
+      }
+      return results;
+    };
+    expect(8192 * 512 * 2).toBe(PIPELINE_CROSSOVER_ELEMENTS);
+    await pk.init({ threads: 2 });
+    const before = splitStats.pipelined;
+    const threaded = run();
+    expect(splitStats.pipelined - before).toBeGreaterThanOrEqual(6);
+    await pk.init({ threads: 1 });
+    const single = run();
+    expect(threaded.length).toBe(single.length);
+    threaded.forEach((bytes, i) => expect(Buffer.compare(Buffer.from(bytes), Buffer.from(single[i])), `result ${i}`).toBe(0));
+  });
+
+  it("a row refused in a pipelined call is named as on one thread, and caller arrays stay ordinary arrays", async () => {
+    await pk.init({ threads: 2 });
+    const rows = 8192, classes = 512;
+    const x = randomLogits(rows * classes, 1);
+    for (const bad of [100, 7000]) {
+      const y = x.slice();
+      y[bad * classes + 3] = NaN;
+      expect(() => pk.sampleCategorical(y, classes, { seed: 1 })).toThrow(new RegExp(`sampleCategorical: row ${bad} of logits holds NaN`));
+      const labels = new Int32Array(rows);
+      labels[bad] = classes;
+      expect(() => pk.crossEntropyWithGrad(x, labels, classes)).toThrow(new RegExp(`target\\[${bad}\\] = 512 is out of range`));
+    }
+    const out = new Float32Array(rows * classes);
+    expect(pk.softmax(x, classes, { out })).toBe(out);
+  });
+
+  it("a worker that crashes fails the call it was running with a clear error; a replacement starts and the pool goes on", async () => {
+    await pk.init({ threads: 2 });
+    const pool = currentRuntime()!.pool!;
+    const rows = 512, classes = 1000;
+    const x = pk.allocFloat32(rows * classes);
+    x.array.set(randomLogits(rows * classes, 1));
+    const expected = pk.softmax(x.array, classes).slice();
+    pool.crashOnNextJob();
+    // The crash job is the worker's next job: it exits at once, before any kernel call.
+    expect(() => pk.softmax(x.array, classes, { out: x.array })).toThrow(/softmax: a worker thread ended during the call .*replacement worker is starting/);
+    x.array.set(randomLogits(rows * classes, 1));
+    // While the replacement starts, calls run on the threads that are left.
+    expect(Buffer.compare(Buffer.from(pk.softmax(x.array, classes).buffer), Buffer.from(expected.buffer))).toBe(0);
+    await pool.ready();
+    expect(pool.available).toBe(1);
+    expect(pk.runtimeInfo().threads).toBe(2);
+    const split = splitStats.calls, out = pk.allocFloat32(rows * classes);
+    expect(Buffer.compare(Buffer.from(pk.softmax(x.array, classes, { out: out.array }).slice().buffer), Buffer.from(expected.buffer))).toBe(0);
+    expect(splitStats.calls).toBe(split + 1);
+    x.free();
+    out.free();
   });
 
   it("the shared memory's maximum is enforced with a RangeError, and options are checked", async () => {

@@ -1,0 +1,345 @@
+// Running one declared call on several threads (a threaded runtime's pool):
+//  - split: every caller array lives in the shared memory (zero-copy), so each thread runs a
+//    contiguous share of the rows in place, the calling thread the first;
+//  - pipelined: some caller arrays are ordinary ones, which only the calling thread can read. It
+//    copies chunks of rows into a ring of arena slots and publishes them; the workers (and the
+//    calling thread, whenever the ring is full) run the published chunks; the calling thread
+//    copies finished chunks out in order. Copying and computing overlap.
+// Every row's outputs are the same as on one thread (per-row kernels; counter-based streams take
+// the row's position), so results do not depend on the thread count or the split.
+import type { Addresses, Elements, KernelCall, RowOperand } from "./executor.js";
+import { copy, heapFor, newSlots, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
+import { recordInvocations, redirectKernels, TRAPPED, type Invocation } from "./pool.js";
+import type { Runtime } from "./runtime.js";
+
+const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
+
+/**
+ * Elements of row data below which a call runs on the calling thread alone: handing work to a
+ * worker costs about 10–20 µs (measured: a softmax over 2^18 elements splits profitably).
+ */
+export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
+
+/** How many calls ran split across threads, and pipelined (for tests). */
+export const splitStats = { calls: 0, pipelined: 0 };
+
+/**
+ * An operand a split call stages whole instead of using in place: an array of ours with a value
+ * or two per row (labels' snapshot, per-row losses, uniforms), small next to the rows.
+ */
+const stagedWhole = (op: RowOperand, isResident: number) => !isResident && op.own === true && op.perRow <= 2;
+
+/**
+ * Whether a call may be split across threads: every caller array resident (zero-copy), arrays of
+ * ours per-row values only, no accumulation, and enough resident row data to pay for the hand-off.
+ */
+export function splitWorthIt(call: KernelCall, nIn: number, nOut: number): boolean {
+  const { resident } = slot;
+  let perRow = 0;
+  for (let i = 0; i < nIn; i++) {
+    if (resident[i]) perRow += call.inputs[i].perRow;
+    else if (!stagedWhole(call.inputs[i], resident[i])) return false;
+  }
+  for (let j = 0; j < nOut; j++) {
+    if (call.outputs[j].accumulate) return false;
+    if (resident[OUT + j]) perRow += call.outputs[j].perRow;
+    else if (!stagedWhole(call.outputs[j], resident[OUT + j])) return false;
+  }
+  return call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
+}
+
+/**
+ * Runs a resident call's rows in contiguous shares, one per thread (the calling thread takes the
+ * first), each with its own scratch. Every row's outputs are the same as on one thread (per-row
+ * kernels; counter-based streams take the row's position), so results do not depend on the
+ * split. Returns null (and runs nothing) when the kernel call does not record as one export call.
+ */
+export function executeSplit(rt: Runtime, call: KernelCall): Elements[] | null {
+  const { fn, rows, inputs, outputs } = call;
+  const pool = rt.pool!;
+  const fixed = call.fixed ?? NO_FIXED;
+  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const { resident, base, bytes, region } = slot;
+  const threads = pool.available + 1;
+  if (threads === 1) return null;
+  const multiple = call.rowMultiple ?? 1;
+  const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
+  const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
+  // Scratch for each thread, then the staged arrays whole, all in the call's scratch region.
+  const wholeBytes = (op: RowOperand) => Math.ceil((rows * op.perRow * op.view.BYTES_PER_ELEMENT) / 16) * 16;
+  let extra = 0;
+  for (let i = 0; i < nIn; i++) { bytes[i] = 0; if (!resident[i]) extra += wholeBytes(inputs[i]); }
+  for (let j = 0; j < nOut; j++) { bytes[OUT + j] = 0; if (!resident[OUT + j]) extra += wholeBytes(outputs[j]); }
+  for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
+  bytes[SCRATCH] = scratchEach * threads + extra;
+  rt.arena.plan(fn, rows, slot, nIn, nOut, nFixed, 1);
+  let at = region[SCRATCH] + scratchEach * threads;
+  for (let i = 0; i < nIn; i++) {
+    if (resident[i]) continue;
+    base[i] = at;
+    at += wholeBytes(inputs[i]);
+    heapFor(rt, inputs[i].view).set(inputs[i].view, base[i] / inputs[i].view.BYTES_PER_ELEMENT);
+  }
+  for (let j = 0; j < nOut; j++) {
+    if (resident[OUT + j]) continue;
+    base[OUT + j] = at;
+    at += wholeBytes(outputs[j]);
+  }
+  const fixedAt: number[] = [];
+  for (let k = 0; k < nFixed; k++) {
+    const view = fixed[k].view;
+    if (resident[FIXED + k]) {
+      fixedAt.push(base[FIXED + k]);
+    } else {
+      fixedAt.push(region[FIXED + k]);
+      heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
+    }
+  }
+  const addresses = (first: number, t: number): Addresses => ({
+    inputs: inputs.map((op, i) => base[i] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
+    outputs: outputs.map((op, j) => base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
+    fixed: fixedAt,
+    scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
+  });
+  const firsts: number[] = [];
+  for (let first = 0; first < rows; first += share) firsts.push(first);
+  const jobs = [];
+  for (let t = 1; t < firsts.length; t++) {
+    const first = firsts[t], count = Math.min(share, rows - first);
+    const recorded = recordInvocations(() => call.kernel(addresses(first, t), first, count));
+    if (recorded.length !== 1) return null;
+    jobs.push(recorded[0]);
+  }
+  const results = pool.run(fn, jobs, () => call.kernel(addresses(0, 0), 0, Math.min(share, rows)));
+  for (let t = 0; t < results.length; t++) {
+    if (results[t] >= 0) throw call.refused?.(firsts[t] + results[t]) ?? new RangeError(`${fn}: the kernel refused row ${firsts[t] + results[t]}`);
+  }
+  const views: Elements[] = [];
+  for (let j = 0; j < nOut; j++) {
+    const view = outputs[j].view;
+    if (!resident[OUT + j]) {
+      copy(view, 0, heapFor(rt, view), base[OUT + j] / view.BYTES_PER_ELEMENT, view.length);
+      views.push(view);
+    } else if (view.buffer === rt.arena.buffer) {
+      views.push(view);
+    } else {
+      const Ctor = view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
+      views.push(new Ctor(rt.arena.buffer, base[OUT + j], slot.length[OUT + j]));
+    }
+  }
+  return views;
+}
+
+/**
+ * Whether a call that is not split may be pipelined: a pool with a worker ready, no accumulated
+ * output, and enough row data to pay for the hand-offs.
+ */
+export function pipelineWorthIt(rt: Runtime, call: KernelCall): boolean {
+  if (rt.pool === null || rt.pool.available === 0 || call.rows < 2) return false;
+  let perRow = 0;
+  for (const op of call.inputs) perRow += op.perRow;
+  for (const op of call.outputs) {
+    if (op.accumulate) return false;
+    perRow += op.perRow;
+  }
+  return call.rows * perRow >= PIPELINE_CROSSOVER_ELEMENTS;
+}
+
+/**
+ * Elements of row data (inputs and outputs) below which a call with ordinary arrays stays on the
+ * calling thread. Only that thread can read and write them, so it copies every row into the
+ * shared memory and back while the workers compute, and those copies (V8's copy into a shared
+ * buffer is ~1.5–3× slower than into an ordinary one, slower still while a worker computes) are
+ * most of the call. Measured on 2 threads against one: 4096×1000 (8M elements) 1.1–1.25×;
+ * 64×32000 (4M) 0.95–0.99×; 8×128256, 65536×10 and 256×1000 (≤ 2M) 0.74–0.99×.
+ */
+export const PIPELINE_CROSSOVER_ELEMENTS = 1 << 23;
+
+/**
+ * Bytes of one ring slot: the arena budget, but at least 1 MiB. Each chunk costs the calling
+ * thread ~3.5 µs of hand-off (measured: 4096×1000 softmax through the queue, 1,024 chunks of 4
+ * rows 6.9 ms, 128 of 32 rows 3.9 ms, 32 of 128 rows 3.6 ms).
+ */
+const pipelineSlotBytes = (rt: Runtime) => Math.max(rt.arena.budgetBytes, 1 << 20);
+
+/**
+ * Runs a call with staged operands through the pool's chunk queue. The ring has pool.ring slots,
+ * each pipelineSlotBytes of rows (the memory a call stages stays bounded: ring × slot). Chunks
+ * are published from the first row on; while the ring is full, the calling thread works from the
+ * last row back, on the runtime's local instance when the call touches nothing in the shared
+ * memory (its copies are the ordinary, faster ones, and its rows never cross to another core),
+ * else by claiming a published chunk. The two ends meet where the threads' speeds put them.
+ * Returns null when the call should run on one thread instead: nothing ran (the kernel call does
+ * not record as one export call), or a row was refused (the one-thread run then names the first
+ * refused row, as it always would).
+ */
+export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | null {
+  const { fn, rows, inputs, outputs } = call;
+  const pool = rt.pool!;
+  const fixed = call.fixed ?? NO_FIXED;
+  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const { resident, base, bytes, region } = slot;
+  const ring = pool.ring;
+  const multiple = call.rowMultiple ?? 1;
+  const rowBytes = (op: RowOperand) => op.perRow * op.view.BYTES_PER_ELEMENT;
+  let anyResident = false;
+  for (let i = 0; i < nIn; i++) {
+    bytes[i] = resident[i] ? 0 : ring * rowBytes(inputs[i]);
+    anyResident ||= resident[i] === 1;
+  }
+  for (let o = 0; o < nOut; o++) {
+    bytes[OUT + o] = resident[OUT + o] ? 0 : ring * rowBytes(outputs[o]);
+    anyResident ||= resident[OUT + o] === 1;
+  }
+  for (let k = 0; k < nFixed; k++) {
+    bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
+    anyResident ||= resident[FIXED + k] === 1;
+  }
+  const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
+  bytes[SCRATCH] = scratchEach * ring;
+  // Each operand's region holds `ring` slots of rowsPerChunk rows, one after another.
+  // At most a slot's worth, and small enough that every thread gets several chunks.
+  const threads = pool.available + 1;
+  const cap = Math.ceil(Math.ceil(rows / (4 * threads)) / multiple) * multiple;
+  const rowsPerChunk = rt.arena.plan(fn, cap, slot, nIn, nOut, nFixed, multiple, ring * pipelineSlotBytes(rt));
+  if (rowsPerChunk >= rows) return null;
+
+  const fixedAt: number[] = [];
+  for (let k = 0; k < nFixed; k++) fixedAt.push(resident[FIXED + k] ? base[FIXED + k] : region[FIXED + k]);
+  const chunkAddresses = (j: number): Addresses => {
+    const s = j % ring, first = j * rowsPerChunk;
+    return {
+      inputs: inputs.map((op, i) => resident[i] ? base[i] + first * rowBytes(op) : region[i] + s * rowsPerChunk * rowBytes(op)),
+      outputs: outputs.map((op, o) => resident[OUT + o] ? base[OUT + o] + first * rowBytes(op) : region[OUT + o] + s * rowsPerChunk * rowBytes(op)),
+      fixed: fixedAt,
+      scratch: scratchEach ? region[SCRATCH] + s * scratchEach : 0,
+    };
+  };
+  /** Rows of each ring slot's chunk (the last published one may be cut short where the ends meet). */
+  const chunkRows = new Array<number>(ring).fill(0);
+  const invocation = (j: number, count: number): Invocation | null => {
+    const recorded = recordInvocations(() => call.kernel(chunkAddresses(j), j * rowsPerChunk, count));
+    return recorded.length === 1 ? recorded[0] : null;
+  };
+  if (invocation(0, rowsPerChunk) === null) return null;
+  const local = anyResident ? null : new LocalRows(rt.local!, call);
+
+  for (let k = 0; k < nFixed; k++) {
+    if (resident[FIXED + k]) continue;
+    const view = fixed[k].view;
+    heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
+  }
+  const copyRows = (j: number, count: number, direction: "in" | "out") => {
+    const first = j * rowsPerChunk, at = chunkAddresses(j);
+    const ops = direction === "in" ? inputs : outputs, addresses = direction === "in" ? at.inputs : at.outputs;
+    for (let i = 0; i < ops.length; i++) {
+      if (resident[(direction === "in" ? 0 : OUT) + i]) continue;
+      const op = ops[i], heap = heapFor(rt, op.view), size = op.view.BYTES_PER_ELEMENT;
+      if (direction === "in") copy(heap, addresses[i] / size, op.view, first * op.perRow, count * op.perRow);
+      else copy(op.view, first * op.perRow, heap, addresses[i] / size, count * op.perRow);
+    }
+  };
+
+  // At most as many chunks as fit from the front; the workers stop at the abort endQueue sends.
+  pool.startQueue(fn, Math.ceil(rows / rowsPerChunk));
+  let published = 0, copiedOut = 0, back = rows, failing = true;
+  try {
+    for (;;) {
+      const completed = pool.completed;
+      // Finished chunks out first (in order: it frees their slots), then the next chunk in while
+      // a slot is free, then work from the back, else wait for a chunk to finish.
+      const result = copiedOut < published ? pool.result(copiedOut) : null;
+      if (result !== null) {
+        if (result === TRAPPED) throw new Error(`${fn}: a kernel trapped on a worker`);
+        if (result >= 0) return null;
+        copyRows(copiedOut, chunkRows[copiedOut % ring], "out");
+        copiedOut++;
+        continue;
+      }
+      const front = published * rowsPerChunk;
+      // With a local instance, publish only while some worker lacks a chunk to go on with, and
+      // work from the back otherwise; without one, keep the ring full and claim from it.
+      if (front < back && published - copiedOut < ring && (local === null || pool.unclaimed(published) < threads - 1)) {
+        const count = Math.min(rowsPerChunk, back - front);
+        copyRows(published, count, "in");
+        chunkRows[published % ring] = count;
+        pool.publish(published, invocation(published, count)!);
+        published++;
+        continue;
+      }
+      if (front < back && local !== null) {
+        const from = Math.max(front, Math.ceil((back - local.rowsPerChunk) / multiple) * multiple);
+        if (local.run(from, back) >= 0) return null;
+        back = from;
+        continue;
+      }
+      if (local === null) {
+        const j = pool.claim(published);
+        if (j >= 0) {
+          pool.complete(j, call.kernel(chunkAddresses(j), j * rowsPerChunk, chunkRows[j % ring]));
+          continue;
+        }
+      }
+      if (copiedOut === published && front >= back) break;
+      pool.awaitProgress(fn, completed);
+    }
+    failing = false;
+  } finally {
+    pool.endQueue(fn, failing);
+  }
+  splitStats.pipelined++;
+  return refreshedOutputs(rt, call);
+}
+
+/**
+ * Rows of a call run on a threaded runtime's local (unshared) instance, staged through its own
+ * arena in chunks of its budget, as the one-thread executor would.
+ */
+class LocalRows {
+  readonly rowsPerChunk: number;
+  readonly #plan = newSlots();
+  readonly #fixedAt: number[] = [];
+
+  constructor(readonly local: Runtime, readonly call: KernelCall) {
+    const { inputs, outputs } = call;
+    const fixed = call.fixed ?? NO_FIXED;
+    const { bytes, region } = this.#plan;
+    inputs.forEach((op, i) => { bytes[i] = op.perRow * op.view.BYTES_PER_ELEMENT; });
+    outputs.forEach((op, o) => { bytes[OUT + o] = op.perRow * op.view.BYTES_PER_ELEMENT; });
+    fixed.forEach((op, k) => { bytes[FIXED + k] = op.view.byteLength; });
+    bytes[SCRATCH] = call.scratchBytes ?? 0;
+    this.rowsPerChunk = local.arena.plan(call.fn, call.rows, this.#plan, inputs.length, outputs.length, fixed.length, call.rowMultiple ?? 1);
+    fixed.forEach((op, k) => {
+      heapFor(local, op.view).set(op.view, region[FIXED + k] / op.view.BYTES_PER_ELEMENT);
+      this.#fixedAt.push(region[FIXED + k]);
+    });
+  }
+
+  /** Runs rows [from, to) (at most rowsPerChunk); returns the kernel's refused row or −1. */
+  run(from: number, to: number): number {
+    const { local, call } = this;
+    const { region } = this.#plan;
+    const count = to - from;
+    const at: Addresses = { inputs: [], outputs: [], fixed: this.#fixedAt, scratch: call.scratchBytes ? region[SCRATCH] : 0 };
+    call.inputs.forEach((op, i) => {
+      copy(heapFor(local, op.view), region[i] / op.view.BYTES_PER_ELEMENT, op.view, from * op.perRow, count * op.perRow);
+      at.inputs.push(region[i]);
+    });
+    call.outputs.forEach((_, o) => at.outputs.push(region[OUT + o]));
+    const refused = redirectKernels(local.kernels, () => call.kernel(at, from, count));
+    if (refused >= 0) return refused;
+    call.outputs.forEach((op, o) => {
+      copy(op.view, from * op.perRow, heapFor(local, op.view), region[OUT + o] / op.view.BYTES_PER_ELEMENT, count * op.perRow);
+    });
+    return -1;
+  }
+}
+
+/** The outputs' views to hand back: a resident one of memory that grew is made anew. */
+function refreshedOutputs(rt: Runtime, call: KernelCall): Elements[] {
+  return call.outputs.map((op, j) => {
+    if (!slot.resident[OUT + j] || op.view.buffer === rt.arena.buffer) return op.view;
+    const Ctor = op.view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
+    return new Ctor(rt.arena.buffer, slot.base[OUT + j], slot.length[OUT + j]);
+  });
+}
