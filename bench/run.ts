@@ -9,6 +9,7 @@ import { Bench } from "tinybench";
 // call per closure, which shows in per-call times of a few hundred nanoseconds.
 import * as pk from "../dist/index.js";
 import * as ref from "../dist/reference/index.js";
+import { PIPELINE_CROSSOVER_ELEMENTS, THREAD_CROSSOVER_ELEMENTS } from "../dist/parallel.js";
 import { requireRuntime } from "../dist/runtime.js";
 import { SCRATCH_BYTES } from "../dist/wasm.js";
 import { renderChart } from "./chart.js";
@@ -26,6 +27,8 @@ inputs, in one run, and prints million elements per second and the ratios.
   --only=TABLE     run one table: main, per-call, family, random, tokens or threads (for work on
                    one kernel; nothing is written to bench/results/)
   --help           this text
+
+  THREAD_SHAPES='[[65536,10]]' (environment) sets the threads table's shapes.
 `;
 
 function parseArguments() {
@@ -437,19 +440,26 @@ token sampling: filter + draw (microseconds per call, lower is better; logits 3�
 }
 
 /**
- * Threads: zero-copy calls (arrays from allocFloat32/allocInt32) on one thread and on every core,
- * each measured on a fresh runtime (init({ threads })), rounds interleaved.
+ * Threads: each call zero-copy (arrays from allocFloat32/allocInt32) and copying (ordinary arrays
+ * in and out) on one thread and on every core, each measured on a fresh runtime
+ * (init({ threads })), rounds interleaved. The last shape is a check of memory bandwidth: a
+ * 16384×1000 softmax streams 128 MB per call.
  */
 async function benchThreads(): Promise<Record<string, Record<string, number>>> {
   const results: Record<string, Record<string, number>> = {};
   const cores = Math.max(2, (await import("node:os")).availableParallelism?.() ?? cpus().length);
-  console.log(`\nthreads: zero-copy calls on 1 thread and on ${cores} (million elements per second; crossover ${2 ** 18} elements)`);
-  const shapes: [number, number][] = [[4096, 1000], [64, 32000], [8, 128256], [65536, 10], [64, 1000], [1024, 10]];
+  console.log(
+    `\nthreads: 1 thread and ${cores} (million elements per second). Zero-copy calls split from ${THREAD_CROSSOVER_ELEMENTS} ` +
+      `elements of row data; copying calls pipeline from ${PIPELINE_CROSSOVER_ELEMENTS}`,
+  );
+  const shapes: [number, number][] = process.env.THREAD_SHAPES ? JSON.parse(process.env.THREAD_SHAPES) : [[4096, 1000], [64, 32000], [8, 128256], [65536, 10], [64, 1000], [1024, 10], [16384, 1000]];
   const kernels = ["softmax", "logSumExp", "crossEntropyWithGrad"] as const;
   for (const [r, c] of shapes) {
+    if (quick && r * c > 2 ** 23) continue;
     const n = r * c;
     const x = logitsFor(n, 5);
     const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
+    const plainOut = new Float32Array(n), plainRows = new Float32Array(r);
     const rate: Record<string, number[]> = {};
     for (let round = 0; round < (quick ? 3 : 7); round++) {
       for (const threads of [1, cores]) {
@@ -457,27 +467,35 @@ async function benchThreads(): Promise<Record<string, Record<string, number>>> {
         const xw = pk.allocFloat32(n), out = pk.allocFloat32(n), rowsOut = pk.allocFloat32(r), lw = pk.allocInt32(r);
         xw.array.set(x);
         lw.array.set(labels);
-        const calls: Record<string, () => void> = {
-          softmax: () => { pk.softmax(xw.array, c, { out: out.array }); },
-          logSumExp: () => { pk.logSumExp(xw.array, c, { out: rowsOut.array }); },
-          crossEntropyWithGrad: () => { pk.crossEntropyWithGrad(xw.array, lw.array, c, { out: out.array }); },
+        const calls: Record<string, [() => void, () => void]> = {
+          softmax: [() => { pk.softmax(xw.array, c, { out: out.array }); }, () => { pk.softmax(x, c, { out: plainOut }); }],
+          logSumExp: [() => { pk.logSumExp(xw.array, c, { out: rowsOut.array }); }, () => { pk.logSumExp(x, c, { out: plainRows }); }],
+          crossEntropyWithGrad: [
+            () => { pk.crossEntropyWithGrad(xw.array, lw.array, c, { out: out.array }); },
+            () => { pk.crossEntropyWithGrad(x, labels, c, { out: plainOut }); },
+          ],
         };
         for (const k of kernels) {
-          const f = calls[k];
-          f();
-          const t0 = performance.now();
-          let calls_ = 0;
-          while (performance.now() - t0 < (quick ? 60 : 150)) { f(); calls_++; }
-          (rate[`${k}|${threads}`] ??= []).push(n * calls_ / ((performance.now() - t0) * 1000));
+          calls[k].forEach((f, mode) => {
+            f();
+            const t0 = performance.now();
+            let count = 0;
+            while (performance.now() - t0 < (quick ? 60 : 150)) { f(); count++; }
+            (rate[`${k}|${mode}|${threads}`] ??= []).push(n * count / ((performance.now() - t0) * 1000));
+          });
         }
         for (const w of [xw, out, rowsOut, lw]) w.free();
       }
     }
     for (const k of kernels) {
       const median = (v: number[]) => v.slice().sort((a, b) => a - b)[v.length >> 1];
-      const one = median(rate[`${k}|1`]), all = median(rate[`${k}|${cores}`]);
-      results[`${r}x${c} ${k}`] = { one, all };
-      console.log(`  ${`${r}x${c}`.padEnd(10)} ${k.padEnd(22)} 1 thread ${fmt(one).padStart(6)}   ${cores} threads ${fmt(all).padStart(6)}   ${ratio(all, one)}`);
+      const [zeroOne, zeroAll, copyOne, copyAll] = [`${k}|0|1`, `${k}|0|${cores}`, `${k}|1|1`, `${k}|1|${cores}`].map((key) => median(rate[key]));
+      results[`${r}x${c} ${k}`] = { one: zeroOne, all: zeroAll, copyingOne: copyOne, copyingAll: copyAll };
+      const ratio2 = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+      console.log(
+        `  ${`${r}x${c}`.padEnd(10)} ${k.padEnd(22)} zero-copy ${fmt(zeroOne).padStart(6)} → ${fmt(zeroAll).padStart(6)} ${ratio2(zeroAll, zeroOne).padStart(6)}` +
+          `   copying ${fmt(copyOne).padStart(6)} → ${fmt(copyAll).padStart(6)} ${ratio2(copyAll, copyOne).padStart(6)}`,
+      );
     }
   }
   await pk.init({ threads: 1 });
