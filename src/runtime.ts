@@ -20,10 +20,12 @@ export interface InitOptions {
    */
   module?: WebAssembly.Module;
   /**
-   * Threads to run large zero-copy calls on (Node ≥ 20.16 with SharedArrayBuffer; `await init`,
-   * not initSync). Default 1. With more, the kernels run over one shared memory: the calling
-   * thread and threads − 1 workers each take a share of the rows, bit-identical to one thread.
-   * Where threads are not available the runtime runs on one and runtimeInfo().threadsReason says why.
+   * Threads to run large calls on (`await init`, not initSync): Node ≥ 20.16, or a
+   * cross-origin-isolated page (COOP: same-origin, COEP: require-corp). Default 1. With more,
+   * the kernels run over one shared memory: a large zero-copy call splits its rows across the
+   * calling thread and threads − 1 workers, a large copying call pipelines its copies with the
+   * workers' compute; results are bit-identical to one thread. Where threads are not available
+   * the runtime runs on one and runtimeInfo().threadsReason says why.
    */
   threads?: number;
   /**
