@@ -15,7 +15,7 @@
 import type { Runtime } from "./runtime.js";
 import { copy, heapFor, MAX_PER_KIND, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
 import { redirectKernels } from "./pool.js";
-import { executePipelined, executeSplit, pipelineWorthIt, splitStats, splitWorthIt } from "./parallel.js";
+import { executePipelined, executeShared, executeSplit, pipelineWorthIt, sharedWorthIt, splitStats, splitWorthIt } from "./parallel.js";
 import { checkApart, type NamedView } from "./validate.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
@@ -150,6 +150,9 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
         splitStats.calls++;
         return split;
       }
+    } else if (sharedWorthIt(rt, call)) {
+      const shared = executeShared(rt, call);
+      if (shared !== null) return shared;
     } else if (pipelineWorthIt(rt, call)) {
       const pipelined = executePipelined(rt, call);
       if (pipelined !== null) return pipelined;

@@ -9,7 +9,7 @@
 // the row's position), so results do not depend on the thread count or the split.
 import type { Addresses, Elements, KernelCall, RowOperand } from "./executor.js";
 import { copy, heapFor, newSlots, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
-import { recordInvocations, redirectKernels, TRAPPED, type Invocation } from "./pool.js";
+import { recordInvocations, redirectKernels, TRAPPED, type Copy, type Invocation, type ProgramStep } from "./pool.js";
 import type { Runtime } from "./runtime.js";
 
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
@@ -21,7 +21,7 @@ const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
 
 /** How many calls ran split across threads, and pipelined (for tests). */
-export const splitStats = { calls: 0, pipelined: 0 };
+export const splitStats = { calls: 0, pipelined: 0, shared: 0 };
 
 /**
  * An operand a split call stages whole instead of using in place: an array of ours with a value
@@ -187,8 +187,9 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
     bytes[i] = resident[i] ? 0 : ring * rowBytes(inputs[i]);
     anyResident ||= resident[i] === 1;
   }
+  const slotOf = inPlaceSlots(call, (index) => !resident[index]);
   for (let o = 0; o < nOut; o++) {
-    bytes[OUT + o] = resident[OUT + o] ? 0 : ring * rowBytes(outputs[o]);
+    bytes[OUT + o] = resident[OUT + o] || slotOf[OUT + o] !== undefined ? 0 : ring * rowBytes(outputs[o]);
     anyResident ||= resident[OUT + o] === 1;
   }
   for (let k = 0; k < nFixed; k++) {
@@ -210,7 +211,7 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
     const s = j % ring, first = j * rowsPerChunk;
     return {
       inputs: inputs.map((op, i) => resident[i] ? base[i] + first * rowBytes(op) : region[i] + s * rowsPerChunk * rowBytes(op)),
-      outputs: outputs.map((op, o) => resident[OUT + o] ? base[OUT + o] + first * rowBytes(op) : region[OUT + o] + s * rowsPerChunk * rowBytes(op)),
+      outputs: outputs.map((op, o) => resident[OUT + o] ? base[OUT + o] + first * rowBytes(op) : region[slotOf[OUT + o] ?? OUT + o] + s * rowsPerChunk * rowBytes(op)),
       fixed: fixedAt,
       scratch: scratchEach ? region[SCRATCH] + s * scratchEach : 0,
     };
@@ -342,4 +343,174 @@ function refreshedOutputs(rt: Runtime, call: KernelCall): Elements[] {
     const Ctor = op.view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
     return new Ctor(rt.arena.buffer, slot.base[OUT + j], slot.length[OUT + j]);
   });
+}
+
+/**
+ * For each output declared in place of an input, both staged through slots and of one layout:
+ * the input's index (the output then shares the input's slot, as the one-thread executor does,
+ * so the rows stay in cache between the kernel and the copy out). Indexed by OUT + output.
+ */
+function inPlaceSlots(call: KernelCall, staged: (index: number) => boolean): number[] {
+  const slotOf: number[] = [];
+  call.outputs.forEach((op, o) => {
+    const i = op.inPlaceOf;
+    if (i === undefined || !staged(i) || !staged(OUT + o) || slotOf.includes(i)) return;
+    if (op.perRow === call.inputs[i].perRow && op.view.constructor === call.inputs[i].view.constructor) slotOf[OUT + o] = i;
+  });
+  return slotOf;
+}
+
+/** Whether a view is a caller's array over a SharedArrayBuffer (other than this runtime's memory). */
+const isShared = (view: Elements) => typeof SharedArrayBuffer === "function" && view.buffer instanceof SharedArrayBuffer;
+
+/**
+ * Whether a call may run with each thread copying its own rows: a pool whose workers take
+ * programs (Node), no accumulated output, every caller array resident or over a
+ * SharedArrayBuffer (at least one of them the latter), arrays of ours per-row values only, and
+ * enough row data to pay for the hand-offs.
+ */
+export function sharedWorthIt(rt: Runtime, call: KernelCall): boolean {
+  const pool = rt.pool;
+  if (pool === null || pool.available === 0 || !pool.takesPrograms || call.rows < 2) return false;
+  const { resident } = slot;
+  let perRow = 0, shared = false;
+  const fits = (op: RowOperand, isResident: number, accumulate = false) => {
+    if (accumulate) return false;
+    if (isResident) {
+      perRow += op.perRow;
+      return true;
+    }
+    if (stagedWhole(op, isResident)) return true;
+    if (op.own || !isShared(op.view)) return false;
+    shared = true;
+    perRow += op.perRow;
+    return true;
+  };
+  for (let i = 0; i < call.inputs.length; i++) if (!fits(call.inputs[i], resident[i])) return false;
+  for (let o = 0; o < call.outputs.length; o++) if (!fits(call.outputs[o], resident[OUT + o], call.outputs[o].accumulate)) return false;
+  return shared && call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
+}
+
+/**
+ * Runs a call whose caller arrays are resident or over SharedArrayBuffers: every thread takes a
+ * contiguous share of the rows, as in executeSplit, and copies its own rows between the caller's
+ * buffers and a slot of its own in the arena, chunk by chunk (the workers through a program of
+ * steps they receive; the calling thread directly), so the copies run on every core too. Returns
+ * null when the call should run on one thread instead (as executePipelined).
+ */
+export function executeShared(rt: Runtime, call: KernelCall): Elements[] | null {
+  const { fn, rows, inputs, outputs } = call;
+  const pool = rt.pool!;
+  const fixed = call.fixed ?? NO_FIXED;
+  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const { resident, base, bytes, region } = slot;
+  const threads = pool.available + 1;
+  const multiple = call.rowMultiple ?? 1;
+  const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
+  const rowBytes = (op: RowOperand) => op.perRow * op.view.BYTES_PER_ELEMENT;
+  const whole = (op: RowOperand, isResident: number) => stagedWhole(op, isResident);
+  const wholeBytes = (op: RowOperand) => Math.ceil((rows * rowBytes(op)) / 16) * 16;
+  // Per thread a slot of each copied operand and its scratch; then the staged arrays whole.
+  let extra = 0;
+  for (let i = 0; i < nIn; i++) {
+    const w = whole(inputs[i], resident[i]);
+    bytes[i] = resident[i] || w ? 0 : threads * rowBytes(inputs[i]);
+    if (w) extra += wholeBytes(inputs[i]);
+  }
+  const slotOf = inPlaceSlots(call, (index) => {
+    const op = index < OUT ? inputs[index] : outputs[index - OUT];
+    return !resident[index] && !whole(op, resident[index]);
+  });
+  for (let o = 0; o < nOut; o++) {
+    const w = whole(outputs[o], resident[OUT + o]);
+    bytes[OUT + o] = resident[OUT + o] || w || slotOf[OUT + o] !== undefined ? 0 : threads * rowBytes(outputs[o]);
+    if (w) extra += wholeBytes(outputs[o]);
+  }
+  for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
+  const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
+  bytes[SCRATCH] = scratchEach * threads + extra;
+  const rowsPerChunk = rt.arena.plan(fn, share, slot, nIn, nOut, nFixed, multiple, threads * rt.arena.budgetBytes);
+
+  let at = region[SCRATCH] + scratchEach * threads;
+  const wholeAt: number[] = [];
+  for (let i = 0; i < nIn; i++) {
+    if (!whole(inputs[i], resident[i])) continue;
+    wholeAt[i] = at;
+    at += wholeBytes(inputs[i]);
+    heapFor(rt, inputs[i].view).set(inputs[i].view, wholeAt[i] / inputs[i].view.BYTES_PER_ELEMENT);
+  }
+  for (let o = 0; o < nOut; o++) {
+    if (!whole(outputs[o], resident[OUT + o])) continue;
+    wholeAt[OUT + o] = at;
+    at += wholeBytes(outputs[o]);
+  }
+  const fixedAt: number[] = [];
+  for (let k = 0; k < nFixed; k++) {
+    if (resident[FIXED + k]) {
+      fixedAt.push(base[FIXED + k]);
+    } else {
+      fixedAt.push(region[FIXED + k]);
+      heapFor(rt, fixed[k].view).set(fixed[k].view, region[FIXED + k] / fixed[k].view.BYTES_PER_ELEMENT);
+    }
+  }
+  /** An operand's address for rows from `first` on thread t: in place, in its whole staging, or in t's slot. */
+  const address = (index: number, op: RowOperand, t: number, first: number) =>
+    resident[index] ? base[index] + first * rowBytes(op)
+      : wholeAt[index] !== undefined ? wholeAt[index] + first * rowBytes(op)
+        : region[slotOf[index] ?? index] + t * rowsPerChunk * rowBytes(op);
+  const copies = (ops: readonly RowOperand[], offset: number, t: number, first: number, count: number): Copy[] => {
+    const list: Copy[] = [];
+    ops.forEach((op, i) => {
+      if (resident[offset + i] || wholeAt[offset + i] !== undefined) return;
+      list.push([op.view.buffer as SharedArrayBuffer, op.view.byteOffset + first * rowBytes(op), address(offset + i, op, t, first), count * rowBytes(op)]);
+    });
+    return list;
+  };
+  const program = (t: number): { steps: ProgramStep[]; firsts: number[]; at: Addresses[] } | null => {
+    const steps: ProgramStep[] = [], firsts: number[] = [], ats: Addresses[] = [];
+    const end = Math.min(rows, (t + 1) * share);
+    for (let first = t * share; first < end; first += rowsPerChunk) {
+      const count = Math.min(rowsPerChunk, end - first);
+      const addresses: Addresses = {
+        inputs: inputs.map((op, i) => address(i, op, t, first)),
+        outputs: outputs.map((op, o) => address(OUT + o, op, t, first)),
+        fixed: fixedAt,
+        scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
+      };
+      const recorded = recordInvocations(() => call.kernel(addresses, first, count));
+      if (recorded.length !== 1) return null;
+      steps.push({ ...recorded[0], copyIn: copies(inputs, 0, t, first, count), copyOut: copies(outputs, OUT, t, first, count) });
+      firsts.push(first);
+      ats.push(addresses);
+    }
+    return { steps, firsts, at: ats };
+  };
+  const programs: NonNullable<ReturnType<typeof program>>[] = [];
+  for (let t = 0; t * share < rows; t++) {
+    const p = program(t);
+    if (p === null) return null;
+    programs.push(p);
+  }
+  // The calling thread runs its own steps: the same copies through views of the caller's
+  // buffers, and the kernel called directly.
+  let localRefused = false;
+  const refusals = pool.runPrograms(fn, programs.slice(1).map((p) => p.steps), () => {
+    const { steps, firsts, at: ats } = programs[0];
+    const bytesOf = (buffer: ArrayBufferLike, from: number, n: number) => new Uint8Array(buffer, from, n);
+    for (let s = 0; s < steps.length; s++) {
+      for (const [buffer, offset, address, n] of steps[s].copyIn) bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
+      if (call.kernel(ats[s], firsts[s], Math.min(rowsPerChunk, Math.min(rows, share) - firsts[s])) >= 0) {
+        localRefused = true;
+        return;
+      }
+      for (const [buffer, offset, address, n] of steps[s].copyOut) bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
+    }
+  });
+  if (localRefused || refusals.some((r) => r !== null)) return null;
+  for (let o = 0; o < nOut; o++) {
+    const view = outputs[o].view;
+    if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, view.length);
+  }
+  splitStats.shared++;
+  return refreshedOutputs(rt, call);
 }

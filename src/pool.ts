@@ -18,8 +18,13 @@ import { KERNEL_SIGNATURES } from "./wasm.js";
 /** Control block words: the state, the job (an export's index, or a special job), the argument count, the result. */
 const STATE = 0, JOB_KIND = 1, COUNT = 2, RESULT = 3;
 const IDLE = 0, JOB = 1, DONE = 2, QUIT = 3, FAILED = 4, DEAD = 5;
-/** JOB_KIND of the chunk queue, and of a worker told to crash (tests of crash handling). */
-const QUEUE_JOB = -1, CRASH_JOB = -2;
+/**
+ * JOB_KIND of the chunk queue, of a worker told to crash (tests of crash handling), and of a
+ * program: steps of copies from and to the caller's SharedArrayBuffers around kernel calls,
+ * received through the worker's message port (Node only: a browser worker blocked in
+ * Atomics.wait cannot receive a message).
+ */
+const QUEUE_JOB = -1, CRASH_JOB = -2, PROGRAM_JOB = -3;
 const MAX_ARGS = 24;
 /**
  * Queue words: chunks published, claimed, in the call; the abort flag; chunks completed; a signal
@@ -39,7 +44,7 @@ const EXPORTS = Object.keys(KERNEL_SIGNATURES);
 // The worker's loop, the same text in Node and in a browser (the prologues differ).
 const SERVE = `
 const STATE = ${STATE}, JOB_KIND = ${JOB_KIND}, COUNT = ${COUNT}, RESULT = ${RESULT};
-function serve({ kernels, control, args, queue, jobs, ring, names }) {
+function serve({ kernels, memory, control, args, queue, jobs, ring, names, receive }) {
   const invoke = (kind, argv) => {
     const value = kernels[names[kind]](...argv);
     return typeof value === "number" ? value : -1;
@@ -77,6 +82,24 @@ function serve({ kernels, control, args, queue, jobs, ring, names }) {
     let result = -1, done = ${DONE};
     if (kind === ${QUEUE_JOB}) {
       drain();
+    } else if (kind === ${PROGRAM_JOB}) {
+      try {
+        const steps = receive();
+        for (let s = 0; s < steps.length; s++) {
+          const step = steps[s];
+          let heap = new Uint8Array(memory.buffer);
+          for (const [buffer, offset, address, bytes] of step.copyIn) heap.set(new Uint8Array(buffer, offset, bytes), address);
+          result = invoke(step.kind, step.args);
+          if (result >= 0) {
+            args[0] = s;
+            break;
+          }
+          heap = new Uint8Array(memory.buffer);
+          for (const [buffer, offset, address, bytes] of step.copyOut) new Uint8Array(buffer, offset, bytes).set(heap.subarray(address, address + bytes));
+        }
+      } catch {
+        done = ${FAILED};
+      }
     } else {
       try {
         result = invoke(kind, args.subarray(0, control[COUNT]));
@@ -104,11 +127,11 @@ function died({ control, queue }) {
 // bundler). It runs as CommonJS or as a module (a parent started with --input-type=module passes
 // that on), hence process.getBuiltinModule rather than require.
 const NODE_WORKER_SOURCE = `${SERVE}
-const { parentPort, workerData } = process.getBuiltinModule("node:worker_threads");
+const { parentPort, workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
 process.on("exit", () => died(workerData));
 const kernels = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
 parentPort.postMessage("ready");
-serve({ ...workerData, kernels });
+serve({ ...workerData, kernels, receive: () => receiveMessageOnPort(workerData.port).message });
 `;
 
 // A browser: a Blob-URL worker (no file to serve; a page with a CSP needs worker-src blob:) that
@@ -127,7 +150,7 @@ self.onmessage = ({ data }) => {
 };
 `;
 
-/** What a worker is given: the module and memory, its control block and argument area, the queue. */
+/** What a worker is given: the module and memory, its control block and argument area, the queue (and in Node a message port). */
 interface WorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
@@ -144,6 +167,8 @@ export interface WorkerHandle {
   onReady(listener: () => void): void;
   onEnd(listener: (reason: string) => void): void;
   terminate(): void;
+  /** Sends a message the worker reads synchronously (Node's receiveMessageOnPort); absent in browsers. */
+  post?(message: unknown): void;
 }
 export type SpawnWorker = (data: WorkerData) => WorkerHandle;
 
@@ -154,19 +179,34 @@ export interface NodeWorker {
   unref(): void;
   terminate(): unknown;
 }
-export type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+export type NodeWorkerConstructor = new (
+  source: string, options: { eval: true; workerData: unknown; transferList: unknown[] },
+) => NodeWorker;
 
-export function nodeSpawner(Worker: NodeWorkerConstructor): SpawnWorker {
+interface NodePort {
+  postMessage(message: unknown): void;
+  unref?(): void;
+  close(): void;
+}
+export type NodeMessageChannel = new () => { port1: NodePort; port2: NodePort };
+
+export function nodeSpawner(Worker: NodeWorkerConstructor, MessageChannel: NodeMessageChannel): SpawnWorker {
   return (data) => {
-    const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { ...data, port: port2 }, transferList: [port2] });
     worker.unref();
+    port1.unref?.();
     return {
+      post: (message) => port1.postMessage(message),
       onReady: (listener) => void worker.once("message", () => listener()),
       onEnd: (listener) => {
         worker.on("error", (error) => listener(`it failed: ${error}`));
         worker.on("exit", (code) => listener(`it exited with code ${code}`));
       },
-      terminate: () => void worker.terminate(),
+      terminate: () => {
+        port1.close();
+        void worker.terminate();
+      },
     };
   };
 }
@@ -200,6 +240,15 @@ interface PoolWorker {
 export interface Invocation {
   name: string;
   args: number[];
+}
+
+/** [buffer, byte offset there, byte address in wasm memory, bytes] of a copy: into wasm memory before the step's kernel, or out of it after. */
+export type Copy = [SharedArrayBuffer, number, number, number];
+
+/** A program's step: copies into wasm memory, one kernel call, copies out. */
+export interface ProgramStep extends Invocation {
+  copyIn: Copy[];
+  copyOut: Copy[];
 }
 
 let mayBlock: boolean | undefined;
@@ -381,6 +430,43 @@ export class ThreadPool {
     }
     if (failure !== null) throw failure;
     return results;
+  }
+
+  /** Whether workers take programs (Node: they receive them through a message port). */
+  get takesPrograms(): boolean {
+    return this.#workers.every((w) => w.handle.post !== undefined);
+  }
+
+  /**
+   * Runs programs[i] on the i-th available worker (programs.length ≤ available) while `local`
+   * runs here; returns for each program after `local`'s the step that a kernel refused a row in
+   * and that row ([step, row]), or null.
+   */
+  runPrograms(fn: string, programs: ProgramStep[][], local: () => void): ([number, number] | null)[] {
+    this.#check(fn);
+    const given: PoolWorker[] = [];
+    for (const w of this.#workers) if (w.ready && given.length < programs.length) given.push(w);
+    if (given.length < programs.length) throw new Error(`${fn}: ${programs.length} programs for ${given.length} workers`);
+    programs.forEach((program, i) => {
+      given[i].handle.post!(program.map((step) => ({ ...step, kind: EXPORTS.indexOf(step.name) })));
+      this.#give(given[i], PROGRAM_JOB, []);
+    });
+    let failure: unknown = null;
+    try {
+      local();
+    } catch (error) {
+      failure = error;
+    }
+    const refusals: ([number, number] | null)[] = [];
+    for (const w of given) {
+      const got = this.#collect(fn, w);
+      refusals.push(got !== null && got.result >= 0 ? [w.args[0], got.result] : null);
+      if (failure !== null) continue;
+      if (got === null) failure = this.#crashError(fn);
+      else if (got.trapped) failure = new Error(`${fn}: a kernel trapped on a worker`);
+    }
+    if (failure !== null) throw failure;
+    return refusals;
   }
 
   /** Starts a pipelined call of `total` chunks: every available worker starts claiming chunks as they are published. */

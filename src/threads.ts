@@ -2,14 +2,14 @@
 // on demand from its own generated module, so single-thread users never load its bytes), one
 // shared WebAssembly.Memory, and threads − 1 workers (pool.ts) over it: Node's worker_threads,
 // or Web Workers in a cross-origin-isolated page (COOP: same-origin, COEP: require-corp).
-import { browserSpawner, nodeSpawner, ThreadPool, type NodeWorkerConstructor, type SpawnWorker } from "./pool.js";
+import { browserSpawner, nodeSpawner, ThreadPool, type NodeMessageChannel, type NodeWorkerConstructor, type SpawnWorker } from "./pool.js";
 import { DEFAULT_ARENA_BYTES } from "./memory.js";
 import { Runtime } from "./runtime.js";
 import type { BuildName } from "./wasm.js";
 
 const PAGE = 65536;
 
-type WorkerModule = { Worker: NodeWorkerConstructor };
+type WorkerModule = { Worker: NodeWorkerConstructor; MessageChannel: NodeMessageChannel };
 
 /** node:worker_threads through process.getBuiltinModule (Node ≥ 20.16), invisible to bundlers. */
 function workerThreads(): WorkerModule | null {
@@ -22,7 +22,7 @@ const ISOLATION = "serve the page with the headers Cross-Origin-Opener-Policy: s
 /** How this engine starts workers: Node's worker_threads, a page's Web Workers, or a reason it cannot. */
 function spawner(): SpawnWorker | string {
   const node = workerThreads();
-  if (node !== null) return nodeSpawner(node.Worker);
+  if (node !== null) return nodeSpawner(node.Worker, node.MessageChannel);
   const g = globalThis as { Worker?: typeof globalThis.Worker; crossOriginIsolated?: boolean; process?: unknown };
   if (g.process !== undefined) return "threads need Node ≥ 20.16 (worker_threads through process.getBuiltinModule)";
   if (typeof g.Worker !== "function") return "this engine has no Web Workers";

@@ -118,6 +118,40 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     threaded.forEach((bytes, i) => expect(Buffer.compare(Buffer.from(bytes), Buffer.from(single[i])), `result ${i}`).toBe(0));
   });
 
+  it("SharedArrayBuffer arrays: each thread copies its own rows, with the same bits as one thread, and refusals named as there", async () => {
+    const rows = 512, classes = 1000, n = rows * classes;
+    const shared = <T extends Float32Array | Int32Array>(a: T): T => {
+      const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+      copy.set(a);
+      return copy;
+    };
+    const x = shared(randomLogits(n, 7)), t = shared(randomTargets(rows, classes, 8)), labels = shared(randomLabels(rows, classes, 9));
+    const run = () => {
+      const out = shared(new Float32Array(n));
+      const results = [
+        pk.softmax(x, classes, { out, temperature: 0.7 }).slice(),
+        pk.logSumExp(x, classes),
+        pk.crossEntropyWithGrad(x, labels, classes, { out, labelSmoothing: 0.1, reduction: "none" }).loss as Float32Array,
+        out.slice(),
+        pk.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, { out }).grad.slice(),
+        pk.sampleCategorical(x, classes, { seed: 4, topK: 20 }),
+      ];
+      const inPlace = shared(x.slice());
+      results.push(pk.logSoftmax(inPlace, classes, { out: inPlace }).slice());
+      return results.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    };
+    await pk.init({ threads: 2 });
+    const before = splitStats.shared;
+    const threaded = run();
+    expect(splitStats.shared - before).toBeGreaterThanOrEqual(5);
+    const bad = shared(x.slice());
+    bad[400 * classes + 1] = NaN;
+    expect(() => pk.sampleCategorical(bad, classes, { seed: 1 })).toThrow(/sampleCategorical: row 400 of logits holds NaN/);
+    await pk.init({ threads: 1 });
+    const single = run();
+    threaded.forEach((bytes, i) => expect(Buffer.compare(bytes, single[i]), `result ${i}`).toBe(0));
+  });
+
   it("a row refused in a pipelined call is named as on one thread, and caller arrays stay ordinary arrays", async () => {
     await pk.init({ threads: 2 });
     const rows = 8192, classes = 512;
