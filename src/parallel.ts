@@ -20,8 +20,8 @@ const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
  */
 export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
 
-/** How many calls ran split across threads, and pipelined (for tests). */
-export const splitStats = { calls: 0, pipelined: 0, shared: 0 };
+/** How many calls ran split across threads, pipelined, and split with copies of shared arrays (and their steps), for tests. */
+export const splitStats = { calls: 0, pipelined: 0, shared: 0, sharedSteps: 0 };
 
 /**
  * An operand a split call stages whole instead of using in place: an array of ours with a value
@@ -429,7 +429,8 @@ export function executeShared(rt: Runtime, call: KernelCall): Elements[] | null 
   for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
   const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
   bytes[SCRATCH] = scratchEach * threads + extra;
-  const rowsPerChunk = rt.arena.plan(fn, share, slot, nIn, nOut, nFixed, multiple, threads * rt.arena.budgetBytes);
+  // A budget per thread for the slots, besides the scratch and the arrays staged whole.
+  const rowsPerChunk = rt.arena.plan(fn, share, slot, nIn, nOut, nFixed, multiple, threads * rt.arena.budgetBytes + bytes[SCRATCH]);
 
   let at = region[SCRATCH] + scratchEach * threads;
   const wholeAt: number[] = [];
@@ -512,5 +513,6 @@ export function executeShared(rt: Runtime, call: KernelCall): Elements[] | null 
     if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, view.length);
   }
   splitStats.shared++;
+  for (const p of programs) splitStats.sharedSteps += p.steps.length;
   return refreshedOutputs(rt, call);
 }

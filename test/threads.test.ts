@@ -144,6 +144,12 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     const before = splitStats.shared;
     const threaded = run();
     expect(splitStats.shared - before).toBeGreaterThanOrEqual(5);
+    // Short rows with labels: the arrays staged whole (labels, per-row losses) do not eat the
+    // threads' slot budget (they once left one row per step: 32,768 steps a thread).
+    const short = shared(randomLogits(65536 * 10, 10)), shortLabels = shared(randomLabels(65536, 10, 1));
+    const steps = splitStats.sharedSteps;
+    pk.crossEntropyWithGrad(short, shortLabels, 10, { out: shared(new Float32Array(65536 * 10)) });
+    expect(splitStats.sharedSteps - steps).toBeLessThanOrEqual(8);
     const bad = shared(x.slice());
     bad[400 * classes + 1] = NaN;
     expect(() => pk.sampleCategorical(bad, classes, { seed: 1 })).toThrow(/sampleCategorical: row 400 of logits holds NaN/);
