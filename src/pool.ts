@@ -73,6 +73,9 @@ function serve({ kernels, memory, control, args, queue, jobs, ring, names, recei
     }
   };
   for (;;) {
+    // A short spin before sleeping: a call's next job usually comes within microseconds, and a
+    // futex wake costs tens of them (the calling thread then waits for this worker's share).
+    for (let spins = 0; spins < ${SPINS} && Atomics.load(control, STATE) === ${IDLE}; spins++);
     Atomics.wait(control, STATE, ${IDLE});
     const state = Atomics.load(control, STATE);
     if (state === ${QUIT}) return;
@@ -264,6 +267,8 @@ function waitWhile(arr: Int32Array, index: number, value: number, ms: number): v
     }
   }
   if (mayBlock) {
+    // A short spin first: a worker's share usually ends within microseconds of this thread's.
+    for (let spins = 0; spins < SPINS; spins++) if (Atomics.load(arr, index) !== value) return;
     Atomics.wait(arr, index, value, ms);
     return;
   }
