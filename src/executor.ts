@@ -15,7 +15,7 @@
 import type { Runtime } from "./runtime.js";
 import { copy, heapFor, MAX_PER_KIND, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
 import { redirectKernels } from "./pool.js";
-import { executePipelined, executeShared, executeSplit, pipelineWorthIt, sharedWorthIt, splitStats, splitWorthIt } from "./parallel.js";
+import { executePipelined, executeSplit, pipelineWorthIt, splitKind } from "./parallel.js";
 import { checkApart, type NamedView } from "./validate.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
@@ -144,19 +144,9 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
   checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
 
   if (rt.pool !== null && rows > 1) {
-    if (splitWorthIt(call, nIn, nOut)) {
-      const split = executeSplit(rt, call);
-      if (split !== null) {
-        splitStats.calls++;
-        return split;
-      }
-    } else if (sharedWorthIt(rt, call)) {
-      const shared = executeShared(rt, call);
-      if (shared !== null) return shared;
-    } else if (pipelineWorthIt(rt, call)) {
-      const pipelined = executePipelined(rt, call);
-      if (pipelined !== null) return pipelined;
-    }
+    const kind = splitKind(rt, call);
+    const done = kind !== null ? executeSplit(rt, call, kind) : pipelineWorthIt(rt, call) ? executePipelined(rt, call) : null;
+    if (done !== null) return done;
   }
   // A threaded runtime's call that stays on this thread and touches nothing in the shared
   // memory runs on its ordinary instance (copies into shared memory cost more).

@@ -1,6 +1,7 @@
 // Running one declared call on several threads (a threaded runtime's pool):
-//  - split: every caller array lives in the shared memory (zero-copy), so each thread runs a
-//    contiguous share of the rows in place, the calling thread the first;
+//  - split: every caller array lives in the shared memory (zero-copy) or in a SharedArrayBuffer,
+//    so each thread runs a contiguous share of the rows, the calling thread the first: in place,
+//    or (shared arrays, Node) copying its own rows in and out through a slot of its own;
 //  - pipelined: some caller arrays are ordinary ones, which only the calling thread can read. It
 //    copies chunks of rows into a ring of arena slots and publishes them; the workers (and the
 //    calling thread, whenever the ring is full) run the published chunks; the calling thread
@@ -28,107 +29,6 @@ export const splitStats = { calls: 0, pipelined: 0, shared: 0, sharedSteps: 0 };
  * or two per row (labels' snapshot, per-row losses, uniforms), small next to the rows.
  */
 const stagedWhole = (op: RowOperand, isResident: number) => !isResident && op.own === true && op.perRow <= 2;
-
-/**
- * Whether a call may be split across threads: every caller array resident (zero-copy), arrays of
- * ours per-row values only, no accumulation, and enough resident row data to pay for the hand-off.
- */
-export function splitWorthIt(call: KernelCall, nIn: number, nOut: number): boolean {
-  const { resident } = slot;
-  let perRow = 0;
-  for (let i = 0; i < nIn; i++) {
-    if (resident[i]) perRow += call.inputs[i].perRow;
-    else if (!stagedWhole(call.inputs[i], resident[i])) return false;
-  }
-  for (let j = 0; j < nOut; j++) {
-    if (call.outputs[j].accumulate) return false;
-    if (resident[OUT + j]) perRow += call.outputs[j].perRow;
-    else if (!stagedWhole(call.outputs[j], resident[OUT + j])) return false;
-  }
-  return call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
-}
-
-/**
- * Runs a resident call's rows in contiguous shares, one per thread (the calling thread takes the
- * first), each with its own scratch. Every row's outputs are the same as on one thread (per-row
- * kernels; counter-based streams take the row's position), so results do not depend on the
- * split. Returns null (and runs nothing) when the kernel call does not record as one export call.
- */
-export function executeSplit(rt: Runtime, call: KernelCall): Elements[] | null {
-  const { fn, rows, inputs, outputs } = call;
-  const pool = rt.pool!;
-  const fixed = call.fixed ?? NO_FIXED;
-  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
-  const { resident, base, bytes, region } = slot;
-  const threads = pool.available + 1;
-  if (threads === 1) return null;
-  const multiple = call.rowMultiple ?? 1;
-  const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
-  const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
-  // Scratch for each thread, then the staged arrays whole, all in the call's scratch region.
-  const wholeBytes = (op: RowOperand) => Math.ceil((rows * op.perRow * op.view.BYTES_PER_ELEMENT) / 16) * 16;
-  let extra = 0;
-  for (let i = 0; i < nIn; i++) { bytes[i] = 0; if (!resident[i]) extra += wholeBytes(inputs[i]); }
-  for (let j = 0; j < nOut; j++) { bytes[OUT + j] = 0; if (!resident[OUT + j]) extra += wholeBytes(outputs[j]); }
-  for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
-  bytes[SCRATCH] = scratchEach * threads + extra;
-  rt.arena.plan(fn, rows, slot, nIn, nOut, nFixed, 1);
-  let at = region[SCRATCH] + scratchEach * threads;
-  for (let i = 0; i < nIn; i++) {
-    if (resident[i]) continue;
-    base[i] = at;
-    at += wholeBytes(inputs[i]);
-    heapFor(rt, inputs[i].view).set(inputs[i].view, base[i] / inputs[i].view.BYTES_PER_ELEMENT);
-  }
-  for (let j = 0; j < nOut; j++) {
-    if (resident[OUT + j]) continue;
-    base[OUT + j] = at;
-    at += wholeBytes(outputs[j]);
-  }
-  const fixedAt: number[] = [];
-  for (let k = 0; k < nFixed; k++) {
-    const view = fixed[k].view;
-    if (resident[FIXED + k]) {
-      fixedAt.push(base[FIXED + k]);
-    } else {
-      fixedAt.push(region[FIXED + k]);
-      heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
-    }
-  }
-  const addresses = (first: number, t: number): Addresses => ({
-    inputs: inputs.map((op, i) => base[i] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
-    outputs: outputs.map((op, j) => base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT),
-    fixed: fixedAt,
-    scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
-  });
-  const firsts: number[] = [];
-  for (let first = 0; first < rows; first += share) firsts.push(first);
-  const jobs = [];
-  for (let t = 1; t < firsts.length; t++) {
-    const first = firsts[t], count = Math.min(share, rows - first);
-    const recorded = recordInvocations(() => call.kernel(addresses(first, t), first, count));
-    if (recorded.length !== 1) return null;
-    jobs.push(recorded[0]);
-  }
-  const results = pool.run(fn, jobs, () => call.kernel(addresses(0, 0), 0, Math.min(share, rows)));
-  for (let t = 0; t < results.length; t++) {
-    if (results[t] >= 0) throw call.refused?.(firsts[t] + results[t]) ?? new RangeError(`${fn}: the kernel refused row ${firsts[t] + results[t]}`);
-  }
-  const views: Elements[] = [];
-  for (let j = 0; j < nOut; j++) {
-    const view = outputs[j].view;
-    if (!resident[OUT + j]) {
-      copy(view, 0, heapFor(rt, view), base[OUT + j] / view.BYTES_PER_ELEMENT, view.length);
-      views.push(view);
-    } else if (view.buffer === rt.arena.buffer) {
-      views.push(view);
-    } else {
-      const Ctor = view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
-      views.push(new Ctor(rt.arena.buffer, base[OUT + j], slot.length[OUT + j]));
-    }
-  }
-  return views;
-}
 
 /**
  * Whether a call that is not split may be pipelined: a pool with a worker ready, no accumulated
@@ -364,16 +264,16 @@ function inPlaceSlots(call: KernelCall, staged: (index: number) => boolean): num
 const isShared = (view: Elements) => typeof SharedArrayBuffer === "function" && view.buffer instanceof SharedArrayBuffer;
 
 /**
- * Whether a call may run with each thread copying its own rows: a pool whose workers take
- * programs (Node), no accumulated output, every caller array resident or over a
- * SharedArrayBuffer (at least one of them the latter), arrays of ours per-row values only, and
- * enough row data to pay for the hand-offs.
+ * Whether a call may be split across threads, and how: "in place" when every caller array is
+ * resident (zero-copy); "copying" when some are over SharedArrayBuffers instead (the workers take
+ * programs: Node). Arrays of ours must be per-row values only (staged whole), no output
+ * accumulated, and there must be enough row data to pay for the hand-off. Else null.
  */
-export function sharedWorthIt(rt: Runtime, call: KernelCall): boolean {
+export function splitKind(rt: Runtime, call: KernelCall): "in place" | "copying" | null {
   const pool = rt.pool;
-  if (pool === null || pool.available === 0 || !pool.takesPrograms || call.rows < 2) return false;
+  if (pool === null || pool.available === 0 || call.rows < 2) return null;
   const { resident } = slot;
-  let perRow = 0, shared = false;
+  let perRow = 0, copying = false;
   const fits = (op: RowOperand, isResident: number, accumulate = false) => {
     if (accumulate) return false;
     if (isResident) {
@@ -381,24 +281,27 @@ export function sharedWorthIt(rt: Runtime, call: KernelCall): boolean {
       return true;
     }
     if (stagedWhole(op, isResident)) return true;
-    if (op.own || !isShared(op.view)) return false;
-    shared = true;
+    if (op.own || !isShared(op.view) || !pool.takesPrograms) return false;
+    copying = true;
     perRow += op.perRow;
     return true;
   };
-  for (let i = 0; i < call.inputs.length; i++) if (!fits(call.inputs[i], resident[i])) return false;
-  for (let o = 0; o < call.outputs.length; o++) if (!fits(call.outputs[o], resident[OUT + o], call.outputs[o].accumulate)) return false;
-  return shared && call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
+  for (let i = 0; i < call.inputs.length; i++) if (!fits(call.inputs[i], resident[i])) return null;
+  for (let o = 0; o < call.outputs.length; o++) if (!fits(call.outputs[o], resident[OUT + o], call.outputs[o].accumulate)) return null;
+  if (call.rows * perRow < THREAD_CROSSOVER_ELEMENTS) return null;
+  return copying ? "copying" : "in place";
 }
 
 /**
- * Runs a call whose caller arrays are resident or over SharedArrayBuffers: every thread takes a
- * contiguous share of the rows, as in executeSplit, and copies its own rows between the caller's
- * buffers and a slot of its own in the arena, chunk by chunk (the workers through a program of
- * steps they receive; the calling thread directly), so the copies run on every core too. Returns
- * null when the call should run on one thread instead (as executePipelined).
+ * Runs a call split across threads (splitKind): every thread takes a contiguous share of the
+ * rows, with scratch of its own. Resident operands are used in place; arrays of ours are staged
+ * whole; each thread copies its rows of a SharedArrayBuffer operand between the caller's buffer
+ * and a slot of its own in the arena, chunk by chunk (a worker through a program of steps it
+ * receives, the calling thread directly), so the copies run on every core too. Returns null when
+ * the call should run on one thread instead: nothing ran (the kernel call does not record as one
+ * export call), or a row was refused (the one-thread run then names the first refused row).
  */
-export function executeShared(rt: Runtime, call: KernelCall): Elements[] | null {
+export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "copying"): Elements[] | null {
   const { fn, rows, inputs, outputs } = call;
   const pool = rt.pool!;
   const fixed = call.fixed ?? NO_FIXED;
@@ -493,26 +396,34 @@ export function executeShared(rt: Runtime, call: KernelCall): Elements[] | null 
     programs.push(p);
   }
   // The calling thread runs its own steps: the same copies through views of the caller's
-  // buffers, and the kernel called directly.
+  // buffers, and the kernel called directly. In place, each worker's program is one kernel call.
   let localRefused = false;
-  const refusals = pool.runPrograms(fn, programs.slice(1).map((p) => p.steps), () => {
+  const runLocal = () => {
     const { steps, firsts, at: ats } = programs[0];
     const bytesOf = (buffer: ArrayBufferLike, from: number, n: number) => new Uint8Array(buffer, from, n);
     for (let s = 0; s < steps.length; s++) {
       for (const [buffer, offset, address, n] of steps[s].copyIn) bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
       if (call.kernel(ats[s], firsts[s], Math.min(rowsPerChunk, Math.min(rows, share) - firsts[s])) >= 0) {
         localRefused = true;
-        return;
+        return -1;
       }
       for (const [buffer, offset, address, n] of steps[s].copyOut) bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
     }
-  });
-  if (localRefused || refusals.some((r) => r !== null)) return null;
+    return -1;
+  };
+  const refused = kind === "in place"
+    ? pool.run(fn, programs.slice(1).map((p) => p.steps[0]), runLocal).slice(1).some((r) => r >= 0)
+    : pool.runPrograms(fn, programs.slice(1).map((p) => p.steps), runLocal).some((r) => r !== null);
+  if (localRefused || refused) return null;
   for (let o = 0; o < nOut; o++) {
     const view = outputs[o].view;
     if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, view.length);
   }
-  splitStats.shared++;
-  for (const p of programs) splitStats.sharedSteps += p.steps.length;
+  if (kind === "in place") {
+    splitStats.calls++;
+  } else {
+    splitStats.shared++;
+    for (const p of programs) splitStats.sharedSteps += p.steps.length;
+  }
   return refreshedOutputs(rt, call);
 }
