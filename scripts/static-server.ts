@@ -24,6 +24,8 @@ export interface ServeOptions {
    * SharedArrayBuffer, and so init({ threads }), needs in a browser).
    */
   crossOriginIsolated?: boolean;
+  /** More headers for every response (a Content-Security-Policy, in a test). */
+  headers?: Record<string, string>;
 }
 
 const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
@@ -75,6 +77,7 @@ export async function serveDirectory(root: string, options: ServeOptions = {}): 
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       "cache-control": "no-store",
       ...(options.crossOriginIsolated ? ISOLATION_HEADERS : {}),
+      ...options.headers,
     });
     createReadStream(file).on("error", () => res.destroy()).pipe(res);
   });

@@ -55,5 +55,14 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   if (reason !== null) {
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
   }
-  return installThreaded(await threadedRuntime(build, moduleOf(build), threads, arenaBytes, maxMemoryBytes), availableBuilds());
+  let runtime;
+  try {
+    runtime = await threadedRuntime(build, moduleOf(build), threads, arenaBytes, maxMemoryBytes);
+  } catch (error) {
+    // Workers that cannot start (a page's Content-Security-Policy without worker-src blob:, a
+    // sandbox without threads) leave the package on one thread, saying why.
+    const reason = `${threads} threads were asked for: the workers did not start (${error instanceof Error ? error.message : String(error)}); running on one`;
+    return installDefault(moduleOf(build), arenaBytes, availableBuilds(), reason);
+  }
+  return installThreaded(runtime, availableBuilds());
 }

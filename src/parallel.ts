@@ -370,8 +370,8 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     });
     return list;
   };
-  const program = (t: number): { steps: ProgramStep[]; firsts: number[]; at: Addresses[] } | null => {
-    const steps: ProgramStep[] = [], firsts: number[] = [], ats: Addresses[] = [];
+  const program = (t: number): { steps: ProgramStep[]; firsts: number[]; counts: number[]; at: Addresses[] } | null => {
+    const steps: ProgramStep[] = [], firsts: number[] = [], counts: number[] = [], ats: Addresses[] = [];
     const end = Math.min(rows, (t + 1) * share);
     for (let first = t * share; first < end; first += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, end - first);
@@ -385,9 +385,10 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
       if (recorded.length !== 1) return null;
       steps.push({ ...recorded[0], copyIn: copies(inputs, 0, t, first, count), copyOut: copies(outputs, OUT, t, first, count) });
       firsts.push(first);
+      counts.push(count);
       ats.push(addresses);
     }
-    return { steps, firsts, at: ats };
+    return { steps, firsts, counts, at: ats };
   };
   const programs: NonNullable<ReturnType<typeof program>>[] = [];
   for (let t = 0; t * share < rows; t++) {
@@ -395,26 +396,25 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     if (p === null) return null;
     programs.push(p);
   }
-  // The calling thread runs its own steps: the same copies through views of the caller's
-  // buffers, and the kernel called directly. In place, each worker's program is one kernel call.
-  let localRefused = false;
-  const runLocal = () => {
-    const { steps, firsts, at: ats } = programs[0];
+  // The calling thread runs its own program, and any a worker could not take: the same copies
+  // through views of the caller's buffers, and the kernel called directly. In place, each
+  // worker's program is one kernel call.
+  const runHere = (p: (typeof programs)[number]): boolean => {
     const bytesOf = (buffer: ArrayBufferLike, from: number, n: number) => new Uint8Array(buffer, from, n);
-    for (let s = 0; s < steps.length; s++) {
-      for (const [buffer, offset, address, n] of steps[s].copyIn) bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
-      if (call.kernel(ats[s], firsts[s], Math.min(rowsPerChunk, Math.min(rows, share) - firsts[s])) >= 0) {
-        localRefused = true;
-        return -1;
-      }
-      for (const [buffer, offset, address, n] of steps[s].copyOut) bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
+    for (let s = 0; s < p.steps.length; s++) {
+      for (const [buffer, offset, address, n] of p.steps[s].copyIn) bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
+      if (call.kernel(p.at[s], p.firsts[s], p.counts[s]) >= 0) return true;
+      for (const [buffer, offset, address, n] of p.steps[s].copyOut) bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
     }
-    return -1;
+    return false;
   };
-  const refused = kind === "in place"
-    ? pool.run(fn, programs.slice(1).map((p) => p.steps[0]), runLocal).slice(1).some((r) => r >= 0)
-    : pool.runPrograms(fn, programs.slice(1).map((p) => p.steps), runLocal).some((r) => r !== null);
-  if (localRefused || refused) return null;
+  let refused = false;
+  const local = () => { refused = runHere(programs[0]); };
+  const others = programs.slice(1);
+  const outcomes = kind === "in place"
+    ? pool.run(fn, others.map((p) => p.steps[0]), local, (step) => runHere(others.find((p) => p.steps[0] === step)!) ? 0 : -1).map((r) => r >= 0)
+    : pool.runPrograms(fn, others.map((p) => p.steps), local, (steps) => runHere(others.find((p) => p.steps === steps)!));
+  if (refused || outcomes.some((r) => r)) return null;
   for (let o = 0; o < nOut; o++) {
     const view = outputs[o].view;
     if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, view.length);

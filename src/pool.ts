@@ -15,16 +15,18 @@
 // run on the threads that are left).
 import { KERNEL_SIGNATURES } from "./wasm.js";
 
-/** Control block words: the state, the job (an export's index, or a special job), the argument count, the result. */
-const STATE = 0, JOB_KIND = 1, COUNT = 2, RESULT = 3;
+/**
+ * Control block words: the state, the job (an export's index, or a special job), the argument
+ * count, the result, and a flag that makes the worker crash on its next job (tests).
+ */
+const STATE = 0, JOB_KIND = 1, COUNT = 2, RESULT = 3, CRASH = 4;
 const IDLE = 0, JOB = 1, DONE = 2, QUIT = 3, FAILED = 4, DEAD = 5;
 /**
- * JOB_KIND of the chunk queue, of a worker told to crash (tests of crash handling), and of a
- * program: steps of copies from and to the caller's SharedArrayBuffers around kernel calls,
+ * JOB_KIND of the chunk queue, and of a program: steps of copies from and to the caller's SharedArrayBuffers around kernel calls,
  * received through the worker's message port (Node only: a browser worker blocked in
  * Atomics.wait cannot receive a message).
  */
-const QUEUE_JOB = -1, CRASH_JOB = -2, PROGRAM_JOB = -3;
+const QUEUE_JOB = -1, PROGRAM_JOB = -3;
 const MAX_ARGS = 24;
 /**
  * Queue words: chunks published, claimed, in the call; the abort flag; chunks completed; a signal
@@ -81,7 +83,7 @@ function serve({ kernels, memory, control, args, queue, jobs, ring, names, recei
     if (state === ${QUIT}) return;
     if (state !== ${JOB}) continue;
     const kind = control[JOB_KIND];
-    if (kind === ${CRASH_JOB}) throw new Error("crash requested");
+    if (control[${CRASH}] === 1) throw new Error("crash requested");
     let result = -1, done = ${DONE};
     if (kind === ${QUEUE_JOB}) {
       drain();
@@ -306,7 +308,7 @@ export class ThreadPool {
   #start(): PoolWorker {
     const w: PoolWorker = {
       handle: null as unknown as WorkerHandle,
-      control: new Int32Array(new SharedArrayBuffer(16)),
+      control: new Int32Array(new SharedArrayBuffer(20)),
       args: new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS)),
       ready: false,
       ended: false,
@@ -364,12 +366,61 @@ export class ThreadPool {
     this.#crashed = null;
   }
 
-  #give(w: PoolWorker, kind: number, args: readonly number[]): void {
+  /**
+   * Hands w a job if it is idle; false when it is not (it died while idle: its state says DEAD,
+   * and it is replaced).
+   */
+  #take(w: PoolWorker, kind: number, args: readonly number[]): boolean {
     w.args.set(args);
     w.control[JOB_KIND] = kind;
     w.control[COUNT] = args.length;
-    Atomics.store(w.control, STATE, JOB);
+    if (Atomics.compareExchange(w.control, STATE, IDLE, JOB) !== IDLE) {
+      this.#ended(w, "it had crashed");
+      return false;
+    }
     Atomics.notify(w.control, STATE);
+    return true;
+  }
+
+  /**
+   * Hands each job to a ready worker (`post` first, when the job needs a message), runs `local`
+   * here, then any job no worker took (one that died since the call was planned) here too
+   * through `here`, and waits for every worker given a job, whatever happens (the next call
+   * reuses the scratch and the rows). Returns each job's outcome in order.
+   */
+  #dispatch<J, R>(
+    fn: string, jobs: J[], kindOf: (job: J) => number, argsOf: (job: J) => readonly number[],
+    local: () => void, here: (job: J) => R, outcome: (w: PoolWorker, result: number) => R, post?: (w: PoolWorker, job: J) => void,
+  ): R[] {
+    this.#check(fn);
+    const ready = this.#workers.filter((w) => w.ready);
+    const given: (PoolWorker | null)[] = jobs.map((job) => {
+      const args = argsOf(job);
+      if (args.length > MAX_ARGS) throw new Error(`${fn}: a job takes more than ${MAX_ARGS} arguments`);
+      for (let w = ready.shift(); w !== undefined; w = ready.shift()) {
+        post?.(w, job);
+        if (this.#take(w, kindOf(job), args)) return w;
+      }
+      return null;
+    });
+    let failure: unknown = null;
+    const outcomes: R[] = [];
+    try {
+      local();
+      jobs.forEach((job, i) => { if (given[i] === null) outcomes[i] = here(job); });
+    } catch (error) {
+      failure = error;
+    }
+    given.forEach((w, i) => {
+      if (w === null) return;
+      const got = this.#collect(fn, w);
+      if (got !== null && !got.trapped) outcomes[i] = outcome(w, got.result);
+      if (failure !== null) return;
+      if (got === null) failure = this.#crashError(fn);
+      else if (got.trapped) failure = new Error(`${fn}: a kernel trapped on a worker`);
+    });
+    if (failure !== null) throw failure;
+    return outcomes;
   }
 
   /**
@@ -404,37 +455,11 @@ export class ThreadPool {
   }
 
   /**
-   * Runs jobs[i] on the i-th available worker (jobs.length ≤ available) while `local` runs here;
-   * returns each job's result (an export's i32 result, −1 for none) after `local`'s.
+   * Runs each job on a worker (or here, after `local`, when no worker can take it: `here`) while
+   * `local` runs here; returns each job's result (an export's i32 result, −1 for none).
    */
-  run(fn: string, jobs: Invocation[], local: () => number): number[] {
-    this.#check(fn);
-    const given: PoolWorker[] = [];
-    for (const w of this.#workers) if (w.ready && given.length < jobs.length) given.push(w);
-    if (given.length < jobs.length) throw new Error(`${fn}: ${jobs.length} jobs for ${given.length} workers`);
-    jobs.forEach((job, i) => {
-      if (job.args.length > MAX_ARGS) throw new Error(`${fn}: ${job.name} takes more than ${MAX_ARGS} arguments`);
-      this.#give(given[i], EXPORTS.indexOf(job.name), job.args);
-    });
-    // The workers are waited for whatever happens here, so no share is still running when the
-    // call returns or throws (the next call reuses the scratch and the rows).
-    let localResult = -1;
-    let failure: unknown = null;
-    try {
-      localResult = local();
-    } catch (error) {
-      failure = error;
-    }
-    const results = [localResult];
-    for (const w of given) {
-      const got = this.#collect(fn, w);
-      results.push(got?.result ?? -1);
-      if (failure !== null) continue;
-      if (got === null) failure = this.#crashError(fn);
-      else if (got.trapped) failure = new Error(`${fn}: a kernel trapped on a worker`);
-    }
-    if (failure !== null) throw failure;
-    return results;
+  run(fn: string, jobs: Invocation[], local: () => void, here: (job: Invocation) => number): number[] {
+    return this.#dispatch(fn, jobs, (job) => EXPORTS.indexOf(job.name), (job) => job.args, local, here, (_, result) => result);
   }
 
   /** Whether workers take programs (Node: they receive them through a message port). */
@@ -443,35 +468,14 @@ export class ThreadPool {
   }
 
   /**
-   * Runs programs[i] on the i-th available worker (programs.length ≤ available) while `local`
-   * runs here; returns for each program after `local`'s the step that a kernel refused a row in
-   * and that row ([step, row]), or null.
+   * Runs each program on a worker (or here, after `local`, through `here`) while `local` runs
+   * here; returns whether a kernel refused a row in each.
    */
-  runPrograms(fn: string, programs: ProgramStep[][], local: () => void): ([number, number] | null)[] {
-    this.#check(fn);
-    const given: PoolWorker[] = [];
-    for (const w of this.#workers) if (w.ready && given.length < programs.length) given.push(w);
-    if (given.length < programs.length) throw new Error(`${fn}: ${programs.length} programs for ${given.length} workers`);
-    programs.forEach((program, i) => {
-      given[i].handle.post!(program.map((step) => ({ ...step, kind: EXPORTS.indexOf(step.name) })));
-      this.#give(given[i], PROGRAM_JOB, []);
-    });
-    let failure: unknown = null;
-    try {
-      local();
-    } catch (error) {
-      failure = error;
-    }
-    const refusals: ([number, number] | null)[] = [];
-    for (const w of given) {
-      const got = this.#collect(fn, w);
-      refusals.push(got !== null && got.result >= 0 ? [w.args[0], got.result] : null);
-      if (failure !== null) continue;
-      if (got === null) failure = this.#crashError(fn);
-      else if (got.trapped) failure = new Error(`${fn}: a kernel trapped on a worker`);
-    }
-    if (failure !== null) throw failure;
-    return refusals;
+  runPrograms(fn: string, programs: ProgramStep[][], local: () => void, here: (program: ProgramStep[]) => boolean): boolean[] {
+    return this.#dispatch(
+      fn, programs, () => PROGRAM_JOB, () => [], local, here, (_, result) => result >= 0,
+      (w, program) => w.handle.post!(program.map((step) => ({ ...step, kind: EXPORTS.indexOf(step.name) }))),
+    );
   }
 
   /** Starts a pipelined call of `total` chunks: every available worker starts claiming chunks as they are published. */
@@ -480,8 +484,7 @@ export class ThreadPool {
     const q = this.#queue;
     q.fill(0);
     q[Q_TOTAL] = total;
-    this.#queued = this.#workers.filter((w) => w.ready);
-    for (const w of this.#queued) this.#give(w, QUEUE_JOB, []);
+    this.#queued = this.#workers.filter((w) => w.ready && this.#take(w, QUEUE_JOB, []));
   }
 
   /** Wakes the workers waiting for a chunk. */
@@ -555,12 +558,18 @@ export class ThreadPool {
     if (died && !failing) throw this.#crashError(fn);
   }
 
-  /** Makes one worker exit abnormally on its next job (tests of crash handling). */
+  /** Makes one worker exit abnormally when it takes its next job (tests of crash handling). */
   crashOnNextJob(worker = 0): void {
+    this.#workers.filter((w) => w.ready)[worker].control[CRASH] = 1;
+  }
+
+  /** Makes one worker exit abnormally now, between calls, and waits until it has (tests). */
+  crashNow(worker = 0): void {
     const w = this.#workers.filter((x) => x.ready)[worker];
-    w.control[JOB_KIND] = CRASH_JOB;
+    w.control[CRASH] = 1;
     Atomics.store(w.control, STATE, JOB);
     Atomics.notify(w.control, STATE);
+    while (Atomics.load(w.control, STATE) === JOB) Atomics.wait(w.control, STATE, JOB, 50);
   }
 
   /** Ends every worker (they are unref'd, so a process may also simply exit). */

@@ -92,6 +92,29 @@ describe.runIf(run)("in Chromium", () => {
     }
   });
 
+  it("a cross-origin-isolated page whose Content-Security-Policy forbids blob: workers falls back to one thread and says why", async () => {
+    const csp = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'";
+    const strict = await serveDirectory(ROOT, { allow: REPO_FOLDERS, crossOriginIsolated: true, headers: { "content-security-policy": csp } });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${strict.url}/test/browser/pages/threads.html`);
+      // Functions, not strings: the page's CSP forbids evaluating strings.
+      const read = () => (window as unknown as { __result?: unknown }).__result;
+      await page.waitForFunction(read, undefined, { timeout: 60_000 });
+      const result = (await page.evaluate(read)) as { error?: string; threads: number; reason: string; hashes: Record<string, number> };
+      await page.close();
+      expect(result.error).toBeUndefined();
+      expect(result.threads).toBe(1);
+      expect(result.reason).toMatch(/2 threads were asked for: the workers did not start/);
+      await pk.init({ threads: 1 });
+      // @ts-expect-error a plain JavaScript module of the browser pages
+      const { calls } = await import("./browser/pages/threads-calls.js");
+      expect(result.hashes).toEqual(calls(pk));
+    } finally {
+      await strict.close();
+    }
+  });
+
   async function checkApp(dir: string) {
     const app = await serveDirectory(dir);
     try {

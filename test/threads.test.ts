@@ -182,7 +182,7 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     x.array.set(randomLogits(rows * classes, 1));
     const expected = pk.softmax(x.array, classes).slice();
     pool.crashOnNextJob();
-    // The crash job is the worker's next job: it exits at once, before any kernel call.
+    // The worker exits when it takes the call's share, before any kernel call.
     expect(() => pk.softmax(x.array, classes, { out: x.array })).toThrow(/softmax: a worker thread ended during the call .*replacement worker is starting/);
     x.array.set(randomLogits(rows * classes, 1));
     // While the replacement starts, calls run on the threads that are left.
@@ -193,6 +193,25 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     const split = splitStats.calls, out = pk.allocFloat32(rows * classes);
     expect(Buffer.compare(Buffer.from(pk.softmax(x.array, classes, { out: out.array }).slice().buffer), Buffer.from(expected.buffer))).toBe(0);
     expect(splitStats.calls).toBe(split + 1);
+    x.free();
+    out.free();
+  });
+
+  it("a worker that died between calls is not handed a share: the call runs it here, correct, and a replacement starts", async () => {
+    await pk.init({ threads: 2 });
+    const pool = currentRuntime()!.pool!;
+    const rows = 512, classes = 1000;
+    const x = pk.allocFloat32(rows * classes), out = pk.allocFloat32(rows * classes);
+    x.array.set(randomLogits(rows * classes, 2));
+    const expected = pk.softmax(x.array, classes).slice();
+    pool.crashNow();
+    // No event loop turn in between: the pool has not heard of the exit, only the control block says so.
+    expect(pool.available).toBe(1);
+    const result = pk.softmax(x.array, classes, { out: out.array });
+    expect(Buffer.compare(Buffer.from(result.slice().buffer), Buffer.from(expected.buffer))).toBe(0);
+    expect(pool.available).toBe(0);
+    await pool.ready();
+    expect(pool.available).toBe(1);
     x.free();
     out.free();
   });
