@@ -174,12 +174,12 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
         back = from;
         continue;
       }
-      if (local === null) {
-        const j = pool.claim(published);
-        if (j >= 0) {
-          pool.complete(j, call.kernel(chunkAddresses(j), j * rowsPerChunk, chunkRows[j % ring]));
-          continue;
-        }
+      // Published chunks no worker has claimed yet (none left to work on from the back, or no
+      // local instance): run one here (a worker that died before the call leaves all of them).
+      const j = pool.claim(published);
+      if (j >= 0) {
+        pool.complete(j, call.kernel(chunkAddresses(j), j * rowsPerChunk, chunkRows[j % ring]));
+        continue;
       }
       if (copiedOut === published && front >= back) break;
       pool.awaitProgress(fn, completed);

@@ -393,10 +393,11 @@ export class ThreadPool {
     local: () => void, here: (job: J) => R, outcome: (w: PoolWorker, result: number) => R, post?: (w: PoolWorker, job: J) => void,
   ): R[] {
     this.#check(fn);
+    // Checked before any worker gets a job: every worker given one is waited for below.
+    if (jobs.some((job) => argsOf(job).length > MAX_ARGS)) throw new Error(`${fn}: a job takes more than ${MAX_ARGS} arguments`);
     const ready = this.#workers.filter((w) => w.ready);
     const given: (PoolWorker | null)[] = jobs.map((job) => {
       const args = argsOf(job);
-      if (args.length > MAX_ARGS) throw new Error(`${fn}: a job takes more than ${MAX_ARGS} arguments`);
       for (let w = ready.shift(); w !== undefined; w = ready.shift()) {
         post?.(w, job);
         if (this.#take(w, kindOf(job), args)) return w;

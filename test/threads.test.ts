@@ -214,6 +214,23 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     expect(pool.available).toBe(1);
     x.free();
     out.free();
+    // The same for a pipelined call (ordinary arrays) and a shared-array one.
+    const big = randomLogits(8192 * 512, 3);
+    const sharedBig = new Float32Array(new SharedArrayBuffer(big.byteLength));
+    sharedBig.set(big);
+    await pk.init({ threads: 1 });
+    const expectedBig = pk.logSoftmax(big, 512);
+    await pk.init({ threads: 2 });
+    for (const input of [big, sharedBig]) {
+      const threaded = currentRuntime()!.pool!;
+      await threaded.ready();
+      threaded.crashNow();
+      const before = { ...splitStats };
+      const out = input === sharedBig ? { out: new Float32Array(new SharedArrayBuffer(big.byteLength)) } : undefined;
+      expect(Buffer.compare(Buffer.from(pk.logSoftmax(input, 512, out).slice().buffer), Buffer.from(expectedBig.buffer))).toBe(0);
+      expect(splitStats.pipelined + splitStats.shared).toBe(before.pipelined + before.shared + 1);
+      expect(threaded.available).toBe(0);
+    }
   });
 
   it("the shared memory's maximum is enforced with a RangeError, and options are checked", async () => {
