@@ -1,18 +1,21 @@
 // Worker threads over one shared wasm memory (Node's worker_threads, or a cross-origin-isolated
 // page's Web Workers). Each worker instantiates the same compiled threaded build over the
-// runtime's shared Memory and waits on its control block. Two kinds of job:
+// runtime's shared Memory and waits on its control block. Three kinds of job:
 //  - one kernel invocation (an export's index and its numeric arguments): a split call hands
 //    each worker a share of the rows and runs its own share on the calling thread (run());
+//  - a program (Node): steps of copies between the caller's SharedArrayBuffers and wasm memory
+//    around kernel invocations, received through the worker's message port (runPrograms());
 //  - the chunk queue: a pipelined call publishes chunks of rows as the calling thread copies them
-//    in, and every thread (the calling one too, when it has nothing to copy) claims the next
-//    chunk, runs it and marks it done, so copying and computing overlap (startQueue() and on).
-// The calling thread waits with Atomics.wait (Node lets its main thread block) or, on a page's
-// main thread, where Atomics.wait is not allowed, by spinning on Atomics.load: the call blocks
-// that thread either way, for less time than on one thread. Workers are unref'd (Node): they
-// never keep a process alive; dispose() ends them. A worker that crashes (an exception outside a
-// kernel, process.exit) says so through its control block before it goes: the call that was
-// waiting for it fails with a clear error, and a replacement starts at once (calls in between
-// run on the threads that are left).
+//    in, and the workers claim the next one, run it and mark it done, so copying and computing
+//    overlap (startQueue() and on; the calling thread may claim chunks too).
+// A job is handed over only by a compare-exchange from idle. The calling thread waits with
+// Atomics.wait (Node lets its main thread block) or, on a page's main thread, where Atomics.wait
+// is not allowed, by spinning on Atomics.load: the call blocks that thread either way, for less
+// time than on one thread. Workers are unref'd (Node): they never keep a process alive;
+// dispose() ends them. A worker that crashes (an exception outside a kernel, process.exit) says
+// so through its control block before it goes: the call that was waiting for it fails with a
+// clear error, a worker found dead before a call gets no job (its share runs on the calling
+// thread), and a replacement starts at once (calls in between run on the threads that are left).
 import { KERNEL_SIGNATURES } from "./wasm.js";
 
 /**
