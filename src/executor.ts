@@ -15,7 +15,7 @@
 import type { Runtime } from "./runtime.js";
 import { copy, heapFor, MAX_PER_KIND, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
 import { redirectKernels } from "./pool.js";
-import { executePipelined, executeSplit, pipelineWorthIt, splitKind } from "./parallel.js";
+import { executePipelined, executeSplit, pipelineWorthIt, refreshedOutputs, splitKind } from "./parallel.js";
 import { checkApart, type NamedView } from "./validate.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
@@ -141,17 +141,20 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     base[FIXED + k] = fixed[k].view.byteOffset;
   }
 
+  // A threaded runtime's call that stays on this thread and touches nothing in the shared
+  // memory runs on its ordinary instance (copies into shared memory cost more), which makes the
+  // checks below itself. So does one the threads handed back (a refused row: rerun here).
+  const threaded = rt.pool !== null && rows > 1 ? splitKind(rt, call) ?? (pipelineWorthIt(rt, call) ? "pipelined" : null) : null;
+  const local = rt.local;
+  if (threaded === null && local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
+
   checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
 
-  if (rt.pool !== null && rows > 1) {
-    const kind = splitKind(rt, call);
-    const done = kind !== null ? executeSplit(rt, call, kind) : pipelineWorthIt(rt, call) ? executePipelined(rt, call) : null;
+  if (threaded !== null) {
+    const done = threaded === "pipelined" ? executePipelined(rt, call) : executeSplit(rt, call, threaded);
     if (done !== null) return done;
+    if (local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
   }
-  // A threaded runtime's call that stays on this thread and touches nothing in the shared
-  // memory runs on its ordinary instance (copies into shared memory cost more).
-  const local = rt.local;
-  if (local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
   // of a resident output that may overwrite it, which saves a region and a copy. A staged
@@ -238,12 +241,7 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
     }
   }
 
-  for (let j = 0; j < nOut; j++) {
-    if (!resident[OUT + j] || results[j].buffer === arena.buffer) continue;
-    const Ctor = results[j].constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
-    results[j] = new Ctor(arena.buffer, base[OUT + j], slot.length[OUT + j]);
-  }
-  return results;
+  return refreshedOutputs(rt, call);
 }
 
 export { splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";

@@ -236,8 +236,8 @@ class LocalRows {
   }
 }
 
-/** The outputs' views to hand back: a resident one of memory that grew is made anew. */
-function refreshedOutputs(rt: Runtime, call: KernelCall): Elements[] {
+/** The outputs' views to hand back: a resident one of memory that grew since it was made is made anew. */
+export function refreshedOutputs(rt: Runtime, call: KernelCall): Elements[] {
   return call.outputs.map((op, j) => {
     if (!slot.resident[OUT + j] || op.view.buffer === rt.arena.buffer) return op.view;
     const Ctor = op.view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
@@ -412,8 +412,8 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
   const local = () => { refused = runHere(programs[0]); };
   const others = programs.slice(1);
   const outcomes = kind === "in place"
-    ? pool.run(fn, others.map((p) => p.steps[0]), local, (step) => runHere(others.find((p) => p.steps[0] === step)!) ? 0 : -1).map((r) => r >= 0)
-    : pool.runPrograms(fn, others.map((p) => p.steps), local, (steps) => runHere(others.find((p) => p.steps === steps)!));
+    ? pool.run(fn, others.map((p) => p.steps[0]), local, (_, i) => runHere(others[i]) ? 0 : -1).map((r) => r >= 0)
+    : pool.runPrograms(fn, others.map((p) => p.steps), local, (_, i) => runHere(others[i]));
   if (refused || outcomes.some((r) => r)) return null;
   for (let o = 0; o < nOut; o++) {
     const view = outputs[o].view;

@@ -393,7 +393,7 @@ export class ThreadPool {
    */
   #dispatch<J, R>(
     fn: string, jobs: J[], kindOf: (job: J) => number, argsOf: (job: J) => readonly number[],
-    local: () => void, here: (job: J) => R, outcome: (w: PoolWorker, result: number) => R, post?: (w: PoolWorker, job: J) => void,
+    local: () => void, here: (job: J, index: number) => R, outcome: (w: PoolWorker, result: number) => R, post?: (w: PoolWorker, job: J) => void,
   ): R[] {
     this.#check(fn);
     // Checked before any worker gets a job: every worker given one is waited for below.
@@ -411,7 +411,7 @@ export class ThreadPool {
     const outcomes: R[] = [];
     try {
       local();
-      jobs.forEach((job, i) => { if (given[i] === null) outcomes[i] = here(job); });
+      jobs.forEach((job, i) => { if (given[i] === null) outcomes[i] = here(job, i); });
     } catch (error) {
       failure = error;
     }
@@ -462,7 +462,7 @@ export class ThreadPool {
    * Runs each job on a worker (or here, after `local`, when no worker can take it: `here`) while
    * `local` runs here; returns each job's result (an export's i32 result, −1 for none).
    */
-  run(fn: string, jobs: Invocation[], local: () => void, here: (job: Invocation) => number): number[] {
+  run(fn: string, jobs: Invocation[], local: () => void, here: (job: Invocation, index: number) => number): number[] {
     return this.#dispatch(fn, jobs, (job) => EXPORTS.indexOf(job.name), (job) => job.args, local, here, (_, result) => result);
   }
 
@@ -475,7 +475,7 @@ export class ThreadPool {
    * Runs each program on a worker (or here, after `local`, through `here`) while `local` runs
    * here; returns whether a kernel refused a row in each.
    */
-  runPrograms(fn: string, programs: ProgramStep[][], local: () => void, here: (program: ProgramStep[]) => boolean): boolean[] {
+  runPrograms(fn: string, programs: ProgramStep[][], local: () => void, here: (program: ProgramStep[], index: number) => boolean): boolean[] {
     return this.#dispatch(
       fn, programs, () => PROGRAM_JOB, () => [], local, here, (_, result) => result >= 0,
       (w, program) => w.handle.post!(program.map((step) => ({ ...step, kind: EXPORTS.indexOf(step.name) }))),
