@@ -4,7 +4,7 @@
 //   log_target true:  exp(t)·(t − x)
 // and d/dx = −t (resp. −exp(t)). docs/semantics.md §2.8. Per-row sums in float64 (f32 lanes
 // folded every BLOCK elements); pointwise values and the gradient optionally stored.
-import { hsum4, logNormal4 } from "./math";
+import { hsum4, LOG_CONSTANTS, logNormal4k } from "./math";
 
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
@@ -23,6 +23,30 @@ function klTerm(x: f32, t: f32, logTarget: bool): f64 {
   return logTarget ? -Math.exp(<f64>t) : -<f64>t;
 }
 
+/** t·ln t − t·x on four lanes (t·ln t is 0 where t = +0: ln gives a finite value there). */
+// @ts-ignore: decorator
+@inline function klTerm4(x: v128, t: v128, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128, c8: v128): v128 {
+  return klTermFromLog4(x, t, logNormal4k(t, c0, c1, c2, c3, c4, c5, c6, c7, c8));
+}
+
+/** klTerm4 given logT = logNormal4(t). */
+// @ts-ignore: decorator
+@inline function klTermFromLog4(x: v128, t: v128, logT: v128): v128 {
+  return f32x4.sub(f32x4.mul(t, logT), f32x4.mul(t, x));
+}
+
+/** All ones in lanes whose t klTerm4 does not cover: negative or subnormal (as signed bits below the least normal, but not +0). */
+// @ts-ignore: decorator
+@inline function klUncoveredTarget4(t: v128): v128 {
+  return v128.andnot(i32x4.lt_s(t, i32x4.splat(0x00800000)), i32x4.eq(t, i32x4.splat(0)));
+}
+
+/** k·(−t) on four lanes, k per element (gradScale) or negK = −gradScalar. */
+// @ts-ignore: decorator
+@inline function klGrad4(t: v128, gradScale: usize, o: usize, negK: v128): v128 {
+  return gradScale != 0 ? f32x4.neg(f32x4.mul(t, v128.load(gradScale + o))) : f32x4.mul(t, negK);
+}
+
 /**
  * KL pointwise terms of `rows` rows: their sums per row into rowLoss (f64), the terms into
  * pointwise (f32, when not 0), and k·d/dx into grad (f32, when not 0) with k = gradScale[i]
@@ -38,40 +62,77 @@ export function klDivRows(
     let sum: f64 = 0;
     let i = 0;
     if (ASC_FEATURE_SIMD && !log) {
-      const zero = f32x4.splat(0);
-      const smallest = f32x4.splat(1.1754943508222875e-38); // the least positive normal float
-      const largest = f32x4.splat(3.4028234663852886e38);
+      // Constants in locals, loaded once (see EXP_CONSTANTS in math.ts).
+      const c0 = v128.load32_splat(LOG_CONSTANTS), c1 = v128.load32_splat(LOG_CONSTANTS, 4);
+      const c2 = v128.load32_splat(LOG_CONSTANTS, 8), c3 = v128.load32_splat(LOG_CONSTANTS, 12);
+      const c4 = v128.load32_splat(LOG_CONSTANTS, 16), c5 = v128.load32_splat(LOG_CONSTANTS, 20);
+      const c6 = v128.load32_splat(LOG_CONSTANTS, 24), c7 = v128.load32_splat(LOG_CONSTANTS, 28);
+      const c8 = v128.load32_splat(LOG_CONSTANTS, 32);
+      const negK = f32x4.splat(-gradScalar);
+      // With an output written over the input (in place), outputs wait until a block is known to
+      // be covered, so that an uncovered block can be redone from its inputs.
+      const inPlace = pointwise == input || grad == input;
       while (i + 4 <= cols) {
-        const end = min(cols, i + BLOCK);
-        let acc = zero;
+        const start = i, end = min(cols, i + BLOCK);
+        let acc = f32x4.splat(0);
+        // Four groups at a time, interleaved stage by stage: one group's chain (a division, then
+        // the series) is too long for the processor to overlap enough groups on its own.
+        for (; i + 16 <= end; i += 16) {
+          const o = base + (<usize>i << 2);
+          const t0 = v128.load(target + o), t1 = v128.load(target + o, 16), t2 = v128.load(target + o, 32), t3 = v128.load(target + o, 48);
+          const l0 = logNormal4k(t0, c0, c1, c2, c3, c4, c5, c6, c7, c8), l1 = logNormal4k(t1, c0, c1, c2, c3, c4, c5, c6, c7, c8);
+          const l2 = logNormal4k(t2, c0, c1, c2, c3, c4, c5, c6, c7, c8), l3 = logNormal4k(t3, c0, c1, c2, c3, c4, c5, c6, c7, c8);
+          const m0 = klTermFromLog4(v128.load(input + o), t0, l0), m1 = klTermFromLog4(v128.load(input + o, 16), t1, l1);
+          const m2 = klTermFromLog4(v128.load(input + o, 32), t2, l2), m3 = klTermFromLog4(v128.load(input + o, 48), t3, l3);
+          const u = v128.or(v128.or(klUncoveredTarget4(t0), klUncoveredTarget4(t1)), v128.or(klUncoveredTarget4(t2), klUncoveredTarget4(t3)));
+          acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
+          if (!inPlace) {
+            if (pointwise != 0) {
+              v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
+              v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
+            }
+            if (grad != 0) {
+              v128.store(grad + o, klGrad4(t0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(t1, gradScale, o + 16, negK));
+              v128.store(grad + o + 32, klGrad4(t2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(t3, gradScale, o + 48, negK));
+            }
+          }
+        }
         for (; i + 4 <= end; i += 4) {
           const o = base + (<usize>i << 2);
           const x = v128.load(input + o), t = v128.load(target + o);
-          // Lanes the vector formula covers: t = 0 or a normal positive float, |x| ≤ 1e30 (beyond,
-          // float32 lane sums of t·x could overflow where the float64 sum does not).
-          const normal = v128.and(f32x4.ge(t, smallest), f32x4.le(t, largest));
-          const covered = v128.and(v128.or(normal, f32x4.eq(t, zero)), f32x4.le(f32x4.abs(x), f32x4.splat(1e30)));
-          let term: v128;
-          if (i32x4.all_true(covered)) {
-            const xlogy = v128.and(f32x4.mul(t, logNormal4(t)), normal); // 0 where t = 0
-            term = f32x4.sub(xlogy, f32x4.mul(t, x));
+          const term = klTerm4(x, t, c0, c1, c2, c3, c4, c5, c6, c7, c8);
+          acc = f32x4.add(acc, v128.or(term, klUncoveredTarget4(t))); // NaN in an uncovered lane
+          if (!inPlace) {
             if (pointwise != 0) v128.store(pointwise + o, term);
-            acc = f32x4.add(acc, term);
-          } else {
-            // A special value in the group: each lane in float64, added to the row sum directly.
-            for (let j = 0; j < 4; j++) {
-              const oj = o + (<usize>j << 2);
-              const v = klTerm(load<f32>(input + oj), load<f32>(target + oj), false);
-              if (pointwise != 0) store<f32>(pointwise + oj, <f32>v);
-              sum += v;
-            }
-          }
-          if (grad != 0) {
-            const k = gradScale != 0 ? v128.load(gradScale + o) : f32x4.splat(gradScalar);
-            v128.store(grad + o, f32x4.mul(f32x4.neg(t), k));
+            if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
           }
         }
-        sum += <f64>hsum4(acc);
+        const blockSum = hsum4(acc);
+        if (blockSum - blockSum == 0) {
+          // Covered: every t is +0 or a normal positive float and the f32 lane sums are finite.
+          sum += <f64>blockSum;
+          if (inPlace) {
+            for (let j = start; j < i; j += 4) {
+              const o = base + (<usize>j << 2);
+              const t = v128.load(target + o);
+              if (pointwise != 0) v128.store(pointwise + o, klTerm4(v128.load(input + o), t, c0, c1, c2, c3, c4, c5, c6, c7, c8));
+              if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
+            }
+          }
+        } else {
+          // A special value, an uncovered target or an f32 overflow: the whole block in float64.
+          for (let j = start; j < i; j++) {
+            const o = base + (<usize>j << 2);
+            const t = load<f32>(target + o);
+            const v = klTerm(load<f32>(input + o), t, false);
+            if (pointwise != 0) store<f32>(pointwise + o, <f32>v);
+            sum += v;
+            if (grad != 0) {
+              const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
+              store<f32>(grad + o, <f32>(klSlope(t, false) * k));
+            }
+          }
+        }
       }
     }
     for (; i < cols; i++) {

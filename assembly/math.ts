@@ -94,27 +94,41 @@
 
 /**
  * ln(x) on four lanes for positive normal floats (zero, subnormals, infinities, NaN and negatives
- * are the caller's to mask): x = 2ᵉ·m with m in [√½, √2), ln m = 2·atanh(s), s = (m − 1)/(m + 1)
- * (|s| ≤ 0.1716), as 2s + s³·(2/3 + s²·(2/5 + s²·(2/7 + s²·2/9))) — the series' next term is
- * below 2.2e-10 — and e·ln 2 in two parts. About 2 ulp; one division and four multiply-adds
- * instead of cephes' nine-term polynomial.
+ * are the caller's to mask; +0 gives a finite value, −127·ln 2): x = 2ᵉ·m with m in [√½, √2)
+ * (musl's reduction: subtracting √½'s bits puts e in the high bits and m's exponent in the rest),
+ * ln m = 2·atanh(s), s = (m − 1)/(m + 1) (|s| ≤ 0.1716), as 2s + s³·(2/3 + s²·(2/5 + s²·(2/7 +
+ * s²·2/9))) — the series' next term is below 2.2e-10 — and e·ln 2 in two parts. About 2 ulp; one
+ * division and four multiply-adds instead of cephes' nine-term polynomial.
  */
 // @ts-ignore: decorator
 @inline export function logNormal4(x: v128): v128 {
-  const one = f32x4.splat(1);
-  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
-  let m = v128.or(v128.and(x, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F800000)); // [1, 2)
-  const big = f32x4.gt(m, f32x4.splat(1.4142135623730951));
-  m = i32x4.sub(m, v128.and(big, i32x4.splat(0x00800000))); // m / 2 where m > √2 …
-  e = i32x4.sub(e, big); // … and e + 1 (big is −1 there)
+  return logNormal4k(
+    x, i32x4.splat(0x3F3504F3), i32x4.splat(<i32>0xFF800000), f32x4.splat(1), f32x4.splat(0.2222222222222222),
+    f32x4.splat(0.2857142857142857), f32x4.splat(0.4), f32x4.splat(0.6666666666666666),
+    f32x4.splat(-2.12194440e-4), f32x4.splat(0.693359375),
+  );
+}
+
+// logNormal4's constants as data, in logNormal4k's argument order after x (see EXP_CONSTANTS).
+export const LOG_CONSTANTS = memory.data<u32>([
+  0x3F3504F3, 0xFF800000, 0x3F800000, 0x3E638E39, 0x3E924925, 0x3ECCCCCD, 0x3F2AAAAB, 0xB95E8083, 0x3F318000,
+]);
+
+/** logNormal4 with its constants passed in (loaded once from LOG_CONSTANTS by kernels with a loop). */
+// @ts-ignore: decorator
+@inline export function logNormal4k(
+  x: v128, sqrtHalfBits: v128, highMask: v128, one: v128, p9: v128, p7: v128, p5: v128, p3: v128, ln2lo: v128, ln2hi: v128,
+): v128 {
+  const tmp = i32x4.sub(x, sqrtHalfBits);
+  const m = i32x4.sub(x, v128.and(tmp, highMask)); // in [√½, √2)
   const s = f32x4.div(f32x4.sub(m, one), f32x4.add(m, one));
   const z = f32x4.mul(s, s);
-  let p = madd4(f32x4.splat(0.2222222222222222), z, f32x4.splat(0.2857142857142857));
-  p = madd4(p, z, f32x4.splat(0.4));
-  p = madd4(p, z, f32x4.splat(0.6666666666666666));
+  let p = madd4(p9, z, p7);
+  p = madd4(p, z, p5);
+  p = madd4(p, z, p3);
   const r = madd4(f32x4.mul(s, z), p, f32x4.add(s, s));
-  const ef = f32x4.convert_i32x4_s(e);
-  return f32x4.add(madd4(ef, f32x4.splat(-2.12194440e-4), r), f32x4.mul(ef, f32x4.splat(0.693359375)));
+  const ef = f32x4.convert_i32x4_s(i32x4.shr_s(tmp, 23));
+  return f32x4.add(madd4(ef, ln2lo, r), f32x4.mul(ef, ln2hi));
 }
 
 /** Largest lane; NaN in any lane gives NaN (wasm max propagates NaN). */

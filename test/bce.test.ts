@@ -38,6 +38,34 @@ describeBuilds("binary cross-entropy with logits", () => {
     expect(got[0]).toBeNaN();
     expect(mismatch(got, want, LOG_TOL)).toBeNull();
   });
+
+  it("the unweighted loop and the weighted one agree bit for bit (a weight of 1 is exact), special values included", () => {
+    // 4099 columns: whole 1024-element blocks, 16-element steps and 4-element tails; one block
+    // with |x| ≥ 1e30 and one with NaN take the group-by-group path.
+    const classes = 4099, rows = 3, n = rows * classes;
+    const x = randomLogits(n, 12, 5);
+    const next = rng(6);
+    const t = Float32Array.from({ length: n }, () => (next() < 0.5 ? Math.round(next()) : next()));
+    x[2000] = 2e30; x[5000] = NaN; x[9000] = -3e38;
+    const ones = new Float32Array(classes).fill(1);
+    for (const reduction of ["sum", "none"] as const) {
+      const plain = pk.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, { reduction });
+      const weighted = pk.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, { reduction, weight: ones });
+      expect(weighted.loss).toEqual(plain.loss);
+      expect(Array.from(weighted.grad)).toEqual(Array.from(plain.grad));
+      const want = ref.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, { reduction });
+      expect(mismatch(plain.loss, want.loss, LOG_TOL)).toBeNull();
+      expect(mismatch(plain.grad, want.grad, PROB_TOL)).toBeNull();
+    }
+  });
+
+  it("the gradient keeps its relative accuracy where σ(x) is tiny (σ − t, not (1 − t) + (σ − 1))", () => {
+    const x = Float32Array.from([-30, -20, -15, -12, -30, -20, -15, -12]);
+    const t = new Float32Array(8);
+    const grad = pk.binaryCrossEntropyWithLogitsBackward(x, t, 8, { reduction: "sum" });
+    const sigma = Array.from(x, (v) => Math.exp(v) / (1 + Math.exp(v)));
+    for (let i = 0; i < 8; i++) expect(Math.abs(grad[i] - sigma[i]) / sigma[i]).toBeLessThan(1e-6);
+  });
 });
 
 describe("binary cross-entropy bad input", () => {

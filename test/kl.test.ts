@@ -70,6 +70,45 @@ describeBuilds("kl_div", () => {
     expect(tiny.loss).toBe(expected.loss);
     expect(Array.from(tiny.grad)).toEqual(Array.from(expected.grad));
   });
+
+  it("a block with a special value is redone in float64; in place, out of place and resident give the same bits", () => {
+    // Mostly clean rows (the vector pass), a few targets it does not cover (negative, subnormal,
+    // −0, +Infinity) and terms whose f32 lane sums overflow, each in its own 1024-element block.
+    const classes = 4099, rows = 6;
+    // Targets uncovered by the vector formula but with a finite loss (subnormal, −0), and two
+    // terms of 2.7e40 (f32 lane sums overflow, the float64 sum does not) …
+    const finite: [number, number, number][] = [[1500, 1e-40, -2], [3000, -0, -1], [9000, 3e38, -1], [9001, 3e38, -1], [20000, 2e-39, -1]];
+    // … and values PyTorch turns into NaN or Infinity (a negative target, 0·−Infinity, NaN, +Infinity).
+    const nonFinite: [number, number, number][] = [[5, -1e-3, -1], [4200, Infinity, -3], [6000, 0, -Infinity], [13000, 0.5, NaN]];
+    let input: Float32Array = new Float32Array(0), target: Float32Array = new Float32Array(0);
+    for (const specials of [finite, [...finite, ...nonFinite]]) {
+      input = pk.logSoftmax(randomLogits(rows * classes, 21), classes);
+      target = randomTargets(rows, classes, 22);
+      for (const [i, t, x] of specials) { target[i] = t; input[i] = x; }
+      for (const reduction of ["sum", "none"] as const) {
+        const want = ref.klDivWithGrad(input, target, classes, { reduction });
+        const copied = pk.klDivWithGrad(input, target, classes, { reduction });
+        if (specials === finite && reduction === "sum") expect(Number.isFinite(copied.loss)).toBe(true);
+        expect(mismatch(copied.loss, want.loss, LOG_TOL), reduction).toBeNull();
+        expect(mismatch(copied.grad, want.grad, PROB_TOL)).toBeNull();
+        const x = input.slice();
+        const inPlace = pk.klDivWithGrad(x, target, classes, { reduction, out: x });
+        expect(inPlace.loss).toEqual(copied.loss);
+        expect(Array.from(x)).toEqual(Array.from(copied.grad));
+        const w = pk.allocFloat32(input.length);
+        w.array.set(input);
+        const resident = pk.klDivWithGrad(w.array, target, classes, { reduction, out: w.array });
+        expect(resident.loss).toEqual(copied.loss);
+        expect(Array.from(resident.grad)).toEqual(Array.from(copied.grad));
+        w.free();
+      }
+    }
+    const pointwise = pk.klDiv(input, target, classes, { reduction: "none" });
+    const y = input.slice();
+    expect(pk.klDiv(y, target, classes, { reduction: "none", out: y })).toBe(y);
+    expect(Array.from(y)).toEqual(Array.from(pointwise));
+    expect(mismatch(pointwise, ref.klDiv(input, target, classes, { reduction: "none" }), LOG_TOL)).toBeNull();
+  });
 });
 
 describe("kl_div bad input", () => {
