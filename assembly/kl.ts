@@ -9,6 +9,9 @@ import { hsum4, LOG_CONSTANTS, logNormal4k } from "./math";
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
 
+/** klDivRows' scratch: one block of the input, kept while an in-place block is checked. */
+export const KL_SCRATCH_BYTES = BLOCK << 2;
+
 /** One pointwise term in float64, for tails and for lanes the vector path does not cover. */
 function klTerm(x: f32, t: f32, logTarget: bool): f64 {
   const xd = <f64>x, td = <f64>t;
@@ -50,11 +53,11 @@ function klTerm(x: f32, t: f32, logTarget: bool): f64 {
 /**
  * KL pointwise terms of `rows` rows: their sums per row into rowLoss (f64), the terms into
  * pointwise (f32, when not 0), and k·d/dx into grad (f32, when not 0) with k = gradScale[i]
- * (f32 per element, when not 0) or gradScalar.
+ * (f32 per element, when not 0) or gradScalar. scratch: BLOCK floats (KL_SCRATCH_BYTES).
  */
 export function klDivRows(
   input: usize, target: usize, rows: i32, cols: i32, logTarget: i32,
-  rowLoss: usize, pointwise: usize, grad: usize, gradScale: usize, gradScalar: f32,
+  rowLoss: usize, pointwise: usize, grad: usize, gradScale: usize, gradScalar: f32, scratch: usize,
 ): void {
   const log = logTarget != 0;
   for (let r = 0; r < rows; r++) {
@@ -69,8 +72,8 @@ export function klDivRows(
       const c6 = v128.load32_splat(LOG_CONSTANTS, 24), c7 = v128.load32_splat(LOG_CONSTANTS, 28);
       const c8 = v128.load32_splat(LOG_CONSTANTS, 32);
       const negK = f32x4.splat(-gradScalar);
-      // With an output written over the input (in place), outputs wait until a block is known to
-      // be covered, so that an uncovered block can be redone from its inputs.
+      // With an output written over the input (in place), the block's inputs are kept in scratch
+      // as they are read, so that an uncovered block can be redone from them.
       const inPlace = pointwise == input || grad == input;
       while (i + 4 <= cols) {
         const start = i, end = min(cols, i + BLOCK);
@@ -82,49 +85,44 @@ export function klDivRows(
           const t0 = v128.load(target + o), t1 = v128.load(target + o, 16), t2 = v128.load(target + o, 32), t3 = v128.load(target + o, 48);
           const l0 = logNormal4k(t0, c0, c1, c2, c3, c4, c5, c6, c7, c8), l1 = logNormal4k(t1, c0, c1, c2, c3, c4, c5, c6, c7, c8);
           const l2 = logNormal4k(t2, c0, c1, c2, c3, c4, c5, c6, c7, c8), l3 = logNormal4k(t3, c0, c1, c2, c3, c4, c5, c6, c7, c8);
-          const m0 = klTermFromLog4(v128.load(input + o), t0, l0), m1 = klTermFromLog4(v128.load(input + o, 16), t1, l1);
-          const m2 = klTermFromLog4(v128.load(input + o, 32), t2, l2), m3 = klTermFromLog4(v128.load(input + o, 48), t3, l3);
+          const x0 = v128.load(input + o), x1 = v128.load(input + o, 16), x2 = v128.load(input + o, 32), x3 = v128.load(input + o, 48);
+          if (inPlace) {
+            const kept = scratch + (<usize>(i - start) << 2);
+            v128.store(kept, x0); v128.store(kept, x1, 16); v128.store(kept, x2, 32); v128.store(kept, x3, 48);
+          }
+          const m0 = klTermFromLog4(x0, t0, l0), m1 = klTermFromLog4(x1, t1, l1);
+          const m2 = klTermFromLog4(x2, t2, l2), m3 = klTermFromLog4(x3, t3, l3);
           const u = v128.or(v128.or(klUncoveredTarget4(t0), klUncoveredTarget4(t1)), v128.or(klUncoveredTarget4(t2), klUncoveredTarget4(t3)));
           acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
-          if (!inPlace) {
-            if (pointwise != 0) {
-              v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
-              v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
-            }
-            if (grad != 0) {
-              v128.store(grad + o, klGrad4(t0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(t1, gradScale, o + 16, negK));
-              v128.store(grad + o + 32, klGrad4(t2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(t3, gradScale, o + 48, negK));
-            }
+          if (pointwise != 0) {
+            v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
+            v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
+          }
+          if (grad != 0) {
+            v128.store(grad + o, klGrad4(t0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(t1, gradScale, o + 16, negK));
+            v128.store(grad + o + 32, klGrad4(t2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(t3, gradScale, o + 48, negK));
           }
         }
         for (; i + 4 <= end; i += 4) {
           const o = base + (<usize>i << 2);
           const x = v128.load(input + o), t = v128.load(target + o);
+          if (inPlace) v128.store(scratch + (<usize>(i - start) << 2), x);
           const term = klTerm4(x, t, c0, c1, c2, c3, c4, c5, c6, c7, c8);
           acc = f32x4.add(acc, v128.or(term, klUncoveredTarget4(t))); // NaN in an uncovered lane
-          if (!inPlace) {
-            if (pointwise != 0) v128.store(pointwise + o, term);
-            if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
-          }
+          if (pointwise != 0) v128.store(pointwise + o, term);
+          if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
         }
         const blockSum = hsum4(acc);
         if (blockSum - blockSum == 0) {
           // Covered: every t is +0 or a normal positive float and the f32 lane sums are finite.
           sum += <f64>blockSum;
-          if (inPlace) {
-            for (let j = start; j < i; j += 4) {
-              const o = base + (<usize>j << 2);
-              const t = v128.load(target + o);
-              if (pointwise != 0) v128.store(pointwise + o, klTerm4(v128.load(input + o), t, c0, c1, c2, c3, c4, c5, c6, c7, c8));
-              if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
-            }
-          }
         } else {
           // A special value, an uncovered target or an f32 overflow: the whole block in float64.
           for (let j = start; j < i; j++) {
             const o = base + (<usize>j << 2);
             const t = load<f32>(target + o);
-            const v = klTerm(load<f32>(input + o), t, false);
+            const x = inPlace ? load<f32>(scratch + (<usize>(j - start) << 2)) : load<f32>(input + o);
+            const v = klTerm(x, t, false);
             if (pointwise != 0) store<f32>(pointwise + o, <f32>v);
             sum += v;
             if (grad != 0) {

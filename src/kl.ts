@@ -7,6 +7,7 @@ import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import { checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, describe, readOptions, type LossAndGrad, type NamedView } from "./validate.js";
 import { typedArrayName } from "./views.js";
+import { SCRATCH_BYTES } from "./wasm.js";
 
 /** How kl_div combines the pointwise terms. */
 export type KlReduction = "mean" | "batchmean" | "sum" | "none";
@@ -116,12 +117,12 @@ function run(fn: string, args: KlArgs, wantGrad: boolean): { loss: number | Floa
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
   if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const results = execute(rt, {
-    fn, rows, inputs, outputs, alsoRead: args.inputs,
+    fn, rows, inputs, outputs, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.klDivRows,
     kernel(at, _first, count) {
       const p = pointwise ? at.outputs[1] : 0;
       const g = grad ? at.outputs[pointwise ? 2 : 1] : 0;
       rt.kernels.klDivRows(at.inputs[0], at.inputs[1], count, cols, args.logTarget ? 1 : 0, at.outputs[0], p, g,
-        perElement ? at.inputs[2] : 0, typeof scale === "number" ? scale : 0);
+        perElement ? at.inputs[2] : 0, typeof scale === "number" ? scale : 0, at.scratch);
       return -1;
     },
   });
