@@ -1,7 +1,7 @@
 // binary_cross_entropy_with_logits, element by element, PyTorch's stable form:
 //   L = 1 + (posWeight − 1)·t,   loss = w·[(1 − t)·x + L·softplus(−x)],
 //   softplus(−x) = max(−x, 0) + log1p(exp(−|x|)),
-//   d loss / dx = w·[(1 − t) + L·(σ(x) − 1)]   (computed as w·(σ(x) − t) without posWeight),
+//   d loss / dx = w·[(1 − t) + L·(σ(x) − 1)] = w·[L·σ(x) − posWeight·t]   (computed in the second form, PyTorch's),
 // with σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0, e = exp(−|x|) (never overflows).
 // Stable for |x| up to 3e38. Weights: per element (a row operand) or per column (fixed), posWeight
 // per column (fixed); 0 = none. Per-row sums in float64 (f32 lanes folded every BLOCK elements).
@@ -41,8 +41,9 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
   const l = hasPw ? 1 + (pw - 1) * td : 1;
   const v = w * ((1 - td) * xd + l * sp);
   if (loss != 0) store<f32>(loss, <f32>v);
-  // Without posWeight, σ − t: (1 − t) + (σ − 1) would cancel to 0 where σ is tiny.
-  if (grad != 0) store<f32>(grad, <f32>(k * w * (hasPw ? (1 - td) + l * (sigma - 1) : sigma - td)));
+  // L·σ − posWeight·t, PyTorch's form (σ − t without posWeight): (1 − t) + L·(σ − 1), equal in
+  // exact arithmetic, cancels to 0 where σ is tiny.
+  if (grad != 0) store<f32>(grad, <f32>(k * w * (hasPw ? l * sigma - pw * td : sigma - td)));
   return v;
 }
 
@@ -81,7 +82,8 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
   const x = v128.load(logits + o), t = v128.load(targets + o);
   const e = expMinusAbs4(x, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9);
   const sp = softplusNeg4(x, e, l0, l1, l2, l3, l4, l5, l6);
-  const l = posWeight != 0 ? f32x4.add(one, f32x4.mul(f32x4.sub(v128.load(posWeight + oc), one), t)) : one;
+  const pw = posWeight != 0 ? v128.load(posWeight + oc) : one;
+  const l = posWeight != 0 ? f32x4.add(one, f32x4.mul(f32x4.sub(pw, one), t)) : one;
   let w = weightElem != 0 ? v128.load(weightElem + o) : one;
   if (weightCol != 0) w = f32x4.mul(w, v128.load(weightCol + oc));
   const notT = f32x4.sub(one, t);
@@ -89,8 +91,8 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
   if (pointwise != 0) v128.store(pointwise + o, v);
   if (grad != 0) {
     const k = gradScale != 0 ? v128.load(gradScale + o) : kScalar;
-    // Without posWeight, σ − t (see termScalar).
-    const d = posWeight != 0 ? f32x4.add(notT, f32x4.mul(l, f32x4.sub(sigmoid4(x, e), one))) : f32x4.sub(sigmoid4(x, e), t);
+    // L·σ − posWeight·t, or σ − t (see termScalar).
+    const d = posWeight != 0 ? f32x4.sub(f32x4.mul(l, sigmoid4(x, e)), f32x4.mul(pw, t)) : f32x4.sub(sigmoid4(x, e), t);
     v128.store(grad + o, f32x4.mul(f32x4.mul(k, w), d));
   }
   return v;

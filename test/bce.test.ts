@@ -59,12 +59,16 @@ describeBuilds("binary cross-entropy with logits", () => {
     }
   });
 
-  it("the gradient keeps its relative accuracy where σ(x) is tiny (σ − t, not (1 − t) + (σ − 1))", () => {
+  it("the gradient keeps its relative accuracy where σ(x) is tiny (L·σ − posWeight·t, not (1 − t) + L·(σ − 1))", () => {
     const x = Float32Array.from([-30, -20, -15, -12, -30, -20, -15, -12]);
     const t = new Float32Array(8);
-    const grad = pk.binaryCrossEntropyWithLogitsBackward(x, t, 8, { reduction: "sum" });
     const sigma = Array.from(x, (v) => Math.exp(v) / (1 + Math.exp(v)));
-    for (let i = 0; i < 8; i++) expect(Math.abs(grad[i] - sigma[i]) / sigma[i]).toBeLessThan(1e-6);
+    for (const options of [{}, { posWeight: new Float32Array(8).fill(3) }, { reference: true }]) {
+      const grad = "reference" in options
+        ? ref.binaryCrossEntropyWithLogitsBackward(x, t, 8, { reduction: "sum", posWeight: new Float32Array(8).fill(3) })
+        : pk.binaryCrossEntropyWithLogitsBackward(x, t, 8, { reduction: "sum", ...options });
+      for (let i = 0; i < 8; i++) expect(Math.abs(grad[i] - sigma[i]) / sigma[i]).toBeLessThan(1e-6);
+    }
   });
 });
 

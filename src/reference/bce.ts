@@ -23,8 +23,8 @@ function compute(fn: string, args: BceArgs, wantGrad: boolean) {
     total += terms[i];
     const sigma = 1 / (1 + Math.exp(-x[i]));
     const k = typeof args.gradOutput === "number" ? args.gradOutput / divisor : args.gradOutput[i];
-    // Without posWeight, σ − t: (1 − t) + (σ − 1) loses σ's relative accuracy where σ is tiny.
-    grads[i] = k * w * (args.posWeight ? (1 - t[i]) + l * (sigma - 1) : sigma - t[i]);
+    // L·σ − posWeight·t (PyTorch's form): (1 − t) + L·(σ − 1) loses σ's relative accuracy where σ is tiny.
+    grads[i] = k * w * (args.posWeight ? l * sigma - args.posWeight[c] * t[i] : sigma - t[i]);
   }
   if (wantGrad) out.set(grads);
   let loss: number | Float32Array = total / divisor;
