@@ -4,7 +4,7 @@
 //   log_target true:  exp(t)·(t − x)
 // and d/dx = −t (resp. −exp(t)). docs/semantics.md §2.8. Per-row sums in float64 (f32 lanes
 // folded every BLOCK elements); pointwise values and the gradient optionally stored.
-import { hsum4, LOG_CONSTANTS, logNormal4k } from "./math";
+import { EXP_CONSTANTS, expNonPositive4k, hsum4, LOG_CONSTANTS, logNormal4k } from "./math";
 
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
@@ -44,10 +44,19 @@ function klTerm(x: f32, t: f32, logTarget: bool): f64 {
   return v128.andnot(i32x4.lt_s(t, i32x4.splat(0x00800000)), i32x4.eq(t, i32x4.splat(0)));
 }
 
-/** k·(−t) on four lanes, k per element (gradScale) or negK = −gradScalar. */
+/**
+ * All ones in lanes whose log target klDivRows' vector pass does not cover: below the least
+ * argument whose exp is a normal float (`cutoff`, DENORM_CUTOFF), above 0, or NaN.
+ */
 // @ts-ignore: decorator
-@inline function klGrad4(t: v128, gradScale: usize, o: usize, negK: v128): v128 {
-  return gradScale != 0 ? f32x4.neg(f32x4.mul(t, v128.load(gradScale + o))) : f32x4.mul(t, negK);
+@inline function klUncoveredLogTarget4(t: v128, cutoff: v128): v128 {
+  return v128.not(v128.and(f32x4.ge(t, cutoff), f32x4.le(t, f32x4.splat(0))));
+}
+
+/** k·(−p) on four lanes (p = t, or exp(t) for log targets), k per element (gradScale) or negK = −gradScalar. */
+// @ts-ignore: decorator
+@inline function klGrad4(p: v128, gradScale: usize, o: usize, negK: v128): v128 {
+  return gradScale != 0 ? f32x4.neg(f32x4.mul(p, v128.load(gradScale + o))) : f32x4.mul(p, negK);
 }
 
 /**
@@ -64,7 +73,7 @@ export function klDivRows(
     const base = <usize>r * (<usize>cols << 2);
     let sum: f64 = 0;
     let i = 0;
-    if (ASC_FEATURE_SIMD && !log) {
+    if (ASC_FEATURE_SIMD) {
       // Constants in locals, loaded once (see EXP_CONSTANTS in math.ts).
       const c0 = v128.load32_splat(LOG_CONSTANTS), c1 = v128.load32_splat(LOG_CONSTANTS, 4);
       const c2 = v128.load32_splat(LOG_CONSTANTS, 8), c3 = v128.load32_splat(LOG_CONSTANTS, 12);
@@ -78,43 +87,89 @@ export function klDivRows(
       while (i + 4 <= cols) {
         const start = i, end = min(cols, i + BLOCK);
         let acc = f32x4.splat(0);
-        // Four groups at a time, interleaved stage by stage: one group's chain (a division, then
-        // the series) is too long for the processor to overlap enough groups on its own.
-        for (; i + 16 <= end; i += 16) {
-          const o = base + (<usize>i << 2);
-          const t0 = v128.load(target + o), t1 = v128.load(target + o, 16), t2 = v128.load(target + o, 32), t3 = v128.load(target + o, 48);
-          const l0 = logNormal4k(t0, c0, c1, c2, c3, c4, c5, c6, c7, c8), l1 = logNormal4k(t1, c0, c1, c2, c3, c4, c5, c6, c7, c8);
-          const l2 = logNormal4k(t2, c0, c1, c2, c3, c4, c5, c6, c7, c8), l3 = logNormal4k(t3, c0, c1, c2, c3, c4, c5, c6, c7, c8);
-          const x0 = v128.load(input + o), x1 = v128.load(input + o, 16), x2 = v128.load(input + o, 32), x3 = v128.load(input + o, 48);
-          if (inPlace) {
-            const kept = scratch + (<usize>(i - start) << 2);
-            v128.store(kept, x0); v128.store(kept, x1, 16); v128.store(kept, x2, 32); v128.store(kept, x3, 48);
+        if (log) {
+          // Log targets: p = exp(t) (exp of t ≤ 0, so t from the least argument whose exp is a
+          // normal float up to 0; any other t, NaN included, leaves the block to float64), the
+          // term p·(t − x) and the gradient −p·k. Constants loaded per block (only this path).
+          const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
+          const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
+          const k4 = v128.load32_splat(EXP_CONSTANTS, 16), k5 = v128.load32_splat(EXP_CONSTANTS, 20);
+          const k6 = v128.load32_splat(EXP_CONSTANTS, 24), k7 = v128.load32_splat(EXP_CONSTANTS, 28);
+          const k8 = v128.load32_splat(EXP_CONSTANTS, 32), k9 = v128.load32_splat(EXP_CONSTANTS, 36);
+          for (; i + 16 <= end; i += 16) {
+            const o = base + (<usize>i << 2);
+            const t0 = v128.load(target + o), t1 = v128.load(target + o, 16), t2 = v128.load(target + o, 32), t3 = v128.load(target + o, 48);
+            const x0 = v128.load(input + o), x1 = v128.load(input + o, 16), x2 = v128.load(input + o, 32), x3 = v128.load(input + o, 48);
+            if (inPlace) {
+              const kept = scratch + (<usize>(i - start) << 2);
+              v128.store(kept, x0); v128.store(kept, x1, 16); v128.store(kept, x2, 32); v128.store(kept, x3, 48);
+            }
+            const p0 = expNonPositive4k(t0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
+            const p1 = expNonPositive4k(t1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
+            const p2 = expNonPositive4k(t2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
+            const p3 = expNonPositive4k(t3, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
+            const m0 = f32x4.mul(p0, f32x4.sub(t0, x0)), m1 = f32x4.mul(p1, f32x4.sub(t1, x1));
+            const m2 = f32x4.mul(p2, f32x4.sub(t2, x2)), m3 = f32x4.mul(p3, f32x4.sub(t3, x3));
+            const u = v128.or(v128.or(klUncoveredLogTarget4(t0, k9), klUncoveredLogTarget4(t1, k9)), v128.or(klUncoveredLogTarget4(t2, k9), klUncoveredLogTarget4(t3, k9)));
+            acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
+            if (pointwise != 0) {
+              v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
+              v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
+            }
+            if (grad != 0) {
+              v128.store(grad + o, klGrad4(p0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(p1, gradScale, o + 16, negK));
+              v128.store(grad + o + 32, klGrad4(p2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(p3, gradScale, o + 48, negK));
+            }
           }
-          const m0 = klTermFromLog4(x0, t0, l0), m1 = klTermFromLog4(x1, t1, l1);
-          const m2 = klTermFromLog4(x2, t2, l2), m3 = klTermFromLog4(x3, t3, l3);
-          const u = v128.or(v128.or(klUncoveredTarget4(t0), klUncoveredTarget4(t1)), v128.or(klUncoveredTarget4(t2), klUncoveredTarget4(t3)));
-          acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
-          if (pointwise != 0) {
-            v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
-            v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
+          for (; i + 4 <= end; i += 4) {
+            const o = base + (<usize>i << 2);
+            const x = v128.load(input + o), t = v128.load(target + o);
+            if (inPlace) v128.store(scratch + (<usize>(i - start) << 2), x);
+            const p = expNonPositive4k(t, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
+            const term = f32x4.mul(p, f32x4.sub(t, x));
+            acc = f32x4.add(acc, v128.or(term, klUncoveredLogTarget4(t, k9))); // NaN in an uncovered lane
+            if (pointwise != 0) v128.store(pointwise + o, term);
+            if (grad != 0) v128.store(grad + o, klGrad4(p, gradScale, o, negK));
           }
-          if (grad != 0) {
-            v128.store(grad + o, klGrad4(t0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(t1, gradScale, o + 16, negK));
-            v128.store(grad + o + 32, klGrad4(t2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(t3, gradScale, o + 48, negK));
+        } else {
+          // Four groups at a time, interleaved stage by stage: one group's chain (a division, then
+          // the series) is too long for the processor to overlap enough groups on its own.
+          for (; i + 16 <= end; i += 16) {
+            const o = base + (<usize>i << 2);
+            const t0 = v128.load(target + o), t1 = v128.load(target + o, 16), t2 = v128.load(target + o, 32), t3 = v128.load(target + o, 48);
+            const l0 = logNormal4k(t0, c0, c1, c2, c3, c4, c5, c6, c7, c8), l1 = logNormal4k(t1, c0, c1, c2, c3, c4, c5, c6, c7, c8);
+            const l2 = logNormal4k(t2, c0, c1, c2, c3, c4, c5, c6, c7, c8), l3 = logNormal4k(t3, c0, c1, c2, c3, c4, c5, c6, c7, c8);
+            const x0 = v128.load(input + o), x1 = v128.load(input + o, 16), x2 = v128.load(input + o, 32), x3 = v128.load(input + o, 48);
+            if (inPlace) {
+              const kept = scratch + (<usize>(i - start) << 2);
+              v128.store(kept, x0); v128.store(kept, x1, 16); v128.store(kept, x2, 32); v128.store(kept, x3, 48);
+            }
+            const m0 = klTermFromLog4(x0, t0, l0), m1 = klTermFromLog4(x1, t1, l1);
+            const m2 = klTermFromLog4(x2, t2, l2), m3 = klTermFromLog4(x3, t3, l3);
+            const u = v128.or(v128.or(klUncoveredTarget4(t0), klUncoveredTarget4(t1)), v128.or(klUncoveredTarget4(t2), klUncoveredTarget4(t3)));
+            acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
+            if (pointwise != 0) {
+              v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
+              v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
+            }
+            if (grad != 0) {
+              v128.store(grad + o, klGrad4(t0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(t1, gradScale, o + 16, negK));
+              v128.store(grad + o + 32, klGrad4(t2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(t3, gradScale, o + 48, negK));
+            }
           }
-        }
-        for (; i + 4 <= end; i += 4) {
-          const o = base + (<usize>i << 2);
-          const x = v128.load(input + o), t = v128.load(target + o);
-          if (inPlace) v128.store(scratch + (<usize>(i - start) << 2), x);
-          const term = klTerm4(x, t, c0, c1, c2, c3, c4, c5, c6, c7, c8);
-          acc = f32x4.add(acc, v128.or(term, klUncoveredTarget4(t))); // NaN in an uncovered lane
-          if (pointwise != 0) v128.store(pointwise + o, term);
-          if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
+          for (; i + 4 <= end; i += 4) {
+            const o = base + (<usize>i << 2);
+            const x = v128.load(input + o), t = v128.load(target + o);
+            if (inPlace) v128.store(scratch + (<usize>(i - start) << 2), x);
+            const term = klTerm4(x, t, c0, c1, c2, c3, c4, c5, c6, c7, c8);
+            acc = f32x4.add(acc, v128.or(term, klUncoveredTarget4(t))); // NaN in an uncovered lane
+            if (pointwise != 0) v128.store(pointwise + o, term);
+            if (grad != 0) v128.store(grad + o, klGrad4(t, gradScale, o, negK));
+          }
         }
         const blockSum = hsum4(acc);
         if (blockSum - blockSum == 0) {
-          // Covered: every t is +0 or a normal positive float and the f32 lane sums are finite.
+          // Covered: every t is in the vector formula's range and the f32 lane sums are finite.
           sum += <f64>blockSum;
         } else {
           // A special value, an uncovered target or an f32 overflow: the whole block in float64.
@@ -122,12 +177,12 @@ export function klDivRows(
             const o = base + (<usize>j << 2);
             const t = load<f32>(target + o);
             const x = inPlace ? load<f32>(scratch + (<usize>(j - start) << 2)) : load<f32>(input + o);
-            const v = klTerm(x, t, false);
+            const v = klTerm(x, t, log);
             if (pointwise != 0) store<f32>(pointwise + o, <f32>v);
             sum += v;
             if (grad != 0) {
               const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
-              store<f32>(grad + o, <f32>(klSlope(t, false) * k));
+              store<f32>(grad + o, <f32>(klSlope(t, log) * k));
             }
           }
         }

@@ -229,7 +229,7 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
   for (const [r, c] of shapes) {
     const n = r * c;
     const s = logitsFor(n, 3), t = logitsFor(n, 4);
-    const logP = pk.logSoftmax(s, c), probs = pk.softmax(t, c);
+    const logP = pk.logSoftmax(s, c), probs = pk.softmax(t, c), logProbs = pk.logSoftmax(t, c);
     const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
     const binary = Float32Array.from(probs, (p) => (p > 1 / c ? 1 : 0));
     const out = new Float32Array(n), rowsOut = new Float32Array(r);
@@ -243,6 +243,8 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
       "klDivWithGrad (batchmean)|tfjs": () => tf.tidy(() => {
         tf.valueAndGrad((l: import("@tensorflow/tfjs").Tensor) => tf.sum(tf.mul(pt, tf.sub(tf.log(pt), l))).div(r))(tf.logSoftmax(st));
       }),
+      "klDivWithGrad (log targets)|pk": () => { pk.klDivWithGrad(logP, logProbs, c, { reduction: "batchmean", logTarget: true, out }); },
+      "klDivWithGrad (log targets)|reference": () => { ref.klDivWithGrad(logP, logProbs, c, { reduction: "batchmean", logTarget: true, out }); },
       "distillationLoss (T=4, labels)|pk": () => { pk.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
       "distillationLoss (T=4, labels)|reference": () => { ref.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
       "binaryCrossEntropyWithLogitsWithGrad|pk": () => { pk.binaryCrossEntropyWithLogitsWithGrad(s, binary, c, { out }); },
@@ -254,7 +256,7 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
     const us = await medianMicroseconds(tasks, { time: quick ? 100 : 600, iterations: quick ? 2 : 5, warmupTime: quick ? 20 : 100, warmupIterations: 1 });
     const rate = (name: string) => (us[name] === undefined ? undefined : n / us[name]);
     const ce = rate("crossEntropyWithGrad|pk");
-    for (const kernel of ["entropy", "klDivWithGrad (batchmean)", "distillationLoss (T=4, labels)", "binaryCrossEntropyWithLogitsWithGrad"]) {
+    for (const kernel of ["entropy", "klDivWithGrad (batchmean)", "klDivWithGrad (log targets)", "distillationLoss (T=4, labels)", "binaryCrossEntropyWithLogitsWithGrad"]) {
       const m = { pk: rate(`${kernel}|pk`), reference: rate(`${kernel}|reference`), tfjs: rate(`${kernel}|tfjs`), ce };
       results[`${r}x${c} ${kernel}`] = m as Record<string, number>;
       console.log(line([`${r}x${c}`, kernel, fmt(m.pk), fmt(m.reference), fmt(m.tfjs), ratio(m.pk, m.reference), ratio(m.pk, ce), ratio(m.pk, m.tfjs)]));

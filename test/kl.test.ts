@@ -71,7 +71,7 @@ describeBuilds("kl_div", () => {
     expect(Array.from(tiny.grad)).toEqual(Array.from(expected.grad));
   });
 
-  it("a block with a special value is redone in float64; in place, out of place and resident give the same bits", () => {
+  it("a block with a special value is redone in float64 (plain and log targets); in place, out of place and resident give the same bits", () => {
     // Mostly clean rows (the vector pass), a few targets it does not cover (negative, subnormal,
     // −0, +Infinity) and terms whose f32 lane sums overflow, each in its own 1024-element block.
     const classes = 4099, rows = 6;
@@ -80,29 +80,40 @@ describeBuilds("kl_div", () => {
     const finite: [number, number, number][] = [[1500, 1e-40, -2], [3000, -0, -1], [9000, 3e38, -1], [9001, 3e38, -1], [20000, 2e-39, -1]];
     // … and values PyTorch turns into NaN or Infinity (a negative target, 0·−Infinity, NaN, +Infinity).
     const nonFinite: [number, number, number][] = [[5, -1e-3, -1], [4200, Infinity, -3], [6000, 0, -Infinity], [13000, 0.5, NaN]];
+    // Log targets: below the least argument whose exp is a normal float, above 0, and two whose
+    // f32 product overflows; then NaN, −Infinity (0·−∞) and an input of +Infinity.
+    const finiteLog: [number, number, number][] = [[1500, -100, -2], [3000, 0.5, -1], [9000, 80, -1e38], [20000, -87.5, -1]];
+    const nonFiniteLog: [number, number, number][] = [[5, NaN, -1], [4200, -Infinity, -3], [6000, -1, Infinity]];
     let input: Float32Array = new Float32Array(0), target: Float32Array = new Float32Array(0);
-    for (const specials of [finite, [...finite, ...nonFinite]]) {
-      input = pk.logSoftmax(randomLogits(rows * classes, 21), classes);
-      target = randomTargets(rows, classes, 22);
-      for (const [i, t, x] of specials) { target[i] = t; input[i] = x; }
-      for (const reduction of ["sum", "none"] as const) {
-        const want = ref.klDivWithGrad(input, target, classes, { reduction });
-        const copied = pk.klDivWithGrad(input, target, classes, { reduction });
-        if (specials === finite && reduction === "sum") expect(Number.isFinite(copied.loss)).toBe(true);
-        expect(mismatch(copied.loss, want.loss, LOG_TOL), reduction).toBeNull();
-        expect(mismatch(copied.grad, want.grad, PROB_TOL)).toBeNull();
-        const x = input.slice();
-        const inPlace = pk.klDivWithGrad(x, target, classes, { reduction, out: x });
-        expect(inPlace.loss).toEqual(copied.loss);
-        expect(Array.from(x)).toEqual(Array.from(copied.grad));
-        const w = pk.allocFloat32(input.length);
-        w.array.set(input);
-        const resident = pk.klDivWithGrad(w.array, target, classes, { reduction, out: w.array });
-        expect(resident.loss).toEqual(copied.loss);
-        expect(Array.from(resident.grad)).toEqual(Array.from(copied.grad));
-        w.free();
+    for (const logTarget of [false, true]) {
+      const sets = logTarget ? [finiteLog, [...finiteLog, ...nonFiniteLog]] : [finite, [...finite, ...nonFinite]];
+      for (const specials of sets) {
+        input = pk.logSoftmax(randomLogits(rows * classes, 21), classes);
+        target = logTarget ? pk.logSoftmax(randomLogits(rows * classes, 23), classes) : randomTargets(rows, classes, 22);
+        for (const [i, t, x] of specials) { target[i] = t; input[i] = x; }
+        for (const reduction of ["sum", "none"] as const) {
+          const options = { reduction, logTarget };
+          const want = ref.klDivWithGrad(input, target, classes, options);
+          const copied = pk.klDivWithGrad(input, target, classes, options);
+          if (specials === sets[0] && reduction === "sum") expect(Number.isFinite(copied.loss), `logTarget ${logTarget}`).toBe(true);
+          expect(mismatch(copied.loss, want.loss, LOG_TOL), `${reduction} logTarget ${logTarget}`).toBeNull();
+          expect(mismatch(copied.grad, want.grad, PROB_TOL)).toBeNull();
+          const x = input.slice();
+          const inPlace = pk.klDivWithGrad(x, target, classes, { ...options, out: x });
+          expect(inPlace.loss).toEqual(copied.loss);
+          expect(Array.from(x)).toEqual(Array.from(copied.grad));
+          const w = pk.allocFloat32(input.length);
+          w.array.set(input);
+          const resident = pk.klDivWithGrad(w.array, target, classes, { ...options, out: w.array });
+          expect(resident.loss).toEqual(copied.loss);
+          expect(Array.from(resident.grad)).toEqual(Array.from(copied.grad));
+          w.free();
+        }
       }
     }
+    input = pk.logSoftmax(randomLogits(rows * classes, 21), classes);
+    target = randomTargets(rows, classes, 22);
+    for (const [i, t, x] of finite) { target[i] = t; input[i] = x; }
     const pointwise = pk.klDiv(input, target, classes, { reduction: "none" });
     const y = input.slice();
     expect(pk.klDiv(y, target, classes, { reduction: "none", out: y })).toBe(y);
