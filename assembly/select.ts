@@ -10,22 +10,64 @@
   return a > b || (a == b && ia < ib);
 }
 
-/** The index of each row's first largest entry (the first NaN if any) into dst[r] (i32). */
+/**
+ * The index of each row's first largest entry (the first NaN if any) into dst[r] (i32). SIMD
+ * builds: the row's maximum (pmax, one instruction: it skips NaN, which a flag notes instead),
+ * then the first entry equal to it, four at a time (−0 and +0 compare equal, so the first zero
+ * of either sign, as the one-pass scalar scan finds).
+ */
 export function argmaxRows(src: usize, dst: usize, rows: i32, cols: i32): void {
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const x = src + <usize>r * stride;
-    let best: f32 = load<f32>(x);
-    let at = 0;
-    if (best == best) {
-      for (let i = 1; i < cols; i++) {
-        const v = load<f32>(x + (<usize>i << 2));
-        if (v != v) { at = i; break; }
-        if (v > best) { best = v; at = i; }
-      }
-    }
-    store<i32>(dst + (<usize>r << 2), at);
+    store<i32>(dst + (<usize>r << 2), ASC_FEATURE_SIMD && cols >= 8 ? argmaxRowSimd(x, cols) : argmaxRowScalar(x, 0, cols));
   }
+}
+
+/** The first largest entry of x[from, cols) (the first NaN if any), one at a time. */
+function argmaxRowScalar(x: usize, from: i32, cols: i32): i32 {
+  let best: f32 = load<f32>(x + (<usize>from << 2));
+  let at = from;
+  if (best != best) return at;
+  for (let i = from + 1; i < cols; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v != v) return i;
+    if (v > best) { best = v; at = i; }
+  }
+  return at;
+}
+
+/** argmaxRowScalar's answer for a row of at least 8 entries, four at a time. */
+function argmaxRowSimd(x: usize, cols: i32): i32 {
+  let m0 = v128.load(x), m1 = v128.load(x, 16);
+  let nan = v128.or(f32x4.ne(m0, m0), f32x4.ne(m1, m1));
+  let i = 8;
+  for (; i + 8 <= cols; i += 8) {
+    const a = v128.load(x + (<usize>i << 2)), b = v128.load(x + (<usize>i << 2), 16);
+    m0 = f32x4.pmax(m0, a); m1 = f32x4.pmax(m1, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+  }
+  for (; i + 4 <= cols; i += 4) {
+    const a = v128.load(x + (<usize>i << 2));
+    m0 = f32x4.pmax(m0, a);
+    nan = v128.or(nan, f32x4.ne(a, a));
+  }
+  // A NaN somewhere (the tail included): the scalar scan stops at the first one.
+  let tailNaN = false;
+  for (let j = i; j < cols; j++) { const v = load<f32>(x + (<usize>j << 2)); if (v != v) tailNaN = true; }
+  if (v128.any_true(nan) || tailNaN) return argmaxRowScalar(x, 0, cols);
+  const m = f32x4.pmax(m0, m1);
+  let best = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  for (let j = i; j < cols; j++) best = max<f32>(best, load<f32>(x + (<usize>j << 2)));
+  // The first entry equal to the maximum.
+  const vb = f32x4.splat(best);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const hit = i32x4.bitmask(f32x4.eq(v128.load(x + (<usize>j << 2)), vb));
+    if (hit != 0) return j + <i32>ctz<u32>(hit);
+  }
+  for (; j < cols; j++) if (load<f32>(x + (<usize>j << 2)) == best) return j;
+  return 0; // not reached: the maximum is an entry of the row
 }
 
 /**

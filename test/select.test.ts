@@ -39,6 +39,18 @@ describeBuilds("selection and entropy kernels", () => {
     expect(pk.accuracy(x, labels, classes)).toBe(ref.accuracy(x, labels, classes));
   });
 
+  it("argmax without NaN (the vector maximum, then the first equal entry): ties, ±0, ±Infinity; a NaN only in the tail", () => {
+    for (const classes of [8, 9, 11, 12, 15, 16, 17, 31, 33, 1000, 1003]) {
+      const rows = 40, next = rng(classes);
+      const choices = [-0, 0, 1, 1, 2, 2, -Infinity, Infinity, -3];
+      const x = Float32Array.from({ length: rows * classes }, () => choices[Math.floor(next() * choices.length)]);
+      for (let r = 0; r < 10; r++) x.fill(-0, r * classes, (r + 1) * classes); // all −0: the first
+      for (let r = 10; r < 12; r++) x[(r + 1) * classes - 1] = NaN; // a NaN in the last entry
+      for (let r = 12; r < 14; r++) x[r * classes + (classes - 1 - (classes % 4))] = NaN; // the last full group
+      expect(Array.from(pk.argmax(x, classes)), `${classes}`).toEqual(Array.from(ref.argmax(x, classes)));
+    }
+  });
+
   it.each(LENGTHS)("topK on rows of %i for k = 1, 5 and all, ties and NaN included", (classes) => {
     const x = specials(3 * classes, 7 * classes);
     for (const k of [1, Math.min(5, classes), classes]) {
