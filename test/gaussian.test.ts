@@ -27,6 +27,40 @@ describeBuilds("gaussian nll", () => {
       }
     }
   });
+
+  it("long rows: a block with a value the f32 lanes do not cover is redone in float64; in place and resident give the same bits", () => {
+    const classes = 4099, rows = 4, n = rows * classes;
+    const x = randomLogits(n, 31), t = randomLogits(n, 32);
+    const vElem = Float32Array.from(randomLogits(n, 33), (v) => 0.05 + v * v);
+    // One special per 1024-element block: NaN and infinite variances, a variance under eps, a
+    // difference whose square overflows f32, NaN and infinite inputs.
+    const specials: [number, number, number][] = [[5, NaN, 1], [1500, Infinity, 1], [3000, 1e-12, 1], [5000, 2, 3e38], [7000, 1, NaN], [9000, 1, -Infinity]];
+    for (const [i, v, d] of specials) { vElem[i] = v; x[i] = t[i] + d; }
+    const vRow = Float32Array.from({ length: rows }, (_, i) => 0.3 + i);
+    vRow[2] = NaN;
+    for (const v of [vElem, vRow]) {
+      for (const options of [{ reduction: "sum" as const }, { reduction: "none" as const, full: true, eps: 1e-3 }]) {
+        const want = ref.gaussianNllLossWithGrad(x, t, v, classes, options);
+        const got = pk.gaussianNllLossWithGrad(x, t, v, classes, options);
+        expect(mismatch(got.loss, want.loss, LOG_TOL)).toBeNull();
+        expect(mismatch(got.gradInput, want.gradInput, LOG_TOL)).toBeNull();
+        expect(mismatch(got.gradVar, want.gradVar, LOG_TOL)).toBeNull();
+      }
+      const none = pk.gaussianNllLoss(x, t, v, classes, { reduction: "none" });
+      const y = x.slice();
+      expect(pk.gaussianNllLoss(y, t, v, classes, { reduction: "none", out: y })).toBe(y);
+      expect(Array.from(y)).toEqual(Array.from(none));
+      const w = pk.allocFloat32(n);
+      w.array.set(x);
+      expect(Array.from(pk.gaussianNllLoss(w.array, t, v, classes, { reduction: "none", out: w.array }))).toEqual(Array.from(none));
+      w.free();
+    }
+    // A row without special values (the last) gives a finite sum: no other block's value reached it.
+    const [a, b] = [3 * classes, 4 * classes];
+    const clean = pk.gaussianNllLoss(x.subarray(a, b), t.subarray(a, b), vElem.subarray(a, b), classes, { reduction: "sum" });
+    expect(Number.isFinite(clean)).toBe(true);
+    expect(mismatch(clean, ref.gaussianNllLoss(x.subarray(a, b), t.subarray(a, b), vElem.subarray(a, b), classes, { reduction: "sum" }), LOG_TOL)).toBeNull();
+  });
 });
 
 describe("gaussian nll bad input", () => {
