@@ -83,6 +83,16 @@ describeBuilds("selection and entropy kernels", () => {
     w.free();
   });
 
+  it("the normal density keeps its relative accuracy in the tails and for narrow and wide σ (the factor past f32's range: float64)", () => {
+    const x = Float32Array.from({ length: 2003 }, (_, i) => -13 + (26 * i) / 2002);
+    for (const [mean, std] of [[0, 1], [0.25, 1e-3], [0, 1e20], [0, 1e-39], [1, 3e38]]) {
+      const xs = Float32Array.from(x, (v) => mean + v * std);
+      const options = { mean, std };
+      expect(mismatch(pk.normalPdf(xs, options), ref.normalPdf(xs, options), { abs: 1e-44, rel: 1e-5 }), `${std}`).toBeNull();
+      expect(mismatch(pk.normalLogPdf(xs, options), ref.normalLogPdf(xs, options), LOG_TOL), `${std}`).toBeNull();
+    }
+  });
+
   it("textbook density values: pdf(0) = 0.398942, pdf(±1) = 0.241971, pdf(±2) = 0.053991", () => {
     const pdf = pk.normalPdf(Float32Array.from([0, 1, -1, 2, -2]));
     expect(Array.from(pdf, (v) => +v.toFixed(6))).toEqual([0.398942, 0.241971, 0.241971, 0.053991, 0.053991]);
