@@ -40,6 +40,16 @@ function battery(): Uint8Array[] {
     keep(kl.loss as number); keep(kl.grad);
     const bce = pk.binaryCrossEntropyWithLogitsWithGrad(x.array, t.array, classes, { out: out.array });
     keep(bce.loss as number); keep(bce.grad);
+    // KL with log targets in place (its block keeps the input in scratch), Gaussian NLL with a
+    // variance per row, the density.
+    const lp = wasm(pk.logSoftmax(x.array, classes)), lt = wasm(pk.logSoftmax(t.array, classes));
+    const klLog = pk.klDivWithGrad(lp.array, lt.array, classes, { reduction: "sum", logTarget: true, out: lp.array });
+    keep(klLog.loss as number); keep(lp.array);
+    const variance = wasm(Float32Array.from({ length: rows }, (_, i) => 0.5 + (i % 7)));
+    const g = pk.gaussianNllLossWithGrad(x.array, t.array, variance.array, classes, { reduction: "sum" });
+    keep(g.loss as number); keep(g.gradInput); keep(g.gradVar);
+    keep(pk.normalPdf(x.array, { mean: 0.3, std: 1.5, out: out.array }));
+    for (const w of [lp, lt, variance]) w.free();
     keep(pk.argmax(x.array, classes));
     keep(pk.sampleCategorical(x.array, classes, { seed: 5, topP: 0.9 }));
     keep(pk.filterLogits(x.array, classes, { topK: 5, out: out.array }));
