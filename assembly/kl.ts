@@ -73,7 +73,11 @@ export function klDivRows(
     const base = <usize>r * (<usize>cols << 2);
     let sum: f64 = 0;
     let i = 0;
-    if (ASC_FEATURE_SIMD) {
+    // With an output written over the input (in place), the block's inputs are kept in scratch
+    // as they are read, so that an uncovered block can be redone from them (no scratch given:
+    // float64 throughout, never a write outside the operands).
+    const inPlace = pointwise == input || grad == input;
+    if (ASC_FEATURE_SIMD && (!inPlace || scratch != 0)) {
       // Constants in locals, loaded once (see EXP_CONSTANTS in math.ts).
       const c0 = v128.load32_splat(LOG_CONSTANTS), c1 = v128.load32_splat(LOG_CONSTANTS, 4);
       const c2 = v128.load32_splat(LOG_CONSTANTS, 8), c3 = v128.load32_splat(LOG_CONSTANTS, 12);
@@ -81,9 +85,6 @@ export function klDivRows(
       const c6 = v128.load32_splat(LOG_CONSTANTS, 24), c7 = v128.load32_splat(LOG_CONSTANTS, 28);
       const c8 = v128.load32_splat(LOG_CONSTANTS, 32);
       const negK = f32x4.splat(-gradScalar);
-      // With an output written over the input (in place), the block's inputs are kept in scratch
-      // as they are read, so that an uncovered block can be redone from them.
-      const inPlace = pointwise == input || grad == input;
       while (i + 4 <= cols) {
         const start = i, end = min(cols, i + BLOCK);
         let acc = f32x4.splat(0);
