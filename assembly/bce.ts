@@ -99,15 +99,15 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
 }
 
 /**
- * Sixteen elements from byte offset o without weights, posWeight or per-element gradOutput:
- * bceGroup's operations for four groups, interleaved stage by stage (a chain of one exp, one
+ * Sixteen elements from byte offset o without weights, posWeight or per-element gradOutput,
+ * their losses added to the lane sums acc (returned): bceGroup's operations for four groups, interleaved stage by stage (a chain of one exp, one
  * division-based log1p and one more division is too long for the processor to overlap enough
  * groups on its own: 1.36× in cache against one group at a time). The multiplications by a weight
  * of 1 that bceGroup does are left out; they are exact, so the bits are the same.
  */
 // @ts-ignore: decorator
 @inline function bceGroups4(
-  logits: usize, targets: usize, pointwise: usize, grad: usize, k: v128, o: usize,
+  acc: v128, logits: usize, targets: usize, pointwise: usize, grad: usize, k: v128, o: usize,
   k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
   l0: v128, l1: v128, l2: v128, l3: v128, l4: v128, l5: v128, l6: v128,
 ): v128 {
@@ -131,7 +131,8 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
     v128.store(grad + o, f32x4.mul(k, f32x4.sub(sigmoid4(x2, e2), t2)), 32);
     v128.store(grad + o, f32x4.mul(k, f32x4.sub(sigmoid4(x3, e3), t3)), 48);
   }
-  return f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3));
+  // Added to the lane sums one group after another, as bceGroup's loop adds them: the same bits.
+  return f32x4.add(f32x4.add(f32x4.add(f32x4.add(acc, v0), v1), v2), v3);
 }
 
 /**
@@ -174,7 +175,7 @@ export function bceWithLogitsRows(
         if (i32x4.all_true(covered)) {
           if (unweighted) {
             for (; i + 16 <= end; i += 16) {
-              acc = f32x4.add(acc, bceGroups4(logits, targets, pointwise, grad, k, base + (<usize>i << 2), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6));
+              acc = bceGroups4(acc, logits, targets, pointwise, grad, k, base + (<usize>i << 2), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6);
             }
           }
           for (; i + 4 <= end; i += 4) {
