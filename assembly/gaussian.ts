@@ -34,7 +34,7 @@ export function gaussianNllRows(
       const rowVar = varPerRow != 0 ? v128.load32_splat(variance + (<usize>r << 2)) : one;
       while (c + 4 <= cols) {
         const start = c, end = min(cols, c + BLOCK);
-        let acc = f32x4.splat(0), dvAcc = f32x4.splat(0);
+        let acc = f32x4.splat(0), dvAcc = f32x4.splat(0), finite = f32x4.splat(0);
         for (; c + 4 <= end; c += 4) {
           const o = (<usize>r * <usize>cols + <usize>c) << 2;
           // v = max(var, eps) (NaN stays NaN), covered when a positive normal finite float.
@@ -46,15 +46,24 @@ export function gaussianNllRows(
           const term = gaussianTerm4(v, q, half, h, c0, c1, c2, c3, c4, c5, c6, c7, c8);
           acc = f32x4.add(acc, v128.or(term, uncovered)); // NaN in an uncovered lane
           if (pointwise != 0 && !deferLosses) v128.store(pointwise + o, term);
-          if (gradInput != 0) v128.store(gradInput + o, f32x4.mul(k, f32x4.mul(d, inv)));
+          // The gradients are finite in f32 or the block is redone (an f32 product can overflow
+          // where float64's is a finite f32): x − x is NaN exactly for infinities and NaN.
+          if (gradInput != 0) {
+            const gi = f32x4.mul(k, f32x4.mul(d, inv));
+            v128.store(gradInput + o, gi);
+            finite = f32x4.add(finite, f32x4.sub(gi, gi));
+          }
           if (gradVar != 0) {
             const dv = f32x4.mul(halfK, f32x4.mul(inv, f32x4.sub(one, q))); // ½k·(1/v − d²/v²)
             if (varPerRow != 0) dvAcc = f32x4.add(dvAcc, dv);
-            else v128.store(gradVar + o, dv);
+            else {
+              v128.store(gradVar + o, dv);
+              finite = f32x4.add(finite, f32x4.sub(dv, dv));
+            }
           }
         }
         const blockSum = hsum4(acc), blockVar = hsum4(dvAcc);
-        if (blockSum - blockSum == 0 && blockVar - blockVar == 0) {
+        if (blockSum - blockSum == 0 && blockVar - blockVar == 0 && !v128.any_true(f32x4.ne(finite, finite))) {
           sum += <f64>blockSum;
           varSum += <f64>blockVar;
           if (deferLosses) {

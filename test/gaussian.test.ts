@@ -55,6 +55,14 @@ describeBuilds("gaussian nll", () => {
       expect(Array.from(pk.gaussianNllLoss(w.array, t, v, classes, { reduction: "none", out: w.array }))).toEqual(Array.from(none));
       w.free();
     }
+    // A variance gradient whose f32 product overflows (1/v·(1 − d²/v) ≈ −9e38) but whose value,
+    // scaled by 1/n for the mean, is a finite float: the float64 redo gives it.
+    const x2 = x.slice(), v2 = vElem.slice();
+    x2[11000] = t[11000] + 3e13; v2[11000] = 1e-6;
+    const mean = pk.gaussianNllLossWithGrad(x2, t, v2, classes, { reduction: "mean" });
+    const wantMean = ref.gaussianNllLossWithGrad(x2, t, v2, classes, { reduction: "mean" });
+    expect(Number.isFinite(mean.gradVar[11000])).toBe(true);
+    expect(mismatch(mean.gradVar, wantMean.gradVar, LOG_TOL)).toBeNull();
     // A row without special values (the last) gives a finite sum: no other block's value reached it.
     const [a, b] = [3 * classes, 4 * classes];
     const clean = pk.gaussianNllLoss(x.subarray(a, b), t.subarray(a, b), vElem.subarray(a, b), classes, { reduction: "sum" });
