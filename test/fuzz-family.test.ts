@@ -66,6 +66,25 @@ describeBuilds("random batches with special values, loss family", () => {
     }), { numRuns: RUNS });
   });
 
+  it("klDiv with log targets, gaussianNllLoss, the normal density", () => {
+    fc.assert(fc.property(batch, fc.integer({ min: -300, max: 300 }), fc.constantFrom(1e-3, 0.5, 1, 40, 1e30), ({ rows, classes, a, b, p, reduction, flag }, m, std) => {
+      const kl = { reduction: flag ? ("batchmean" as const) : reduction, logTarget: true };
+      const klGot = pk.klDivWithGrad(a, b, classes, kl), klWant = ref.klDivWithGrad(a, b, classes, kl);
+      agree(klGot.loss, klWant.loss, LOG_TOL, "kl log-target loss");
+      agree(klGot.grad, klWant.grad, GRAD_TOL, "kl log-target grad");
+      // Variances: per element from |b| (0, subnormal, 3e38, Infinity, NaN included), or per row.
+      const variance = flag ? Float32Array.from(b, Math.abs) : Float32Array.from(p.subarray(0, rows), (v) => v * 4);
+      const g = { reduction, full: flag };
+      const gGot = pk.gaussianNllLossWithGrad(a, b, variance, classes, g), gWant = ref.gaussianNllLossWithGrad(a, b, variance, classes, g);
+      agree(gGot.loss, gWant.loss, LOG_TOL, "gaussian loss");
+      agree(gGot.gradInput, gWant.gradInput, LOG_TOL, "gaussian gradInput");
+      agree(gGot.gradVar, gWant.gradVar, LOG_TOL, "gaussian gradVar");
+      const normal = { mean: m / 10, std };
+      agree(pk.normalLogPdf(a, normal), ref.normalLogPdf(a, normal), LOG_TOL, "normalLogPdf");
+      agree(pk.normalPdf(a, normal), ref.normalPdf(a, normal), GRAD_TOL, "normalPdf");
+    }), { numRuns: RUNS });
+  });
+
   it("distillationLoss with and without labels", () => {
     fc.assert(fc.property(batch, ({ classes, a, b, labels, weight, temperature, flag }) => {
       const options = flag ? { temperature, labels, alpha: 0.6, ...(weight ? { weight } : {}) } : { temperature };
