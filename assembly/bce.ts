@@ -11,6 +11,9 @@ import { EXP_CONSTANTS, expNonPositive4k, hsum4, madd4 } from "./math";
 // @ts-ignore: decorator
 @inline const BLOCK = 1024;
 
+/** bceWithLogitsRows' scratch: one block of logits, kept while an in-place block is checked. */
+export const BCE_SCRATCH_BYTES = BLOCK << 2;
+
 // log1pUnit4k's constants (see EXP_CONSTANTS in math.ts): 2, then 2/13, 2/11, 2/9, 2/7, 2/5, 2/3.
 const LOG1P_CONSTANTS = memory.data<f32>([2, 0.15384615384615385, 0.18181818181818182, 0.2222222222222222, 0.2857142857142857, 0.4, 0.6666666666666666]);
 
@@ -67,14 +70,14 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
 }
 
 /**
- * Four elements at byte offset o (column offset oc) on the vector path (|x| < 1e30), any weights:
- * stores the pointwise losses and the gradient when asked, returns the losses. bceGroups4 does
- * the same operations without weights.
+ * Four elements at byte offset o (column offset oc), any weights: stores the pointwise losses and
+ * the gradient when asked; returns the losses, NaN in a lane the f32 formulas do not cover.
+ * bceGroups4 does the same operations without weights.
  */
 // @ts-ignore: decorator
 @inline function bceGroup(
   logits: usize, targets: usize, weightElem: usize, weightCol: usize, posWeight: usize, pointwise: usize, grad: usize,
-  gradScale: usize, kScalar: v128, o: usize, oc: usize,
+  gradScale: usize, kScalar: v128, limit: v128, o: usize, oc: usize,
   k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
   l0: v128, l1: v128, l2: v128, l3: v128, l4: v128, l5: v128, l6: v128,
 ): v128 {
@@ -89,25 +92,40 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
   const notT = f32x4.sub(one, t);
   const v = f32x4.mul(w, f32x4.add(f32x4.mul(notT, x), f32x4.mul(l, sp)));
   if (pointwise != 0) v128.store(pointwise + o, v);
+  const flagged = v128.or(v, uncoveredLogits4(x, limit));
   if (grad != 0) {
     const k = gradScale != 0 ? v128.load(gradScale + o) : kScalar;
     // L·σ − posWeight·t, or σ − t (see termScalar).
     const d = posWeight != 0 ? f32x4.sub(f32x4.mul(l, sigmoid4(x, e)), f32x4.mul(pw, t)) : f32x4.sub(sigmoid4(x, e), t);
-    v128.store(grad + o, f32x4.mul(f32x4.mul(k, w), d));
+    // k·w·d in float64: in f32, k·w can overflow where the whole product is a finite float
+    // (with w = 1 the same bits as f32's k·d: a product of two floats rounded once).
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(k), f64x2.promote_low_f32x4(w)), f64x2.promote_low_f32x4(d)));
+    const kh = v128.shuffle<f32>(k, k, 2, 3, 0, 1), wh = v128.shuffle<f32>(w, w, 2, 3, 0, 1), dh = v128.shuffle<f32>(d, d, 2, 3, 0, 1);
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(kh), f64x2.promote_low_f32x4(wh)), f64x2.promote_low_f32x4(dh)));
+    v128.store(grad + o, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
   }
-  return v;
+  return flagged;
+}
+
+/**
+ * All ones in lanes the f32 formulas do not cover: |x| ≥ 1e30 (past it float32 products lose
+ * what float64 keeps) or NaN.
+ */
+// @ts-ignore: decorator
+@inline function uncoveredLogits4(x: v128, limit: v128): v128 {
+  return v128.not(f32x4.lt(f32x4.abs(x), limit));
 }
 
 /**
  * Sixteen elements from byte offset o without weights, posWeight or per-element gradOutput,
- * their losses added to the lane sums acc (returned): bceGroup's operations for four groups, interleaved stage by stage (a chain of one exp, one
+ * their (flagged) losses added to the lane sums acc (returned): bceGroup's operations for four groups, interleaved stage by stage (a chain of one exp, one
  * division-based log1p and one more division is too long for the processor to overlap enough
  * groups on its own: 1.36× in cache against one group at a time). The multiplications by a weight
  * of 1 that bceGroup does are left out; they are exact, so the bits are the same.
  */
 // @ts-ignore: decorator
 @inline function bceGroups4(
-  acc: v128, logits: usize, targets: usize, pointwise: usize, grad: usize, k: v128, o: usize,
+  acc: v128, logits: usize, targets: usize, pointwise: usize, grad: usize, k: v128, limit: v128, o: usize,
   k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128,
   l0: v128, l1: v128, l2: v128, l3: v128, l4: v128, l5: v128, l6: v128,
 ): v128 {
@@ -131,8 +149,10 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
     v128.store(grad + o, f32x4.mul(k, f32x4.sub(sigmoid4(x2, e2), t2)), 32);
     v128.store(grad + o, f32x4.mul(k, f32x4.sub(sigmoid4(x3, e3), t3)), 48);
   }
+  const f0 = v128.or(v0, uncoveredLogits4(x0, limit)), f1 = v128.or(v1, uncoveredLogits4(x1, limit));
+  const f2 = v128.or(v2, uncoveredLogits4(x2, limit)), f3 = v128.or(v3, uncoveredLogits4(x3, limit));
   // Added to the lane sums one group after another, as bceGroup's loop adds them: the same bits.
-  return f32x4.add(f32x4.add(f32x4.add(f32x4.add(acc, v0), v1), v2), v3);
+  return f32x4.add(f32x4.add(f32x4.add(f32x4.add(acc, f0), f1), f2), f3);
 }
 
 /**
@@ -143,13 +163,18 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
  */
 export function bceWithLogitsRows(
   logits: usize, targets: usize, rows: i32, cols: i32, weightElem: usize, weightCol: usize, posWeight: usize,
-  rowLoss: usize, pointwise: usize, grad: usize, gradScale: usize, gradScalar: f32,
+  rowLoss: usize, pointwise: usize, grad: usize, gradScale: usize, gradScalar: f32, scratch: usize,
 ): void {
+  // With an output written over the logits (in place), a block's logits are kept in scratch as
+  // they are read, so that a block the f32 lanes do not cover can be redone from them (no
+  // scratch given: float64 throughout, never a write outside the operands).
+  const inPlace = pointwise == logits || grad == logits;
+  const vector = ASC_FEATURE_SIMD && (!inPlace || scratch != 0);
   for (let r = 0; r < rows; r++) {
     const base = <usize>r * (<usize>cols << 2);
     let sum: f64 = 0;
     let i = 0;
-    if (ASC_FEATURE_SIMD) {
+    if (vector) {
       // Constants in locals, loaded once (see EXP_CONSTANTS in math.ts).
       const k0 = v128.load32_splat(EXP_CONSTANTS), k1 = v128.load32_splat(EXP_CONSTANTS, 4);
       const k2 = v128.load32_splat(EXP_CONSTANTS, 8), k3 = v128.load32_splat(EXP_CONSTANTS, 12);
@@ -163,42 +188,40 @@ export function bceWithLogitsRows(
       const limit = f32x4.splat(1e30), k = f32x4.splat(gradScalar);
       const unweighted = weightElem == 0 && weightCol == 0 && posWeight == 0 && gradScale == 0;
       while (i + 4 <= cols) {
+        // A block's groups run with no test and no call per group (a call makes the engine reload
+        // every constant on each iteration); a lane the f32 formulas do not cover, or an f32
+        // overflow, makes the block's sum NaN or infinite, and the block is redone in float64.
         const start = i, end = min(cols, i + BLOCK);
-        // Past ~1e30 float32 products lose what float64 keeps: groups with such an x (or NaN) go
-        // scalar. A scan of the block first, so that the usual block runs a loop with no test and
-        // no call in it (a call makes the engine reload every constant on each iteration).
-        let covered = i32x4.splat(-1);
-        for (let j = start; j + 4 <= end; j += 4) {
-          covered = v128.and(covered, f32x4.lt(f32x4.abs(v128.load(logits + base + (<usize>j << 2))), limit));
-        }
         let acc = f32x4.splat(0);
-        if (i32x4.all_true(covered)) {
-          if (unweighted) {
-            for (; i + 16 <= end; i += 16) {
-              acc = bceGroups4(acc, logits, targets, pointwise, grad, k, base + (<usize>i << 2), k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6);
+        if (unweighted) {
+          for (; i + 16 <= end; i += 16) {
+            const o = base + (<usize>i << 2);
+            if (inPlace) {
+              const kept = scratch + (<usize>(i - start) << 2);
+              v128.store(kept, v128.load(logits + o)); v128.store(kept, v128.load(logits + o, 16), 16);
+              v128.store(kept, v128.load(logits + o, 32), 32); v128.store(kept, v128.load(logits + o, 48), 48);
             }
-          }
-          for (; i + 4 <= end; i += 4) {
-            const o = base + (<usize>i << 2), oc = <usize>i << 2;
-            acc = f32x4.add(acc, bceGroup(logits, targets, weightElem, weightCol, posWeight, pointwise, grad, gradScale, k, o, oc, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6));
-          }
-        } else {
-          for (; i + 4 <= end; i += 4) {
-            const o = base + (<usize>i << 2), oc = <usize>i << 2;
-            if (i32x4.all_true(f32x4.lt(f32x4.abs(v128.load(logits + o)), limit))) {
-              acc = f32x4.add(acc, bceGroup(logits, targets, weightElem, weightCol, posWeight, pointwise, grad, gradScale, k, o, oc, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6));
-              continue;
-            }
-            for (let j = 0; j < 4; j++) {
-              const oj = o + (<usize>j << 2), cj = oc + (<usize>j << 2);
-              const w: f64 = (weightElem != 0 ? <f64>load<f32>(weightElem + oj) : 1) * (weightCol != 0 ? <f64>load<f32>(weightCol + cj) : 1);
-              const kj: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + oj) : <f64>gradScalar;
-              sum += termScalar(load<f32>(logits + oj), load<f32>(targets + oj), w, posWeight != 0 ? <f64>load<f32>(posWeight + cj) : 1,
-                posWeight != 0, pointwise != 0 ? pointwise + oj : 0, grad != 0 ? grad + oj : 0, kj);
-            }
+            acc = bceGroups4(acc, logits, targets, pointwise, grad, k, limit, o, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6);
           }
         }
-        sum += <f64>hsum4(acc);
+        for (; i + 4 <= end; i += 4) {
+          const o = base + (<usize>i << 2), oc = <usize>i << 2;
+          if (inPlace) v128.store(scratch + (<usize>(i - start) << 2), v128.load(logits + o));
+          acc = f32x4.add(acc, bceGroup(logits, targets, weightElem, weightCol, posWeight, pointwise, grad, gradScale, k, limit, o, oc, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, l0, l1, l2, l3, l4, l5, l6));
+        }
+        const blockSum = hsum4(acc);
+        if (blockSum - blockSum == 0) {
+          sum += <f64>blockSum;
+        } else {
+          for (let j = start; j < i; j++) {
+            const o = base + (<usize>j << 2), oc = <usize>j << 2;
+            const x = inPlace ? load<f32>(scratch + (<usize>(j - start) << 2)) : load<f32>(logits + o);
+            const w: f64 = (weightElem != 0 ? <f64>load<f32>(weightElem + o) : 1) * (weightCol != 0 ? <f64>load<f32>(weightCol + oc) : 1);
+            const kj: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
+            sum += termScalar(x, load<f32>(targets + o), w, posWeight != 0 ? <f64>load<f32>(posWeight + oc) : 1,
+              posWeight != 0, pointwise != 0 ? pointwise + o : 0, grad != 0 ? grad + o : 0, kj);
+          }
+        }
       }
     }
     for (; i < cols; i++) {

@@ -10,6 +10,7 @@ import {
   type NamedView, type Reduction,
   type LossAndGrad,
 } from "./validate.js";
+import { SCRATCH_BYTES } from "./wasm.js";
 
 export interface BceWithLogitsOptions {
   /** Per-element weights (rows × classes) or per-column weights (classes). */
@@ -107,7 +108,7 @@ function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Flo
   if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const scalar = wantGrad && typeof args.gradOutput === "number" ? args.gradOutput / divisor : 0;
   const results = execute(rt, {
-    fn, rows, inputs, outputs, fixed, alsoRead: args.inputs,
+    fn, rows, inputs, outputs, fixed, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.bceWithLogitsRows,
     kernel(at, _first, count) {
       let next = 2;
       const we = args.weightElem ? at.inputs[next++] : 0;
@@ -115,7 +116,7 @@ function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Flo
       const wc = args.weightCol ? at.fixed[0] : 0;
       const pw = args.posWeight ? at.fixed[args.weightCol ? 1 : 0] : 0;
       rt.kernels.bceWithLogitsRows(at.inputs[0], at.inputs[1], count, cols, we, wc, pw, at.outputs[0],
-        pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar);
+        pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar, at.scratch);
       return -1;
     },
   });

@@ -45,7 +45,7 @@ export const KERNEL_SIGNATURES = {
   },
   bceWithLogitsRows: {
     params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "weightElem:i32", "weightCol:i32", "posWeight:i32",
-      "rowLoss:i32", "pointwise:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],
+      "rowLoss:i32", "pointwise:i32", "grad:i32", "gradScale:i32", "gradScalar:f32", "scratch:i32"],
     result: null,
   },
   distillationRows: {
@@ -81,8 +81,8 @@ export const KERNEL_SIGNATURES = {
   },
 } as const;
 
-/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, SHORT_ROWS_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES, KL_SCRATCH_BYTES in assembly/). */
-export const SCRATCH_BYTES = { crossEntropyHardRows: 1536, softmaxRows: 2048, philoxNormalFill: 64, philoxUniformFill: 64, klDivRows: 4096 } as const;
+/** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, SHORT_ROWS_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES, KL_SCRATCH_BYTES, BCE_SCRATCH_BYTES in assembly/). */
+export const SCRATCH_BYTES = { crossEntropyHardRows: 1536, softmaxRows: 2048, philoxNormalFill: 64, philoxUniformFill: 64, klDivRows: 4096, bceWithLogitsRows: 4096 } as const;
 
 /** sampleRows' scratch for rows of `cols` classes (SAMPLE_SCRATCH_* in assembly/sampling.ts). */
 export const sampleScratchBytes = (cols: number) => 2 * 4096 * 8 + 24 * cols;

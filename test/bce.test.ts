@@ -61,6 +61,31 @@ describeBuilds("binary cross-entropy with logits", () => {
     }
   });
 
+  it("huge weights: a loss sum beyond float32's range and a gradient whose f32 factor k·w would overflow stay finite, as in float64", () => {
+    const classes = 2000, rows = 2, n = rows * classes;
+    const x = randomLogits(n, 14, 3), t = Float32Array.from({ length: n }, (_, i) => (i % 2));
+    const weight = new Float32Array(classes).fill(1);
+    weight[1500] = 3e38; weight[1600] = 3e38;
+    for (const r of [0, 1]) {
+      // Column 1500: k·w = 6e38 overflows f32, k·w·(σ − t) = 6e37 does not.
+      x[r * classes + 1500] = 0.405; t[r * classes + 1500] = 0.5;
+      // Column 1600: a loss of 3e38·5.007, beyond f32; the row's float64 sum holds it.
+      x[r * classes + 1600] = -5; t[r * classes + 1600] = 1;
+    }
+    const options = { reduction: "sum" as const, weight, gradOutput: 2 };
+    const got = pk.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, options);
+    const want = ref.binaryCrossEntropyWithLogitsWithGrad(x, t, classes, options);
+    expect(Number.isFinite(got.loss)).toBe(true);
+    expect(mismatch(got.loss, want.loss, LOG_TOL)).toBeNull();
+    expect(Number.isFinite(got.grad[1500]) && Number.isFinite(got.grad[classes + 1500])).toBe(true);
+    expect(mismatch(got.grad, want.grad, PROB_TOL)).toBeNull();
+    // In place (the logits kept in scratch for the float64 redo) gives the same bits.
+    const y = x.slice();
+    const inPlace = pk.binaryCrossEntropyWithLogitsWithGrad(y, t, classes, { ...options, out: y });
+    expect(inPlace.loss).toBe(got.loss);
+    expect(Array.from(y)).toEqual(Array.from(got.grad));
+  });
+
   it("the gradient keeps its relative accuracy where σ(x) is tiny (L·σ − posWeight·t, not (1 − t) + L·(σ − 1))", () => {
     const x = Float32Array.from([-30, -20, -15, -12, -30, -20, -15, -12]);
     const t = new Float32Array(8);
