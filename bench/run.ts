@@ -232,7 +232,8 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
     const logP = pk.logSoftmax(s, c), probs = pk.softmax(t, c), logProbs = pk.logSoftmax(t, c);
     const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
     const binary = Float32Array.from(probs, (p) => (p > 1 / c ? 1 : 0));
-    const out = new Float32Array(n), rowsOut = new Float32Array(r);
+    const out = new Float32Array(n), rowsOut = new Float32Array(r), labelsOut = new Int32Array(r);
+    const variance = Float32Array.from(t, (v) => 0.1 + v * v);
     const st = tf.tensor2d(s, [r, c]), bt = tf.tensor2d(binary, [r, c]), pt = tf.tensor2d(probs, [r, c]);
     const tasks: Record<string, () => void> = {
       "crossEntropyWithGrad|pk": () => { pk.crossEntropyWithGrad(s, labels, c, { out }); },
@@ -247,6 +248,11 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
       "klDivWithGrad (log targets)|reference": () => { ref.klDivWithGrad(logP, logProbs, c, { reduction: "batchmean", logTarget: true, out }); },
       "distillationLoss (T=4, labels)|pk": () => { pk.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
       "distillationLoss (T=4, labels)|reference": () => { ref.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
+      "gaussianNllLossWithGrad|pk": () => { pk.gaussianNllLossWithGrad(s, t, variance, c); },
+      "gaussianNllLossWithGrad|reference": () => { ref.gaussianNllLossWithGrad(s, t, variance, c); },
+      "argmax|pk": () => { pk.argmax(s, c, { out: labelsOut }); },
+      "argmax|reference": () => { ref.argmax(s, c, { out: labelsOut }); },
+      "argmax|tfjs": () => tf.tidy(() => { tf.argMax(st, 1); }),
       "binaryCrossEntropyWithLogitsWithGrad|pk": () => { pk.binaryCrossEntropyWithLogitsWithGrad(s, binary, c, { out }); },
       "binaryCrossEntropyWithLogitsWithGrad|reference": () => { ref.binaryCrossEntropyWithLogitsWithGrad(s, binary, c, { out }); },
       "binaryCrossEntropyWithLogitsWithGrad|tfjs": () => tf.tidy(() => {
@@ -256,7 +262,7 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
     const us = await medianMicroseconds(tasks, { time: quick ? 100 : 600, iterations: quick ? 2 : 5, warmupTime: quick ? 20 : 100, warmupIterations: 1 });
     const rate = (name: string) => (us[name] === undefined ? undefined : n / us[name]);
     const ce = rate("crossEntropyWithGrad|pk");
-    for (const kernel of ["entropy", "klDivWithGrad (batchmean)", "klDivWithGrad (log targets)", "distillationLoss (T=4, labels)", "binaryCrossEntropyWithLogitsWithGrad"]) {
+    for (const kernel of ["entropy", "klDivWithGrad (batchmean)", "klDivWithGrad (log targets)", "distillationLoss (T=4, labels)", "binaryCrossEntropyWithLogitsWithGrad", "gaussianNllLossWithGrad", "argmax"]) {
       const m = { pk: rate(`${kernel}|pk`), reference: rate(`${kernel}|reference`), tfjs: rate(`${kernel}|tfjs`), ce };
       results[`${r}x${c} ${kernel}`] = m as Record<string, number>;
       console.log(line([`${r}x${c}`, kernel, fmt(m.pk), fmt(m.reference), fmt(m.tfjs), ratio(m.pk, m.reference), ratio(m.pk, ce), ratio(m.pk, m.tfjs)]));
