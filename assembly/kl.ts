@@ -59,6 +59,28 @@ function klTerm(x: f32, t: f32, logTarget: bool): f64 {
   return gradScale != 0 ? f32x4.neg(f32x4.mul(p, v128.load(gradScale + o))) : f32x4.mul(p, negK);
 }
 
+/** Four groups' terms into pointwise and k·(−p) into grad (each when not 0), from byte offset o. */
+// @ts-ignore: decorator
+@inline function klStore16(
+  pointwise: usize, grad: usize, gradScale: usize, o: usize, negK: v128,
+  m0: v128, m1: v128, m2: v128, m3: v128, p0: v128, p1: v128, p2: v128, p3: v128,
+): void {
+  if (pointwise != 0) {
+    v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
+    v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
+  }
+  if (grad != 0) {
+    v128.store(grad + o, klGrad4(p0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(p1, gradScale, o + 16, negK));
+    v128.store(grad + o + 32, klGrad4(p2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(p3, gradScale, o + 48, negK));
+  }
+}
+
+/** Sixteen inputs kept at `at` (an in-place block's copy in scratch). */
+// @ts-ignore: decorator
+@inline function keep16(at: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  v128.store(at, x0); v128.store(at, x1, 16); v128.store(at, x2, 32); v128.store(at, x3, 48);
+}
+
 /**
  * KL pointwise terms of `rows` rows: their sums per row into rowLoss (f64), the terms into
  * pointwise (f32, when not 0), and k·d/dx into grad (f32, when not 0) with k = gradScale[i]
@@ -101,10 +123,7 @@ export function klDivRows(
             const o = base + (<usize>i << 2);
             const t0 = v128.load(target + o), t1 = v128.load(target + o, 16), t2 = v128.load(target + o, 32), t3 = v128.load(target + o, 48);
             const x0 = v128.load(input + o), x1 = v128.load(input + o, 16), x2 = v128.load(input + o, 32), x3 = v128.load(input + o, 48);
-            if (inPlace) {
-              const kept = scratch + (<usize>(i - start) << 2);
-              v128.store(kept, x0); v128.store(kept, x1, 16); v128.store(kept, x2, 32); v128.store(kept, x3, 48);
-            }
+            if (inPlace) keep16(scratch + (<usize>(i - start) << 2), x0, x1, x2, x3);
             const p0 = expNonPositive4k(t0, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
             const p1 = expNonPositive4k(t1, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
             const p2 = expNonPositive4k(t2, k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, false);
@@ -113,14 +132,7 @@ export function klDivRows(
             const m2 = f32x4.mul(p2, f32x4.sub(t2, x2)), m3 = f32x4.mul(p3, f32x4.sub(t3, x3));
             const u = v128.or(v128.or(klUncoveredLogTarget4(t0, k9), klUncoveredLogTarget4(t1, k9)), v128.or(klUncoveredLogTarget4(t2, k9), klUncoveredLogTarget4(t3, k9)));
             acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
-            if (pointwise != 0) {
-              v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
-              v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
-            }
-            if (grad != 0) {
-              v128.store(grad + o, klGrad4(p0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(p1, gradScale, o + 16, negK));
-              v128.store(grad + o + 32, klGrad4(p2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(p3, gradScale, o + 48, negK));
-            }
+            klStore16(pointwise, grad, gradScale, o, negK, m0, m1, m2, m3, p0, p1, p2, p3);
           }
           for (; i + 4 <= end; i += 4) {
             const o = base + (<usize>i << 2);
@@ -141,22 +153,12 @@ export function klDivRows(
             const l0 = logNormal4k(t0, c0, c1, c2, c3, c4, c5, c6, c7, c8), l1 = logNormal4k(t1, c0, c1, c2, c3, c4, c5, c6, c7, c8);
             const l2 = logNormal4k(t2, c0, c1, c2, c3, c4, c5, c6, c7, c8), l3 = logNormal4k(t3, c0, c1, c2, c3, c4, c5, c6, c7, c8);
             const x0 = v128.load(input + o), x1 = v128.load(input + o, 16), x2 = v128.load(input + o, 32), x3 = v128.load(input + o, 48);
-            if (inPlace) {
-              const kept = scratch + (<usize>(i - start) << 2);
-              v128.store(kept, x0); v128.store(kept, x1, 16); v128.store(kept, x2, 32); v128.store(kept, x3, 48);
-            }
+            if (inPlace) keep16(scratch + (<usize>(i - start) << 2), x0, x1, x2, x3);
             const m0 = klTermFromLog4(x0, t0, l0), m1 = klTermFromLog4(x1, t1, l1);
             const m2 = klTermFromLog4(x2, t2, l2), m3 = klTermFromLog4(x3, t3, l3);
             const u = v128.or(v128.or(klUncoveredTarget4(t0), klUncoveredTarget4(t1)), v128.or(klUncoveredTarget4(t2), klUncoveredTarget4(t3)));
             acc = f32x4.add(acc, v128.or(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), u)); // NaN in an uncovered lane
-            if (pointwise != 0) {
-              v128.store(pointwise + o, m0); v128.store(pointwise + o, m1, 16);
-              v128.store(pointwise + o, m2, 32); v128.store(pointwise + o, m3, 48);
-            }
-            if (grad != 0) {
-              v128.store(grad + o, klGrad4(t0, gradScale, o, negK)); v128.store(grad + o + 16, klGrad4(t1, gradScale, o + 16, negK));
-              v128.store(grad + o + 32, klGrad4(t2, gradScale, o + 32, negK)); v128.store(grad + o + 48, klGrad4(t3, gradScale, o + 48, negK));
-            }
+            klStore16(pointwise, grad, gradScale, o, negK, m0, m1, m2, m3, t0, t1, t2, t3);
           }
           for (; i + 4 <= end; i += 4) {
             const o = base + (<usize>i << 2);
