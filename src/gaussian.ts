@@ -4,7 +4,7 @@
 import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
-import { checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction } from "./validate.js";
+import { checkFloat32, checkLogits, checkNoOverlap, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction } from "./validate.js";
 
 export interface GaussianNllOptions {
   /** Add the constant ½·log 2π to each term. Default false. */
@@ -20,6 +20,10 @@ export interface GaussianNllOptions {
 export interface GaussianNllWithGradOptions extends Omit<GaussianNllOptions, "out"> {
   /** Upstream gradient (a number). Default 1. */
   gradOutput?: number;
+  /** Buffer for d loss / d input (rows × classes); it may not overlap the arguments. */
+  out?: Float32Array;
+  /** Buffer for d loss / d variance (the variance's length); it may not overlap the arguments. */
+  gradVarOut?: Float32Array;
 }
 
 export interface GaussianNllResult<Loss extends number | Float32Array = number | Float32Array> {
@@ -44,12 +48,16 @@ export interface GaussianNllWithGradFunction {
 
 export interface GaussianArgs {
   rows: number; classes: number; input: Float32Array; target: Float32Array; variance: Float32Array; varPerRow: boolean;
-  full: boolean; eps: number; reduction: Reduction; gradOutput: number; out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+  full: boolean; eps: number; reduction: Reduction; gradOutput: number; inputs: NamedView[];
+  /** The losses per element (gaussianNllLoss, "none"), or d loss / d input (WithGrad). */
+  out: Float32Array | null; outGiven: unknown;
+  /** d loss / d variance (WithGrad). */
+  gradVarOut: Float32Array | null; gradVarOutGiven: unknown;
 }
 
 /** Checks a gaussian_nll_loss call (shared with the reference). */
 export function checkGaussianArgs(fn: string, input: unknown, target: unknown, variance: unknown, classes: unknown, options: unknown, withGradient: boolean): GaussianArgs {
-  const o = readOptions(fn, options, withGradient ? ["full", "eps", "reduction", "gradOutput"] : ["full", "eps", "reduction", "out"]);
+  const o = readOptions(fn, options, withGradient ? ["full", "eps", "reduction", "gradOutput", "out", "gradVarOut"] : ["full", "eps", "reduction", "out"]);
   const { rows, classes: c, logits: x } = checkLogits(fn, input, classes, "input");
   const t = checkFloat32(fn, "target", target);
   if (t.length !== x.length) throw new RangeError(`${fn}: target must have the input's length (${x.length}), got length ${t.length}`);
@@ -63,11 +71,25 @@ export function checkGaussianArgs(fn: string, input: unknown, target: unknown, v
   const reduction = checkReduction(fn, o.reduction);
   const gradOutput = o.gradOutput ?? 1;
   if (typeof gradOutput !== "number") throw new TypeError(`${fn}: gradOutput must be a number, got ${describe(gradOutput)}`);
-  if (o.out !== undefined && reduction !== "none") throw new RangeError(`${fn}: out holds the losses per element and needs reduction "none", got reduction "${reduction}"`);
+  if (!withGradient && o.out !== undefined && reduction !== "none") throw new RangeError(`${fn}: out holds the losses per element and needs reduction "none", got reduction "${reduction}"`);
+  const out = checkOut(fn, o.out, x.length);
+  let gradVarOut: Float32Array | null = null;
+  if (o.gradVarOut !== undefined) {
+    gradVarOut = checkFloat32(fn, "gradVarOut", o.gradVarOut, `a Float32Array of the variance's length (${v.length})`);
+    if (gradVarOut.length !== v.length) throw new RangeError(`${fn}: gradVarOut must have the variance's length (${v.length}), got length ${gradVarOut.length}`);
+  }
+  const inputs: NamedView[] = [{ name: "input", view: x }, { name: "target", view: t }, { name: "variance", view: v }];
+  // The gradients' buffers are written while the arguments are read: they may not overlap them
+  // (nor each other).
+  if (withGradient) {
+    const outs: NamedView[] = [];
+    if (out) outs.push({ name: "out", view: out });
+    if (gradVarOut) outs.push({ name: "gradVarOut", view: gradVarOut });
+    checkNoOverlap(fn, outs, inputs);
+  }
   return {
     rows, classes: c, input: x, target: t, variance: v, varPerRow: v.length !== x.length, full: o.full === true, eps, reduction, gradOutput,
-    out: checkOut(fn, o.out, x.length), outGiven: o.out,
-    inputs: [{ name: "input", view: x }, { name: "target", view: t }, { name: "variance", view: v }],
+    out, outGiven: o.out, gradVarOut, gradVarOutGiven: o.gradVarOut, inputs,
   };
 }
 
@@ -77,9 +99,11 @@ function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
   const n = rows * cols;
   const rowLoss = float64Scratch.take(rows);
   const none = reduction === "none";
-  const pointwise = none ? args.out ?? new Float32Array(n) : null;
-  const gradInput = wantGrad ? new Float32Array(n) : null;
-  const gradVar = wantGrad ? new Float32Array(args.variance.length) : null;
+  // args.out is the pointwise losses' buffer for gaussianNllLoss, the input gradient's for WithGrad.
+  const pointwiseOut = wantGrad ? null : args.out;
+  const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
+  const gradInput = wantGrad ? args.out ?? new Float32Array(n) : null;
+  const gradVar = wantGrad ? args.gradVarOut ?? new Float32Array(args.variance.length) : null;
   const divisor = reduction === "mean" ? n : 1;
   const inputs: RowOperand[] = [
     { name: "input", view: args.input, perRow: cols },
@@ -87,9 +111,9 @@ function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
     { name: "variance", view: args.variance, perRow: args.varPerRow ? 1 : cols },
   ];
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
-  if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: args.out === null });
-  if (gradInput) outputs.push({ name: "gradInput", view: gradInput, perRow: cols, own: true });
-  if (gradVar) outputs.push({ name: "gradVar", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: true });
+  if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
+  if (gradInput) outputs.push({ name: "out", view: gradInput, perRow: cols, own: args.out === null });
+  if (gradVar) outputs.push({ name: "gradVarOut", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: args.gradVarOut === null });
   const results = execute(rt, {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
     kernel(at, _first, count) {
@@ -102,14 +126,22 @@ function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
       return -1;
     },
   });
+  let next = 1;
+  const pointwiseResult = pointwise ? (results[next++] as Float32Array) : null;
+  const gradInputResult = gradInput ? (results[next++] as Float32Array) : null;
+  const gradVarResult = gradVar ? (results[next++] as Float32Array) : null;
   let loss: number | Float32Array;
-  if (none) loss = returned(args.outGiven, args.out ?? (results[1] as Float32Array), results[1] as Float32Array);
+  if (pointwiseResult) loss = wantGrad ? pointwiseResult : returned(args.outGiven, pointwise!, pointwiseResult);
   else {
     let total = 0;
     for (let r = 0; r < rows; r++) total += rowLoss[r];
     loss = total / divisor;
   }
-  return { loss, gradInput: gradInput ?? new Float32Array(0), gradVar: gradVar ?? new Float32Array(0) };
+  return {
+    loss,
+    gradInput: gradInputResult ? returned<Float32Array>(args.outGiven, gradInput!, gradInputResult) : new Float32Array(0),
+    gradVar: gradVarResult ? returned<Float32Array>(args.gradVarOutGiven, gradVar!, gradVarResult) : new Float32Array(0),
+  };
 }
 
 /** F.gaussian_nll_loss(input, target, var): the loss (or the losses per element for "none"). */

@@ -28,6 +28,34 @@ describeBuilds("gaussian nll", () => {
     }
   });
 
+  it("gradient buffers: out (d/d input) and gradVarOut are filled and returned, in JS and wasm memory, as the reference does", () => {
+    const rows = 5, classes = 33, n = rows * classes;
+    const x = randomLogits(n, 41), t = randomLogits(n, 42);
+    for (const v of [Float32Array.from(randomLogits(n, 43), (u) => 0.1 + u * u), Float32Array.from({ length: rows }, (_, i) => 0.5 + i)]) {
+      for (const reduction of ["mean", "none"] as const) {
+        const fresh = pk.gaussianNllLossWithGrad(x, t, v, classes, { reduction });
+        const gi = new Float32Array(n).fill(7), gv = new Float32Array(v.length).fill(7);
+        const given = pk.gaussianNllLossWithGrad(x, t, v, classes, { reduction, out: gi, gradVarOut: gv });
+        expect(given.gradInput).toBe(gi);
+        expect(given.gradVar).toBe(gv);
+        expect(Array.from(gi)).toEqual(Array.from(fresh.gradInput));
+        expect(Array.from(gv)).toEqual(Array.from(fresh.gradVar));
+        expect(given.loss).toEqual(fresh.loss);
+        const wi = pk.allocFloat32(n), wv = pk.allocFloat32(v.length);
+        const resident = pk.gaussianNllLossWithGrad(x, t, v, classes, { reduction, out: wi.array, gradVarOut: wv.array });
+        expect(Array.from(resident.gradInput)).toEqual(Array.from(fresh.gradInput));
+        expect(Array.from(resident.gradVar)).toEqual(Array.from(fresh.gradVar));
+        wi.free(); wv.free();
+        const ri = new Float32Array(n), rv = new Float32Array(v.length);
+        const want = ref.gaussianNllLossWithGrad(x, t, v, classes, { reduction, out: ri, gradVarOut: rv });
+        expect(want.gradInput).toBe(ri);
+        expect(want.gradVar).toBe(rv);
+        expect(mismatch(gi, ri, LOG_TOL)).toBeNull();
+        expect(mismatch(gv, rv, LOG_TOL)).toBeNull();
+      }
+    }
+  });
+
   it("long rows: a block with a value the f32 lanes do not cover is redone in float64; in place and resident give the same bits", () => {
     const classes = 4099, rows = 4, n = rows * classes;
     const x = randomLogits(n, 31), t = randomLogits(n, 32);
@@ -79,6 +107,13 @@ describe("gaussian nll bad input", () => {
     [() => pk.gaussianNllLoss(x, t, v, 4, { eps: 0 }), RangeError, /eps must be a finite number > 0, got 0/],
     [() => pk.gaussianNllLoss(x, t, v, 4, { full: "yes" as never }), TypeError, /full must be a boolean/],
     [() => pk.gaussianNllLoss(x, t, v, 4, { out: new Float32Array(12) }), RangeError, /needs reduction "none"/],
+    [() => pk.gaussianNllLossWithGrad(x, t, v, 4, { out: new Float32Array(11) }), RangeError, /gaussianNllLossWithGrad: out must have length 12, got length 11/],
+    [() => pk.gaussianNllLossWithGrad(x, t, v, 4, { gradVarOut: new Float32Array(3) }), RangeError, /gradVarOut must have the variance's length \(12\), got length 3/],
+    [() => pk.gaussianNllLossWithGrad(x, t, v, 4, { gradVarOut: new Float64Array(12) as never }), TypeError, /gradVarOut must be a Float32Array/],
+    [() => pk.gaussianNllLossWithGrad(x, t, v, 4, { out: x }), RangeError, /gaussianNllLossWithGrad: out overlaps input; pass a separate buffer/],
+    [() => pk.gaussianNllLossWithGrad(x, t, v, 4, { gradVarOut: v }), RangeError, /gradVarOut overlaps variance/],
+    [() => { const b = new Float32Array(24); pk.gaussianNllLossWithGrad(x, t, v, 4, { out: b.subarray(0, 12), gradVarOut: b.subarray(6, 18) }); }, RangeError, /out overlaps gradVarOut/],
+    [() => ref.gaussianNllLossWithGrad(x, t, v, 4, { out: t }), RangeError, /gaussianNllLossWithGrad: out overlaps target/],
   ] as const)("%#", (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);

@@ -4,7 +4,7 @@ import { checkGaussianArgs, type GaussianArgs, type GaussianNllFunction, type Ga
 function compute(args: GaussianArgs, wantGrad: boolean) {
   const { rows, classes: C } = args;
   const n = rows * C;
-  const terms = new Float64Array(n), gradInput = new Float32Array(wantGrad ? n : 0), gradVar = new Float32Array(wantGrad ? args.variance.length : 0);
+  const terms = new Float64Array(n), gradInput = new Float32Array(wantGrad ? n : 0), gradVar = new Float64Array(wantGrad ? args.variance.length : 0);
   const divisor = args.reduction === "mean" ? n : 1;
   const k = args.gradOutput / divisor;
   let total = 0;
@@ -21,11 +21,20 @@ function compute(args: GaussianArgs, wantGrad: boolean) {
   }
   let loss: number | Float32Array = total / divisor;
   if (args.reduction === "none") {
-    const out = args.out ?? new Float32Array(n);
+    const out = (wantGrad ? null : args.out) ?? new Float32Array(n);
     out.set(terms);
-    loss = (args.outGiven as Float32Array | undefined) ?? out;
+    loss = (wantGrad ? undefined : (args.outGiven as Float32Array | undefined)) ?? out;
   }
-  return { loss, gradInput, gradVar };
+  if (!wantGrad) return { loss, gradInput, gradVar: new Float32Array(0) };
+  // Into the caller's buffers when given (the arguments were checked not to overlap them).
+  const gradInputOut = args.out ?? gradInput, gradVarOut = args.gradVarOut ?? new Float32Array(gradVar.length);
+  if (gradInputOut !== gradInput) gradInputOut.set(gradInput);
+  gradVarOut.set(gradVar);
+  return {
+    loss,
+    gradInput: (args.outGiven as Float32Array | undefined) ?? gradInputOut,
+    gradVar: (args.gradVarOutGiven as Float32Array | undefined) ?? gradVarOut,
+  };
 }
 
 export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
