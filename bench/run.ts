@@ -233,7 +233,7 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
     const labels = Int32Array.from({ length: r }, (_, i) => (i * 7919) % c);
     const binary = Float32Array.from(probs, (p) => (p > 1 / c ? 1 : 0));
     const out = new Float32Array(n), rowsOut = new Float32Array(r), labelsOut = new Int32Array(r);
-    const variance = Float32Array.from(t, (v) => 0.1 + v * v);
+    const variance = Float32Array.from(t, (v) => 0.1 + v * v), gradVarOut = new Float32Array(n);
     const st = tf.tensor2d(s, [r, c]), bt = tf.tensor2d(binary, [r, c]), pt = tf.tensor2d(probs, [r, c]);
     const tasks: Record<string, () => void> = {
       "crossEntropyWithGrad|pk": () => { pk.crossEntropyWithGrad(s, labels, c, { out }); },
@@ -248,8 +248,8 @@ async function benchLossFamily(tf: Tf): Promise<Record<string, Record<string, nu
       "klDivWithGrad (log targets)|reference": () => { ref.klDivWithGrad(logP, logProbs, c, { reduction: "batchmean", logTarget: true, out }); },
       "distillationLoss (T=4, labels)|pk": () => { pk.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
       "distillationLoss (T=4, labels)|reference": () => { ref.distillationLoss(s, t, c, { temperature: 4, labels, alpha: 0.7, out }); },
-      "gaussianNllLossWithGrad|pk": () => { pk.gaussianNllLossWithGrad(s, t, variance, c); },
-      "gaussianNllLossWithGrad|reference": () => { ref.gaussianNllLossWithGrad(s, t, variance, c); },
+      "gaussianNllLossWithGrad|pk": () => { pk.gaussianNllLossWithGrad(s, t, variance, c, { out, gradVarOut }); },
+      "gaussianNllLossWithGrad|reference": () => { ref.gaussianNllLossWithGrad(s, t, variance, c, { out, gradVarOut }); },
       "argmax|pk": () => { pk.argmax(s, c, { out: labelsOut }); },
       "argmax|reference": () => { ref.argmax(s, c, { out: labelsOut }); },
       "argmax|tfjs": () => tf.tidy(() => { tf.argMax(st, 1); }),
