@@ -50,6 +50,21 @@ function termScalar(x: f32, t: f32, w: f64, pw: f64, hasPw: bool, loss: usize, g
   return v;
 }
 
+/**
+ * Element c of the row at byte offset base, in float64 (termScalar) with its weights, posWeight
+ * and gradient factor; x is its logit (read by the caller: a redone block's may come from scratch).
+ */
+function bceElement(
+  x: f32, targets: usize, weightElem: usize, weightCol: usize, posWeight: usize, pointwise: usize, grad: usize,
+  gradScale: usize, gradScalar: f32, base: usize, c: i32,
+): f64 {
+  const o = base + (<usize>c << 2), oc = <usize>c << 2;
+  const w: f64 = (weightElem != 0 ? <f64>load<f32>(weightElem + o) : 1) * (weightCol != 0 ? <f64>load<f32>(weightCol + oc) : 1);
+  const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
+  return termScalar(x, load<f32>(targets + o), w, posWeight != 0 ? <f64>load<f32>(posWeight + oc) : 1,
+    posWeight != 0, pointwise != 0 ? pointwise + o : 0, grad != 0 ? grad + o : 0, k);
+}
+
 /** e = exp(−|x|) on four lanes, with the exp constants passed in. */
 // @ts-ignore: decorator
 @inline function expMinusAbs4(x: v128, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128, k8: v128, k9: v128): v128 {
@@ -214,22 +229,14 @@ export function bceWithLogitsRows(
           sum += <f64>blockSum;
         } else {
           for (let j = start; j < i; j++) {
-            const o = base + (<usize>j << 2), oc = <usize>j << 2;
-            const x = inPlace ? load<f32>(scratch + (<usize>(j - start) << 2)) : load<f32>(logits + o);
-            const w: f64 = (weightElem != 0 ? <f64>load<f32>(weightElem + o) : 1) * (weightCol != 0 ? <f64>load<f32>(weightCol + oc) : 1);
-            const kj: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
-            sum += termScalar(x, load<f32>(targets + o), w, posWeight != 0 ? <f64>load<f32>(posWeight + oc) : 1,
-              posWeight != 0, pointwise != 0 ? pointwise + o : 0, grad != 0 ? grad + o : 0, kj);
+            const x = inPlace ? load<f32>(scratch + (<usize>(j - start) << 2)) : load<f32>(logits + base + (<usize>j << 2));
+            sum += bceElement(x, targets, weightElem, weightCol, posWeight, pointwise, grad, gradScale, gradScalar, base, j);
           }
         }
       }
     }
     for (; i < cols; i++) {
-      const o = base + (<usize>i << 2), oc = <usize>i << 2;
-      const w: f64 = (weightElem != 0 ? <f64>load<f32>(weightElem + o) : 1) * (weightCol != 0 ? <f64>load<f32>(weightCol + oc) : 1);
-      const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
-      sum += termScalar(load<f32>(logits + o), load<f32>(targets + o), w, posWeight != 0 ? <f64>load<f32>(posWeight + oc) : 1,
-        posWeight != 0, pointwise != 0 ? pointwise + o : 0, grad != 0 ? grad + o : 0, k);
+      sum += bceElement(load<f32>(logits + base + (<usize>i << 2)), targets, weightElem, weightCol, posWeight, pointwise, grad, gradScale, gradScalar, base, i);
     }
     store<f64>(rowLoss + (<usize>r << 3), sum);
   }

@@ -26,6 +26,22 @@ function klTerm(x: f32, t: f32, logTarget: bool): f64 {
   return logTarget ? -Math.exp(<f64>t) : -<f64>t;
 }
 
+/**
+ * The element at byte offset o in float64: its term into pointwise and k·d/dx into grad (each
+ * when not 0); returns the term. x is its input (read by the caller: a redone block's may come
+ * from scratch).
+ */
+function klElement(x: f32, target: usize, pointwise: usize, grad: usize, gradScale: usize, gradScalar: f32, o: usize, logTarget: bool): f64 {
+  const t = load<f32>(target + o);
+  const v = klTerm(x, t, logTarget);
+  if (pointwise != 0) store<f32>(pointwise + o, <f32>v);
+  if (grad != 0) {
+    const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
+    store<f32>(grad + o, <f32>(klSlope(t, logTarget) * k));
+  }
+  return v;
+}
+
 /** t·ln t − t·x on four lanes (t·ln t is 0 where t = +0: ln gives a finite value there). */
 // @ts-ignore: decorator
 @inline function klTerm4(x: v128, t: v128, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128, c8: v128): v128 {
@@ -178,29 +194,15 @@ export function klDivRows(
           // A special value, an uncovered target or an f32 overflow: the whole block in float64.
           for (let j = start; j < i; j++) {
             const o = base + (<usize>j << 2);
-            const t = load<f32>(target + o);
             const x = inPlace ? load<f32>(scratch + (<usize>(j - start) << 2)) : load<f32>(input + o);
-            const v = klTerm(x, t, log);
-            if (pointwise != 0) store<f32>(pointwise + o, <f32>v);
-            sum += v;
-            if (grad != 0) {
-              const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
-              store<f32>(grad + o, <f32>(klSlope(t, log) * k));
-            }
+            sum += klElement(x, target, pointwise, grad, gradScale, gradScalar, o, log);
           }
         }
       }
     }
     for (; i < cols; i++) {
       const o = base + (<usize>i << 2);
-      const t = load<f32>(target + o);
-      const v = klTerm(load<f32>(input + o), t, log);
-      if (pointwise != 0) store<f32>(pointwise + o, <f32>v);
-      sum += v;
-      if (grad != 0) {
-        const k: f64 = gradScale != 0 ? <f64>load<f32>(gradScale + o) : <f64>gradScalar;
-        store<f32>(grad + o, <f32>(klSlope(t, log) * k));
-      }
+      sum += klElement(load<f32>(input + o), target, pointwise, grad, gradScale, gradScalar, o, log);
     }
     store<f64>(rowLoss + (<usize>r << 3), sum);
   }

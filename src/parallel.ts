@@ -311,21 +311,20 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
   const multiple = call.rowMultiple ?? 1;
   const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
   const rowBytes = (op: RowOperand) => op.perRow * op.view.BYTES_PER_ELEMENT;
-  const whole = (op: RowOperand, isResident: number) => stagedWhole(op, isResident);
   const wholeBytes = (op: RowOperand) => Math.ceil((rows * rowBytes(op)) / 16) * 16;
   // Per thread a slot of each copied operand and its scratch; then the staged arrays whole.
   let extra = 0;
   for (let i = 0; i < nIn; i++) {
-    const w = whole(inputs[i], resident[i]);
+    const w = stagedWhole(inputs[i], resident[i]);
     bytes[i] = resident[i] || w ? 0 : threads * rowBytes(inputs[i]);
     if (w) extra += wholeBytes(inputs[i]);
   }
   const slotOf = inPlaceSlots(call, (index) => {
     const op = index < OUT ? inputs[index] : outputs[index - OUT];
-    return !resident[index] && !whole(op, resident[index]);
+    return !resident[index] && !stagedWhole(op, resident[index]);
   });
   for (let o = 0; o < nOut; o++) {
-    const w = whole(outputs[o], resident[OUT + o]);
+    const w = stagedWhole(outputs[o], resident[OUT + o]);
     bytes[OUT + o] = resident[OUT + o] || w || slotOf[OUT + o] !== undefined ? 0 : threads * rowBytes(outputs[o]);
     if (w) extra += wholeBytes(outputs[o]);
   }
@@ -338,13 +337,13 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
   let at = region[SCRATCH] + scratchEach * threads;
   const wholeAt: number[] = [];
   for (let i = 0; i < nIn; i++) {
-    if (!whole(inputs[i], resident[i])) continue;
+    if (!stagedWhole(inputs[i], resident[i])) continue;
     wholeAt[i] = at;
     at += wholeBytes(inputs[i]);
     heapFor(rt, inputs[i].view).set(inputs[i].view, wholeAt[i] / inputs[i].view.BYTES_PER_ELEMENT);
   }
   for (let o = 0; o < nOut; o++) {
-    if (!whole(outputs[o], resident[OUT + o])) continue;
+    if (!stagedWhole(outputs[o], resident[OUT + o])) continue;
     wholeAt[OUT + o] = at;
     at += wholeBytes(outputs[o]);
   }
