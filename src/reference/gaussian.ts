@@ -1,5 +1,6 @@
 // Plain-TypeScript gaussian_nll_loss in float64: the oracle for the kernel.
-import { checkGaussianArgs, type GaussianArgs, type GaussianNllFunction, type GaussianNllWithGradFunction } from "../gaussian.js";
+import { checkGaussianArgs, gaussianOutputs, type GaussianArgs, type GaussianNllFunction, type GaussianNllWithGradFunction } from "../gaussian.js";
+import { checkNoOverlap } from "../validate.js";
 
 function compute(args: GaussianArgs, wantGrad: boolean) {
   const { rows, classes: C } = args;
@@ -46,5 +47,8 @@ export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
 export const gaussianNllLossWithGrad: GaussianNllWithGradFunction = function gaussianNllLossWithGrad(
   input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
 ): never {
-  return compute(checkGaussianArgs("gaussianNllLossWithGrad", input, target, variance, classes, options, true), true) as never;
+  const fn = "gaussianNllLossWithGrad";
+  const args = checkGaussianArgs(fn, input, target, variance, classes, options, true);
+  checkNoOverlap(fn, gaussianOutputs(args), args.inputs);
+  return compute(args, true) as never;
 };
