@@ -4,24 +4,28 @@ export { runtimeInfo, dispose } from "./runtime.js";
 export type { InitOptions, RuntimeInfo } from "./runtime.js";
 export type { BuildChoice, BuildName } from "./wasm.js";
 export { DEFAULT_ARENA_BYTES } from "./memory.js";
-export { softmax, logSoftmax, logSumExp, entropy } from "./softmax.js";
+export { softmax, logSoftmax, logSumExp, entropy, softmaxAsync, logSoftmaxAsync, logSumExpAsync, entropyAsync } from "./softmax.js";
+export type { AsyncOf } from "./ops.js";
 export type { SoftmaxOptions } from "./softmax.js";
-export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
+export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad, crossEntropyAsync, crossEntropyBackwardAsync, crossEntropyWithGradAsync } from "./crossentropy.js";
 export type {
   CrossEntropyBackwardFunction, CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyFunction,
   CrossEntropyOptions, CrossEntropyReducedOptions, CrossEntropyTarget, CrossEntropyWithGradFunction,
   LabelArray, LossAndGrad, Reduction,
 } from "./validate.js";
-export { argmax, accuracy, topK } from "./select.js";
+export { argmax, accuracy, topK, argmaxAsync, accuracyAsync, topKAsync } from "./select.js";
 export type { AccuracyOptions, ArgmaxOptions, TopK } from "./select.js";
-export { normalLogPdf, normalPdf } from "./normal.js";
-export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
-export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
-export { distillationLoss } from "./distillation.js";
-export { gaussianNllLoss, gaussianNllLossWithGrad } from "./gaussian.js";
+export { normalLogPdf, normalPdf, normalLogPdfAsync, normalPdfAsync } from "./normal.js";
+export { klDiv, klDivBackward, klDivWithGrad, klDivAsync, klDivBackwardAsync, klDivWithGradAsync } from "./kl.js";
+export { nllLoss, nllLossBackward, nllLossWithGrad, nllLossAsync, nllLossBackwardAsync, nllLossWithGradAsync } from "./nll.js";
+export { distillationLoss, distillationLossAsync } from "./distillation.js";
+export { gaussianNllLoss, gaussianNllLossWithGrad, gaussianNllLossAsync, gaussianNllLossWithGradAsync } from "./gaussian.js";
 export type { GaussianNllFunction, GaussianNllOptions, GaussianNllResult, GaussianNllWithGradFunction, GaussianNllWithGradOptions } from "./gaussian.js";
 export type { DistillationOptions, DistillationResult } from "./distillation.js";
-export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
+export {
+  binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad,
+  binaryCrossEntropyWithLogitsAsync, binaryCrossEntropyWithLogitsBackwardAsync, binaryCrossEntropyWithLogitsWithGradAsync,
+} from "./bce.js";
 export type {
   BceLossAndGrad, BceWithLogitsBackwardOptions, BceWithLogitsFunction, BceWithLogitsOptions, BceWithLogitsWithGradFunction,
 } from "./bce.js";

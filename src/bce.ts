@@ -2,7 +2,8 @@
 // multi-label classification: every element of logits [rows, classes] is an independent
 // binary prediction of targets in [0, 1]. `weight` per element (rows × classes) or per column
 // (classes), `posWeight` per column; reductions "mean" (over every element), "sum", "none".
-import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import {
@@ -83,7 +84,7 @@ export function checkBceArgs(fn: string, logits: unknown, targets: unknown, clas
   };
 }
 
-function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
+function* run(fn: string, args: BceArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const rt = requireRuntime(fn);
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
@@ -107,7 +108,7 @@ function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Flo
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
   if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const scalar = wantGrad && typeof args.gradOutput === "number" ? args.gradOutput / divisor : 0;
-  const results = execute(rt, {
+  const results = yield { rt, call: {
     fn, rows, inputs, outputs, fixed, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.bceWithLogitsRows,
     kernel(at, _first, count) {
       let next = 2;
@@ -119,7 +120,7 @@ function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Flo
         pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar, at.scratch);
       return -1;
     },
-  });
+  } };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
   if (none) return { loss: results[1] as Float32Array, grad: finalGrad };
   let total = 0;
@@ -127,35 +128,68 @@ function run(fn: string, args: BceArgs, wantGrad: boolean): { loss: number | Flo
   return { loss: total / divisor, grad: finalGrad };
 }
 
+function* binaryCrossEntropyWithLogitsOp(fn: string, 
+  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+): Op<unknown> {
+  requireRuntime(fn);
+  const args = checkBceArgs(fn, logits, targets, classes, options, false);
+  const { loss } = yield* run(fn, args, false);
+  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+}
+
 /** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
 export const binaryCrossEntropyWithLogits: BceWithLogitsFunction = function binaryCrossEntropyWithLogits(
   logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
 ): never {
-  const fn = "binaryCrossEntropyWithLogits";
-  requireRuntime(fn);
-  const args = checkBceArgs(fn, logits, targets, classes, options, false);
-  const { loss } = run(fn, args, false);
-  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+  return runSync(binaryCrossEntropyWithLogitsOp("binaryCrossEntropyWithLogits", logits, targets, classes, options)) as never;
 };
+
+/** binaryCrossEntropyWithLogits, as an async call (ops.ts). */
+export const binaryCrossEntropyWithLogitsAsync: AsyncOf<BceWithLogitsFunction> = ((
+  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+) =>
+  runAsync("binaryCrossEntropyWithLogitsAsync", () => binaryCrossEntropyWithLogitsOp("binaryCrossEntropyWithLogitsAsync", logits, targets, classes, options))) as never;
+
+function* binaryCrossEntropyWithLogitsBackwardOp(fn: string, 
+  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
+): Op<unknown> {
+  requireRuntime(fn);
+  const args = checkBceArgs(fn, logits, targets, classes, options, true);
+  const { grad } = yield* run(fn, args, true);
+  return returned(args.outGiven, args.out ?? grad, grad);
+}
 
 /** d loss / d logits (rows × classes), scaled by gradOutput. */
 export function binaryCrossEntropyWithLogitsBackward(
   logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
 ): Float32Array {
-  const fn = "binaryCrossEntropyWithLogitsBackward";
+  return runSync(binaryCrossEntropyWithLogitsBackwardOp("binaryCrossEntropyWithLogitsBackward", logits, targets, classes, options)) as never;
+}
+
+/** binaryCrossEntropyWithLogitsBackward, as an async call (ops.ts). */
+export const binaryCrossEntropyWithLogitsBackwardAsync: AsyncOf<typeof binaryCrossEntropyWithLogitsBackward> = ((
+  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
+) =>
+  runAsync("binaryCrossEntropyWithLogitsBackwardAsync", () => binaryCrossEntropyWithLogitsBackwardOp("binaryCrossEntropyWithLogitsBackwardAsync", logits, targets, classes, options))) as never;
+
+function* binaryCrossEntropyWithLogitsWithGradOp(fn: string, 
+  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+): Op<unknown> {
   requireRuntime(fn);
   const args = checkBceArgs(fn, logits, targets, classes, options, true);
-  const { grad } = run(fn, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
+  const { loss, grad } = yield* run(fn, args, true);
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
 }
 
 /** The loss and d loss / d logits in one pass. */
 export const binaryCrossEntropyWithLogitsWithGrad: BceWithLogitsWithGradFunction = function binaryCrossEntropyWithLogitsWithGrad(
   logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
 ): never {
-  const fn = "binaryCrossEntropyWithLogitsWithGrad";
-  requireRuntime(fn);
-  const args = checkBceArgs(fn, logits, targets, classes, options, true);
-  const { loss, grad } = run(fn, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+  return runSync(binaryCrossEntropyWithLogitsWithGradOp("binaryCrossEntropyWithLogitsWithGrad", logits, targets, classes, options)) as never;
 };
+
+/** binaryCrossEntropyWithLogitsWithGrad, as an async call (ops.ts). */
+export const binaryCrossEntropyWithLogitsWithGradAsync: AsyncOf<BceWithLogitsWithGradFunction> = ((
+  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+) =>
+  runAsync("binaryCrossEntropyWithLogitsWithGradAsync", () => binaryCrossEntropyWithLogitsWithGradOp("binaryCrossEntropyWithLogitsWithGradAsync", logits, targets, classes, options))) as never;

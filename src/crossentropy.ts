@@ -2,7 +2,8 @@
 // The kernel writes one f64 loss per row and, optionally, the gradient (in place over the
 // logits when they are staged). Losses are reduced here in row order in float64, so the result
 // does not depend on the chunk size.
-import { execute, keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
 import { requireRuntime } from "./runtime.js";
 import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
@@ -30,7 +31,7 @@ function gradientScale(args: CrossEntropyArgs): number | Float32Array {
   return args.reduction === "mean" ? (g / meanDivisor(args)) * invT : g * invT;
 }
 
-function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
+function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const rt = requireRuntime(fn);
   const { rows, classes, target, weight, reduction } = args;
   const losses = float64Scratch.take(rows);
@@ -55,7 +56,7 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   const lossOut = !wantGrad && args.out ? keepView(rt, args.out) : null;
   const k = rt.kernels;
 
-  const [, finalGrad] = execute(rt, {
+  const [, finalGrad] = yield { rt, call: {
     fn,
     rows,
     inputs,
@@ -81,7 +82,7 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
       `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
         `(labels are read once; the kernel checks every label it reads)`,
     ),
-  });
+  } };
 
   // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
   // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
@@ -91,6 +92,27 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   return { loss, grad: grad && finalGrad ? finalGrad as Float32Array : new Float32Array(0) };
 }
 
+function* crossEntropyOp(fn: string, logits: Float32Array, target: unknown, classes: number, options: unknown): Op<number | Float32Array> {
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, false);
+  const { loss } = yield* run(fn, args, false);
+  return loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss;
+}
+
+function* crossEntropyBackwardOp(fn: string, logits: Float32Array, target: unknown, classes: number, options: unknown): Op<Float32Array> {
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
+  const { grad } = yield* run(fn, args, true);
+  return returned(args.outGiven, args.out ?? grad, grad);
+}
+
+function* crossEntropyWithGradOp(fn: string, logits: Float32Array, target: unknown, classes: number, options: unknown): Op<LossAndGrad> {
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
+  const { loss, grad } = yield* run(fn, args, true);
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad;
+}
+
 /**
  * Cross-entropy loss of logits [rows, classes] against class indices or soft targets, with
  * PyTorch's options and semantics. Returns a number, or per-row losses for reduction "none".
@@ -98,31 +120,31 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
 export const crossEntropy: CrossEntropyFunction = function crossEntropy(
   logits: Float32Array, target: unknown, classes: number, options?: unknown,
 ): never {
-  const fn = "crossEntropy";
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, false);
-  const { loss } = run(fn, args, false);
-  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+  return runSync(crossEntropyOp("crossEntropy", logits, target, classes, options)) as never;
 };
 
 /** d loss / d logits (rows × classes), scaled by gradOutput (default 1). */
 export const crossEntropyBackward: CrossEntropyBackwardFunction = function crossEntropyBackward(
   logits, target, classes, options,
 ) {
-  const fn = "crossEntropyBackward";
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
-  const { grad } = run(fn, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
+  return runSync(crossEntropyBackwardOp("crossEntropyBackward", logits, target, classes, options));
 };
 
 /** Loss and gradient in one fused pass over the logits. */
 export const crossEntropyWithGrad: CrossEntropyWithGradFunction = function crossEntropyWithGrad(
   logits: Float32Array, target: unknown, classes: number, options?: unknown,
 ): never {
-  const fn = "crossEntropyWithGrad";
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
-  const { loss, grad } = run(fn, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad as never;
+  return runSync(crossEntropyWithGradOp("crossEntropyWithGrad", logits, target, classes, options)) as never;
 };
+
+/** crossEntropy, as an async call (ops.ts). */
+export const crossEntropyAsync: AsyncOf<CrossEntropyFunction> = ((logits: Float32Array, target: unknown, classes: number, options?: unknown) =>
+  runAsync("crossEntropyAsync", () => crossEntropyOp("crossEntropyAsync", logits, target, classes, options))) as never;
+
+/** crossEntropyBackward, as an async call. */
+export const crossEntropyBackwardAsync: AsyncOf<CrossEntropyBackwardFunction> = ((logits: Float32Array, target: unknown, classes: number, options?: unknown) =>
+  runAsync("crossEntropyBackwardAsync", () => crossEntropyBackwardOp("crossEntropyBackwardAsync", logits, target, classes, options))) as never;
+
+/** crossEntropyWithGrad, as an async call. */
+export const crossEntropyWithGradAsync: AsyncOf<CrossEntropyWithGradFunction> = ((logits: Float32Array, target: unknown, classes: number, options?: unknown) =>
+  runAsync("crossEntropyWithGradAsync", () => crossEntropyWithGradOp("crossEntropyWithGradAsync", logits, target, classes, options))) as never;

@@ -3,7 +3,8 @@
 //        + (1 − α)·cross_entropy(student, labels)               (mean, with the usual CE options)
 // and d loss / d student logits in the same call. The T² keeps the soft term's gradient on the
 // hard term's scale as T changes (its gradient carries 1/T² otherwise).
-import { execute, returned, type RowOperand } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { returned, type RowOperand } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import {
@@ -81,11 +82,9 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
   };
 }
 
-/** The knowledge-distillation loss and its gradient with respect to the student logits. */
-export function distillationLoss(
+function* distillationLossOp(fn: string, 
   studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
-): DistillationResult {
-  const fn = "distillationLoss";
+): Op<unknown> {
   const rt = requireRuntime(fn);
   const args = checkDistillationArgs(fn, studentLogits, teacherLogits, classes, options);
   const { rows, classes: cols, temperature: T, alpha, labels, weight } = args;
@@ -102,7 +101,7 @@ export function distillationLoss(
   ];
   if (labels) inputs.push({ name: "labels", view: labels.labels, perRow: 1, own: true });
   const invT = Math.fround(1 / T);
-  const [, , finalGrad] = execute(rt, {
+  const [, , finalGrad] = yield { rt, call: {
     fn, rows, inputs, alsoRead: args.inputs,
     outputs: [
       { name: "kl", view: klRows, perRow: 1, own: true },
@@ -118,10 +117,23 @@ export function distillationLoss(
         at.scratch);
     },
     refused: (row) => new RangeError(`${fn}: labels[${row}] changed while the call ran and is out of range for ${cols} classes`),
-  });
+  } };
   let klSum = 0, ceSum = 0;
   for (let r = 0; r < rows; r++) { klSum += klRows[r]; ceSum += ceRows[r]; }
   const soft = (alpha * T * T * klSum) / rows;
   const loss = labels ? soft + (1 - alpha) * (ceSum / D) : soft;
   return { loss, kl: soft, grad: returned(args.outGiven, args.out ?? grad, finalGrad) };
 }
+
+/** The knowledge-distillation loss and its gradient with respect to the student logits. */
+export function distillationLoss(
+  studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
+): DistillationResult {
+  return runSync(distillationLossOp("distillationLoss", studentLogits, teacherLogits, classes, options)) as never;
+}
+
+/** distillationLoss, as an async call (ops.ts). */
+export const distillationLossAsync: AsyncOf<typeof distillationLoss> = ((
+  studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
+) =>
+  runAsync("distillationLossAsync", () => distillationLossOp("distillationLossAsync", studentLogits, teacherLogits, classes, options))) as never;

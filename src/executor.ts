@@ -17,6 +17,7 @@ import { copy, heapFor, MAX_PER_KIND, NO_FIXED, slot, SLOT_LAYOUT } from "./slot
 import { redirectKernels } from "./pool.js";
 import { executePipelined, executeSplit, pipelineWorthIt, refreshedOutputs, splitKind } from "./parallel.js";
 import { checkApart, type NamedView } from "./validate.js";
+import { executeOffloaded, offloadWorthIt } from "./offload.js";
 
 export type Elements = Float32Array | Int32Array | Float64Array;
 
@@ -107,6 +108,18 @@ const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 export { SLOT_LAYOUT, type Slots } from "./slots.js";
 
 export function execute(rt: Runtime, call: KernelCall): Elements[] {
+  return run(rt, call, false) as Elements[];
+}
+
+/**
+ * execute for an async call: on a threaded runtime a large call runs on the workers while the
+ * calling thread awaits them (offload.ts); any other call runs at once, as execute runs it.
+ */
+export async function executeAsync(rt: Runtime, call: KernelCall): Promise<Elements[]> {
+  return run(rt, call, true);
+}
+
+function run(rt: Runtime, call: KernelCall, offload: boolean): Elements[] | Promise<Elements[]> {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
@@ -144,6 +157,10 @@ export function execute(rt: Runtime, call: KernelCall): Elements[] {
   // A threaded runtime's call that stays on this thread and touches nothing in the shared
   // memory runs on its ordinary instance (copies into shared memory cost more), which makes the
   // checks below itself. So does one the threads handed back (a refused row: rerun here).
+  if (offload && offloadWorthIt(rt, call)) {
+    checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
+    return executeOffloaded(rt, call).then((done) => done ?? execute(rt, call));
+  }
   const threaded = rt.pool !== null && rows > 1 ? splitKind(rt, call) ?? (pipelineWorthIt(rt, call) ? "pipelined" : null) : null;
   const local = rt.local;
   if (threaded === null && local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));

@@ -1,7 +1,8 @@
 // Gaussian negative log-likelihood (F.gaussian_nll_loss) and its gradients with respect to the
 // input (predicted means) and the variance; and nothing more: the clamp at eps has no gradient
 // of its own, as in PyTorch.
-import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import { checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction } from "./validate.js";
@@ -96,7 +97,7 @@ export function gaussianOutputs(args: GaussianArgs): NamedView[] {
   return outs;
 }
 
-function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
+function* run(fn: string, args: GaussianArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; gradInput: Float32Array; gradVar: Float32Array }> {
   const rt = requireRuntime(fn);
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
@@ -117,7 +118,7 @@ function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
   if (gradInput) outputs.push({ name: "out", view: gradInput, perRow: cols, own: args.out === null });
   if (gradVar) outputs.push({ name: "gradVarOut", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: args.gradVarOut === null });
-  const results = execute(rt, {
+  const results = yield { rt, call: {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
     kernel(at, _first, count) {
       let next = 1;
@@ -128,7 +129,7 @@ function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
         args.full ? 1 : 0, at.outputs[0], p, gi, gv, 0, wantGrad ? args.gradOutput / divisor : 0);
       return -1;
     },
-  });
+  } };
   let next = 1;
   const pointwiseResult = pointwise ? (results[next++] as Float32Array) : null;
   const gradInputResult = gradInput ? (results[next++] as Float32Array) : null;
@@ -147,20 +148,36 @@ function run(fn: string, args: GaussianArgs, wantGrad: boolean) {
   };
 }
 
+function* gaussianNllLossOp(fn: string, input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options: unknown): Op<unknown> {
+  requireRuntime(fn);
+  return (yield* run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, false), false)).loss;
+}
+
+function* gaussianNllLossWithGradOp(fn: string, input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options: unknown): Op<unknown> {
+  requireRuntime(fn);
+  return yield* run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, true), true);
+}
+
 /** F.gaussian_nll_loss(input, target, var): the loss (or the losses per element for "none"). */
 export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
   input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
 ): never {
-  const fn = "gaussianNllLoss";
-  requireRuntime(fn);
-  return run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, false), false).loss as never;
+  return runSync(gaussianNllLossOp("gaussianNllLoss", input, target, variance, classes, options)) as never;
 };
 
 /** The loss and its gradients with respect to the input and the variance. */
 export const gaussianNllLossWithGrad: GaussianNllWithGradFunction = function gaussianNllLossWithGrad(
   input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
 ): never {
-  const fn = "gaussianNllLossWithGrad";
-  requireRuntime(fn);
-  return run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, true), true) as never;
+  return runSync(gaussianNllLossWithGradOp("gaussianNllLossWithGrad", input, target, variance, classes, options)) as never;
 };
+
+/** gaussianNllLoss, as an async call (ops.ts). */
+export const gaussianNllLossAsync: AsyncOf<GaussianNllFunction> = ((
+  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+) => runAsync("gaussianNllLossAsync", () => gaussianNllLossOp("gaussianNllLossAsync", input, target, variance, classes, options))) as never;
+
+/** gaussianNllLossWithGrad, as an async call. */
+export const gaussianNllLossWithGradAsync: AsyncOf<GaussianNllWithGradFunction> = ((
+  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+) => runAsync("gaussianNllLossWithGradAsync", () => gaussianNllLossWithGradOp("gaussianNllLossWithGradAsync", input, target, variance, classes, options))) as never;

@@ -3,7 +3,7 @@
 import { availableBuilds, checkBuildChoice, moduleOf, precompileBuilds, resolveBuild } from "./builds.js";
 import {
   checkArenaBytes, checkMaxMemoryBytes, checkModule, checkThreads, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
-  installThreaded, keepThreaded, type InitOptions, type RuntimeInfo,
+  installThreaded, keepThreaded, asyncCallsEnded, refuseDuringAsyncCall, type InitOptions, type RuntimeInfo,
 } from "./runtime.js";
 import { threadedRuntime, threadsUnavailable } from "./threads.js";
 import { readOptions } from "./validate.js";
@@ -17,6 +17,7 @@ import { readOptions } from "./validate.js";
  */
 export function initSync(options?: InitOptions): RuntimeInfo {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
+  refuseDuringAsyncCall("initSync");
   if (checkThreads(o.threads) > 1) {
     throw new RangeError("init: threads > 1 needs await init({ threads }) (the threaded builds load asynchronously); initSync runs on one thread");
   }
@@ -41,7 +42,10 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   const threads = checkThreads(o.threads);
   const maxMemoryBytes = checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) === undefined) await precompileBuilds();
-  if (threads === 1) return initSync({ ...o, maxMemoryBytes: undefined } as InitOptions);
+  if (threads === 1) {
+    await asyncCallsEnded();
+    return initSync({ ...o, maxMemoryBytes: undefined } as InitOptions);
+  }
   if (o.module !== undefined) throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
   const choice = checkBuildChoice(o.build);
   const arenaBytes = checkArenaBytes(o.arenaBytes);
@@ -53,6 +57,7 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   }
   const reason = await threadsUnavailable(build);
   if (reason !== null) {
+    await asyncCallsEnded();
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
   }
   let runtime;
@@ -62,7 +67,9 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
     // Workers that cannot start (a page's Content-Security-Policy without worker-src blob:, a
     // sandbox without threads) leave the package on one thread, saying why.
     const reason = `${threads} threads were asked for: the workers did not start (${error instanceof Error ? error.message : String(error)}); running on one`;
+    await asyncCallsEnded();
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), reason);
   }
+  await asyncCallsEnded();
   return installThreaded(runtime, availableBuilds());
 }

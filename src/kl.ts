@@ -2,7 +2,8 @@
 // probabilities (or log-probabilities with logTarget), both rows × classes; the loss and d loss /
 // d input. Reductions: "mean" (PyTorch's default: over every element), "batchmean" (over rows:
 // the mathematical KL divergence per sample), "sum", "none" (every element).
-import { execute, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float64Scratch } from "./scratch.js";
 import { checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, describe, readOptions, type LossAndGrad, type NamedView } from "./validate.js";
@@ -92,7 +93,7 @@ export function klDivisor(args: KlArgs): number {
   return args.reduction === "mean" ? args.rows * args.classes : args.reduction === "batchmean" ? args.rows : 1;
 }
 
-function run(fn: string, args: KlArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
+function* run(fn: string, args: KlArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const rt = requireRuntime(fn);
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
@@ -116,7 +117,7 @@ function run(fn: string, args: KlArgs, wantGrad: boolean): { loss: number | Floa
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
   if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
-  const results = execute(rt, {
+  const results = yield { rt, call: {
     fn, rows, inputs, outputs, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.klDivRows,
     kernel(at, _first, count) {
       const p = pointwise ? at.outputs[1] : 0;
@@ -125,7 +126,7 @@ function run(fn: string, args: KlArgs, wantGrad: boolean): { loss: number | Floa
         perElement ? at.inputs[2] : 0, typeof scale === "number" ? scale : 0, at.scratch);
       return -1;
     },
-  });
+  } };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
   if (none) return { loss: results[1] as Float32Array, grad: finalGrad };
   let total = 0;
@@ -133,29 +134,50 @@ function run(fn: string, args: KlArgs, wantGrad: boolean): { loss: number | Floa
   return { loss: total / divisor, grad: finalGrad };
 }
 
-/** F.kl_div(input, target): the loss (a number, or the pointwise terms for reduction "none"). */
-export const klDiv: KlDivFunction = function klDiv(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
-  const fn = "klDiv";
+function* klDivOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: unknown): Op<unknown> {
   requireRuntime(fn);
   const args = checkKlArgs(fn, input, target, classes, options, false);
-  const { loss } = run(fn, args, false);
+  const { loss } = yield* run(fn, args, false);
   return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+}
+
+/** F.kl_div(input, target): the loss (a number, or the pointwise terms for reduction "none"). */
+export const klDiv: KlDivFunction = function klDiv(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
+  return runSync(klDivOp("klDiv", input, target, classes, options)) as never;
 };
+
+/** klDiv, as an async call (ops.ts). */
+export const klDivAsync: AsyncOf<KlDivFunction> = ((input: Float32Array, target: Float32Array, classes: number, options?: unknown) =>
+  runAsync("klDivAsync", () => klDivOp("klDivAsync", input, target, classes, options))) as never;
+
+function* klDivBackwardOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Op<unknown> {
+  requireRuntime(fn);
+  const args = checkKlArgs(fn, input, target, classes, options, true);
+  const { grad } = yield* run(fn, args, true);
+  return returned(args.outGiven, args.out ?? grad, grad);
+}
 
 /** d kl_div / d input (rows × classes), scaled by gradOutput. */
 export function klDivBackward(input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Float32Array {
-  const fn = "klDivBackward";
+  return runSync(klDivBackwardOp("klDivBackward", input, target, classes, options)) as never;
+}
+
+/** klDivBackward, as an async call (ops.ts). */
+export const klDivBackwardAsync: AsyncOf<typeof klDivBackward> = ((input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) =>
+  runAsync("klDivBackwardAsync", () => klDivBackwardOp("klDivBackwardAsync", input, target, classes, options))) as never;
+
+function* klDivWithGradOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: unknown): Op<unknown> {
   requireRuntime(fn);
   const args = checkKlArgs(fn, input, target, classes, options, true);
-  const { grad } = run(fn, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
+  const { loss, grad } = yield* run(fn, args, true);
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
 }
 
 /** The loss and d loss / d input in one pass. */
 export const klDivWithGrad: KlDivWithGradFunction = function klDivWithGrad(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
-  const fn = "klDivWithGrad";
-  requireRuntime(fn);
-  const args = checkKlArgs(fn, input, target, classes, options, true);
-  const { loss, grad } = run(fn, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+  return runSync(klDivWithGradOp("klDivWithGrad", input, target, classes, options)) as never;
 };
+
+/** klDivWithGrad, as an async call (ops.ts). */
+export const klDivWithGradAsync: AsyncOf<KlDivWithGradFunction> = ((input: Float32Array, target: Float32Array, classes: number, options?: unknown) =>
+  runAsync("klDivWithGradAsync", () => klDivWithGradOp("klDivWithGradAsync", input, target, classes, options))) as never;

@@ -1,7 +1,8 @@
 // nll_loss forward, backward and both (PyTorch F.nll_loss on log-probabilities): class
 // weights, ignoreIndex, reductions "mean" (Σ l / Σ w[y]), "sum", "none". The same checks and
 // the same label safety as cross-entropy (the kernel checks each label it reads).
-import { execute, keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import { float32Scratch, float64Scratch } from "./scratch.js";
 import {
@@ -42,7 +43,7 @@ export interface NllLossWithGradFunction {
   (input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): LossAndGrad;
 }
 
-function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: number | Float32Array; grad: Float32Array } {
+function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const rt = requireRuntime(fn);
   const { rows, classes, target, weight, reduction } = args;
   if (target.kind !== "hard") throw new TypeError(`${fn}: target must be class indices`);
@@ -66,7 +67,7 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
   if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
   if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
-  const [, finalGrad] = execute(rt, {
+  const [, finalGrad] = yield { rt, call: {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
     fixed: weight ? [{ name: "weight", view: weight }] : [],
     kernel(at, _first, count) {
@@ -74,35 +75,56 @@ function run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): { loss: num
         at.outputs[0], grad ? at.outputs[1] : 0, typeof scale === "number" ? 0 : at.inputs[2], typeof scale === "number" ? scale : 0);
     },
     refused: (row) => new RangeError(`${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes`),
-  });
+  } };
   // PyTorch divides by D = Σ w[y] as it is, 0 included (±Infinity or NaN).
   const loss = reduceRowLosses(losses, rows, reduction, meanDivisor(args), lossOut);
   return { loss, grad: grad ? finalGrad as Float32Array : new Float32Array(0) };
 }
 
-/** F.nll_loss(input, target): input holds log-probabilities [rows, classes], target class indices. */
-export const nllLoss: NllLossFunction = function nllLoss(input: Float32Array, target: unknown, classes: number, options?: unknown): never {
-  const fn = "nllLoss";
+function* nllLossOp(fn: string, input: Float32Array, target: unknown, classes: number, options?: unknown): Op<unknown> {
   requireRuntime(fn);
   const args = checkCrossEntropyArgs(fn, input, target, classes, options, false, true);
-  const { loss } = run(fn, args, false);
+  const { loss } = yield* run(fn, args, false);
   return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+}
+
+/** F.nll_loss(input, target): input holds log-probabilities [rows, classes], target class indices. */
+export const nllLoss: NllLossFunction = function nllLoss(input: Float32Array, target: unknown, classes: number, options?: unknown): never {
+  return runSync(nllLossOp("nllLoss", input, target, classes, options)) as never;
 };
+
+/** nllLoss, as an async call (ops.ts). */
+export const nllLossAsync: AsyncOf<NllLossFunction> = ((input: Float32Array, target: unknown, classes: number, options?: unknown) =>
+  runAsync("nllLossAsync", () => nllLossOp("nllLossAsync", input, target, classes, options))) as never;
+
+function* nllLossBackwardOp(fn: string, input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): Op<unknown> {
+  requireRuntime(fn);
+  const args = checkCrossEntropyArgs(fn, input, target, classes, options, true, true);
+  const { grad } = yield* run(fn, args, true);
+  return returned(args.outGiven, args.out ?? grad, grad);
+}
 
 /** d nll_loss / d input (rows × classes), scaled by gradOutput. */
 export function nllLossBackward(input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): Float32Array {
-  const fn = "nllLossBackward";
+  return runSync(nllLossBackwardOp("nllLossBackward", input, target, classes, options)) as never;
+}
+
+/** nllLossBackward, as an async call (ops.ts). */
+export const nllLossBackwardAsync: AsyncOf<typeof nllLossBackward> = ((input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions) =>
+  runAsync("nllLossBackwardAsync", () => nllLossBackwardOp("nllLossBackwardAsync", input, target, classes, options))) as never;
+
+function* nllLossWithGradOp(fn: string, input: Float32Array, target: unknown, classes: number, options?: unknown): Op<unknown> {
   requireRuntime(fn);
   const args = checkCrossEntropyArgs(fn, input, target, classes, options, true, true);
-  const { grad } = run(fn, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
+  const { loss, grad } = yield* run(fn, args, true);
+  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
 }
 
 /** The loss and d loss / d input in one pass. */
 export const nllLossWithGrad: NllLossWithGradFunction = function nllLossWithGrad(input: Float32Array, target: unknown, classes: number, options?: unknown): never {
-  const fn = "nllLossWithGrad";
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, input, target, classes, options, true, true);
-  const { loss, grad } = run(fn, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+  return runSync(nllLossWithGradOp("nllLossWithGrad", input, target, classes, options)) as never;
 };
+
+/** nllLossWithGrad, as an async call (ops.ts). */
+export const nllLossWithGradAsync: AsyncOf<NllLossWithGradFunction> = ((input: Float32Array, target: unknown, classes: number, options?: unknown) =>
+  runAsync("nllLossWithGradAsync", () => nllLossWithGradOp("nllLossWithGradAsync", input, target, classes, options))) as never;

@@ -1,6 +1,7 @@
 // The normal distribution's log density and density (torch.distributions.Normal.log_prob and
 // its exp), element by element, in float64 inside.
-import { execute, returned } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { returned } from "./executor.js";
 import { checkMeanStd } from "./random.js";
 import { requireRuntime } from "./runtime.js";
 import { checkFloat32, checkOut, readOptions } from "./validate.js";
@@ -16,7 +17,7 @@ export interface NormalPdfOptions {
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
-function run(fn: string, x: Float32Array, options: NormalPdfOptions | undefined, density: 0 | 1): Float32Array {
+function* run(fn: string, x: Float32Array, options: NormalPdfOptions | undefined, density: 0 | 1): Op<Float32Array> {
   const rt = requireRuntime(fn);
   const o = readOptions(fn, options, ["mean", "std", "out"]);
   const values = checkFloat32(fn, "x", x);
@@ -25,7 +26,7 @@ function run(fn: string, x: Float32Array, options: NormalPdfOptions | undefined,
   const out = checkOut(fn, o.out, values.length);
   const result = out ?? new Float32Array(values.length);
   const logNorm = Math.log(std) + LOG_SQRT_2PI;
-  const [final] = execute(rt, {
+  const [final] = yield { rt, call: {
     fn,
     rows: values.length,
     inputs: [{ name: "x", view: values, perRow: 1 }],
@@ -35,16 +36,22 @@ function run(fn: string, x: Float32Array, options: NormalPdfOptions | undefined,
       rt.kernels.normalLogPdfArray(at.inputs[0], at.outputs[0], count, mean, std, logNorm, density);
       return -1;
     },
-  });
+  } };
   return out ? returned(o.out, out, final) : (final as Float32Array);
 }
 
 /** log N(x; mean, std²) for each x: −(x − μ)²/(2σ²) − log σ − ½ log 2π. */
 export function normalLogPdf(x: Float32Array, options?: NormalPdfOptions): Float32Array {
-  return run("normalLogPdf", x, options, 0);
+  return runSync(run("normalLogPdf", x, options, 0));
 }
 
 /** N(x; mean, std²) for each x (the exp of normalLogPdf; 0 once it underflows). */
 export function normalPdf(x: Float32Array, options?: NormalPdfOptions): Float32Array {
-  return run("normalPdf", x, options, 1);
+  return runSync(run("normalPdf", x, options, 1));
 }
+
+/** normalLogPdf, as an async call (ops.ts). */
+export const normalLogPdfAsync: AsyncOf<typeof normalLogPdf> = (x, options) => runAsync("normalLogPdfAsync", () => run("normalLogPdfAsync", x, options, 0));
+
+/** normalPdf, as an async call (ops.ts). */
+export const normalPdfAsync: AsyncOf<typeof normalPdf> = (x, options) => runAsync("normalPdfAsync", () => run("normalPdfAsync", x, options, 1));

@@ -21,8 +21,8 @@ const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
  */
 export const THREAD_CROSSOVER_ELEMENTS = 1 << 18;
 
-/** How many calls ran split across threads, pipelined, and split with copies of shared arrays (and their steps), for tests. */
-export const splitStats = { calls: 0, pipelined: 0, shared: 0, sharedSteps: 0 };
+/** How many calls ran split across threads, pipelined, split with copies of shared arrays (and their steps), and async on the workers, for tests. */
+export const splitStats = { calls: 0, pipelined: 0, shared: 0, sharedSteps: 0, offloaded: 0 };
 
 /**
  * An operand a split call stages whole instead of using in place: an array of ours with a value
@@ -62,23 +62,36 @@ export const PIPELINE_CROSSOVER_ELEMENTS = 1 << 23;
  */
 const pipelineSlotBytes = (rt: Runtime) => Math.max(rt.arena.budgetBytes, 1 << 20);
 
+/** A call cut into chunks of rows for the pool's chunk queue (ring slots of staged rows). */
+export interface QueuePlan {
+  rowsPerChunk: number;
+  /** Chunks of rowsPerChunk rows (the last one may be shorter). */
+  chunks: number;
+  multiple: number;
+  /** Some operand lives in the shared memory (used in place). */
+  anyResident: boolean;
+  /** Rows of each ring slot's chunk (the last published one may be cut short). */
+  chunkRows: number[];
+  chunkAddresses(j: number): Addresses;
+  /** The kernel invocation of chunk j (count rows), or null when the call is not one export call per chunk. */
+  invocation(j: number, count: number): Invocation | null;
+  /** Copies chunk j's rows of the staged inputs into its ring slot, or of the staged outputs out of it. */
+  copyRows(j: number, count: number, direction: "in" | "out"): void;
+}
+
 /**
- * Runs a call with staged operands through the pool's chunk queue. The ring has pool.ring slots,
- * each pipelineSlotBytes of rows (the memory a call stages stays bounded: ring × slot). Chunks
- * are published from the first row on; while the ring is full, the calling thread works from the
- * last row back, on the runtime's local instance when the call touches nothing in the shared
- * memory (its copies are the ordinary, faster ones, and its rows never cross to another core),
- * else by claiming a published chunk. The two ends meet where the threads' speeds put them.
- * Returns null when the call should run on one thread instead: nothing ran (the kernel call does
- * not record as one export call), or a row was refused (the one-thread run then names the first
- * refused row, as it always would).
+ * Plans a call for the chunk queue: ring slots of each staged operand, chunks small enough that
+ * each of `threads` threads gets several, fixed operands staged. The executor's bookkeeping
+ * (residency, addresses) is copied, so the plan stays valid across awaits. Null when the call
+ * fits one chunk or is not one kernel call per chunk.
  */
-export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | null {
+export function planQueue(rt: Runtime, call: KernelCall, threads: number): QueuePlan | null {
   const { fn, rows, inputs, outputs } = call;
   const pool = rt.pool!;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
-  const { resident, base, bytes, region } = slot;
+  const { bytes } = slot;
+  const resident = slot.resident.slice(), base = slot.base.slice();
   const ring = pool.ring;
   const multiple = call.rowMultiple ?? 1;
   const rowBytes = (op: RowOperand) => op.perRow * op.view.BYTES_PER_ELEMENT;
@@ -100,10 +113,10 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
   bytes[SCRATCH] = scratchEach * ring;
   // Each operand's region holds `ring` slots of rowsPerChunk rows, one after another.
   // At most a slot's worth, and small enough that every thread gets several chunks.
-  const threads = pool.available + 1;
   const cap = Math.ceil(Math.ceil(rows / (4 * threads)) / multiple) * multiple;
   const rowsPerChunk = rt.arena.plan(fn, cap, slot, nIn, nOut, nFixed, multiple, ring * pipelineSlotBytes(rt));
   if (rowsPerChunk >= rows) return null;
+  const region = slot.region.slice();
 
   const fixedAt: number[] = [];
   for (let k = 0; k < nFixed; k++) fixedAt.push(resident[FIXED + k] ? base[FIXED + k] : region[FIXED + k]);
@@ -116,14 +129,11 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
       scratch: scratchEach ? region[SCRATCH] + s * scratchEach : 0,
     };
   };
-  /** Rows of each ring slot's chunk (the last published one may be cut short where the ends meet). */
-  const chunkRows = new Array<number>(ring).fill(0);
   const invocation = (j: number, count: number): Invocation | null => {
     const recorded = recordInvocations(() => call.kernel(chunkAddresses(j), j * rowsPerChunk, count));
     return recorded.length === 1 ? recorded[0] : null;
   };
   if (invocation(0, rowsPerChunk) === null) return null;
-  const local = anyResident ? null : new LocalRows(rt.local!, call);
 
   for (let k = 0; k < nFixed; k++) {
     if (resident[FIXED + k]) continue;
@@ -140,9 +150,35 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
       else copy(op.view, first * op.perRow, heap, addresses[i] / size, count * op.perRow);
     }
   };
+  return {
+    rowsPerChunk, chunks: Math.ceil(rows / rowsPerChunk), multiple, anyResident,
+    chunkRows: new Array<number>(ring).fill(0), chunkAddresses, invocation, copyRows,
+  };
+}
+
+/**
+ * Runs a call with staged operands through the pool's chunk queue. The ring has pool.ring slots,
+ * each pipelineSlotBytes of rows (the memory a call stages stays bounded: ring × slot). Chunks
+ * are published from the first row on; while the ring is full, the calling thread works from the
+ * last row back, on the runtime's local instance when the call touches nothing in the shared
+ * memory (its copies are the ordinary, faster ones, and its rows never cross to another core),
+ * else by claiming a published chunk. The two ends meet where the threads' speeds put them.
+ * Returns null when the call should run on one thread instead: nothing ran (the kernel call does
+ * not record as one export call), or a row was refused (the one-thread run then names the first
+ * refused row, as it always would).
+ */
+export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | null {
+  const { fn, rows } = call;
+  const pool = rt.pool!;
+  const threads = pool.available + 1;
+  const plan = planQueue(rt, call, threads);
+  if (plan === null) return null;
+  const { rowsPerChunk, multiple, chunkRows, chunkAddresses, invocation, copyRows } = plan;
+  const local = plan.anyResident ? null : new LocalRows(rt.local!, call);
+  const ring = pool.ring;
 
   // At most as many chunks as fit from the front; the workers stop at the abort endQueue sends.
-  pool.startQueue(fn, Math.ceil(rows / rowsPerChunk));
+  pool.startQueue(fn, plan.chunks);
   let published = 0, copiedOut = 0, back = rows, failing = true;
   try {
     for (;;) {

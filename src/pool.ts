@@ -281,6 +281,25 @@ function waitWhile(arr: Int32Array, index: number, value: number, ms: number): v
   while (Atomics.load(arr, index) === value && performance.now() < end);
 }
 
+type WaitAsync = (arr: Int32Array, index: number, value: number, ms: number) => { async: boolean; value: Promise<unknown> | string };
+
+/**
+ * Resolves once arr[index] !== value, or after about ms: Atomics.waitAsync (it does not block the
+ * thread), or where an engine lacks it, a check again after a timer turn. A timer runs meanwhile
+ * either way: a pending waitAsync does not keep Node's event loop alive (a script awaiting an
+ * async call would exit, code 13, with the call unfinished), a timer does.
+ */
+function waitAsyncWhile(arr: Int32Array, index: number, value: number, ms: number): Promise<void> {
+  const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  if (typeof waitAsync !== "function") {
+    return new Promise((resolve) => setTimeout(resolve, Atomics.load(arr, index) === value ? 1 : 0));
+  }
+  const waited = waitAsync(arr, index, value, ms);
+  if (!waited.async) return Promise.resolve();
+  const alive = setTimeout(() => undefined, ms + 1);
+  return (waited.value as Promise<unknown>).then(() => clearTimeout(alive));
+}
+
 export class ThreadPool {
   readonly #workers: PoolWorker[] = [];
   readonly #spawn: SpawnWorker;
@@ -433,16 +452,34 @@ export class ThreadPool {
    */
   #collect(fn: string, w: PoolWorker): { result: number; trapped: boolean } | null {
     const start = Date.now();
-    let state = Atomics.load(w.control, STATE);
-    while (state === JOB) {
+    while (Atomics.load(w.control, STATE) === JOB) {
       waitWhile(w.control, STATE, JOB, 50);
-      state = Atomics.load(w.control, STATE);
-      if (state === JOB && Date.now() - start > WORKER_TIMEOUT_MS) {
-        this.#broken = `a worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`;
-        this.dispose();
-        throw new Error(`${fn}: ${this.#broken}; the pool was shut down, init again`);
-      }
+      this.#checkAnswering(fn, w, start);
     }
+    return this.#collected(w);
+  }
+
+  /** #collect without blocking: awaits the worker (Atomics.waitAsync, or polling where an engine lacks it). */
+  async #collectAsync(fn: string, w: PoolWorker): Promise<{ result: number; trapped: boolean } | null> {
+    const start = Date.now();
+    while (Atomics.load(w.control, STATE) === JOB) {
+      await waitAsyncWhile(w.control, STATE, JOB, 50);
+      this.#checkAnswering(fn, w, start);
+    }
+    return this.#collected(w);
+  }
+
+  /** Gives up on the pool when w has been running one job for WORKER_TIMEOUT_MS. */
+  #checkAnswering(fn: string, w: PoolWorker, start: number): void {
+    if (Atomics.load(w.control, STATE) !== JOB || Date.now() - start <= WORKER_TIMEOUT_MS) return;
+    this.#broken = `a worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`;
+    this.dispose();
+    throw new Error(`${fn}: ${this.#broken}; the pool was shut down, init again`);
+  }
+
+  /** A finished (or dead) worker's outcome; sets it idle again. */
+  #collected(w: PoolWorker): { result: number; trapped: boolean } | null {
+    const state = Atomics.load(w.control, STATE);
     if (state === DEAD) {
       this.#ended(w, "it crashed while running a share of a call");
       return null;
@@ -482,13 +519,17 @@ export class ThreadPool {
     );
   }
 
-  /** Starts a pipelined call of `total` chunks: every available worker starts claiming chunks as they are published. */
-  startQueue(fn: string, total: number): void {
+  /**
+   * Starts a pipelined call of `total` chunks: every available worker starts claiming chunks as
+   * they are published. Returns how many workers took the job.
+   */
+  startQueue(fn: string, total: number): number {
     this.#check(fn);
     const q = this.#queue;
     q.fill(0);
     q[Q_TOTAL] = total;
     this.#queued = this.#workers.filter((w) => w.ready && this.#take(w, QUEUE_JOB, []));
+    return this.#queued.length;
   }
 
   /** Wakes the workers waiting for a chunk. */
@@ -542,10 +583,23 @@ export class ThreadPool {
   awaitProgress(fn: string, seen: number): void {
     const start = Date.now();
     while (Atomics.load(this.#queue, Q_COMPLETED) === seen) {
-      if (this.#queued.some((w) => Atomics.load(w.control, STATE) === DEAD)) throw this.#crashError(fn);
-      if (Date.now() - start > WORKER_TIMEOUT_MS) throw new Error(`${fn}: no chunk completed within ${WORKER_TIMEOUT_MS / 1000} s`);
+      this.#checkProgress(fn, start);
       waitWhile(this.#queue, Q_COMPLETED, seen, 50);
     }
+  }
+
+  /** awaitProgress without blocking the calling thread (an async call). */
+  async awaitProgressAsync(fn: string, seen: number): Promise<void> {
+    const start = Date.now();
+    while (Atomics.load(this.#queue, Q_COMPLETED) === seen) {
+      this.#checkProgress(fn, start);
+      await waitAsyncWhile(this.#queue, Q_COMPLETED, seen, 50);
+    }
+  }
+
+  #checkProgress(fn: string, start: number): void {
+    if (this.#queued.some((w) => Atomics.load(w.control, STATE) === DEAD)) throw this.#crashError(fn);
+    if (Date.now() - start > WORKER_TIMEOUT_MS) throw new Error(`${fn}: no chunk completed within ${WORKER_TIMEOUT_MS / 1000} s`);
   }
 
   /**
@@ -554,12 +608,25 @@ export class ThreadPool {
    * and `failing` is false (a call that already fails keeps its own error).
    */
   endQueue(fn: string, failing: boolean): void {
-    Atomics.store(this.#queue, Q_ABORT, 1);
-    this.#signal();
+    this.#abortQueue();
     let died = false;
     for (const w of this.#queued) if (this.#collect(fn, w) === null) died = true;
     this.#queued = [];
     if (died && !failing) throw this.#crashError(fn);
+  }
+
+  /** endQueue without blocking the calling thread (an async call). */
+  async endQueueAsync(fn: string, failing: boolean): Promise<void> {
+    this.#abortQueue();
+    let died = false;
+    for (const w of this.#queued) if (await this.#collectAsync(fn, w) === null) died = true;
+    this.#queued = [];
+    if (died && !failing) throw this.#crashError(fn);
+  }
+
+  #abortQueue(): void {
+    Atomics.store(this.#queue, Q_ABORT, 1);
+    this.#signal();
   }
 
   /** Makes one worker exit abnormally when it takes its next job (tests of crash handling). */

@@ -182,6 +182,7 @@ export function installThreaded(runtime: Runtime, builds: BuildName[]): RuntimeI
  * process exits without this too) and its instance. Call init again to use the package after it.
  */
 export async function dispose(): Promise<void> {
+  await asyncCallsEnded();
   defaultRuntime?.dispose();
   defaultRuntime = null;
 }
@@ -207,6 +208,7 @@ export function checkMaxMemoryBytes(value: unknown): number {
 /** initSync of the core entry: instantiates a module compiled elsewhere (no embedded builds). */
 export function initSyncFromModule(options: InitOptions): RuntimeInfo {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
+  refuseDuringAsyncCall("initSync");
   if (checkThreads(o.threads) > 1) {
     throw new RangeError("init: a module compiled elsewhere runs on one thread (threads > 1 needs the main entry's await init({ threads }))");
   }
@@ -237,13 +239,85 @@ export function currentRuntime(): Runtime | null {
   return defaultRuntime;
 }
 
+/**
+ * The default runtime, for a call that uses it; throws before init, and while an async call runs
+ * (outside that call's own synchronous steps): a synchronous call cannot wait for it, and must
+ * not stage rows into the arena or allocate in it while the workers use it.
+ */
 export function requireRuntime(fn: string): Runtime {
   if (defaultRuntime === null) {
     throw new TypeError(
       `${fn}: probkernels is not initialised; await init() (or call initSync()) before calling ${fn}`,
     );
   }
+  if (asyncCall !== null && !asyncStepping) {
+    throw new Error(
+      `${fn}: ${asyncCall} is running on the threads; await it before calling ${fn} ` +
+        `(async calls queue behind one another, synchronous ones cannot wait)`,
+    );
+  }
   return defaultRuntime;
+}
+
+/** The default runtime, for reading only (WasmArray.array): refused before init, not while an async call runs. */
+export function runtimeForReading(fn: string): Runtime {
+  if (defaultRuntime === null) {
+    throw new TypeError(`${fn}: probkernels is not initialised; await init() (or call initSync()) first`);
+  }
+  return defaultRuntime;
+}
+
+// Async calls (ops.ts): one at a time, in the order they were made. While one runs, only its own
+// synchronous steps (validation, planning, reductions) may use the runtime.
+let asyncCall: string | null = null;
+let asyncStepping = false;
+let asyncTail: Promise<void> = Promise.resolve();
+/** Async calls running or waiting to run. */
+let asyncWaiting = 0;
+
+/**
+ * Runs `body` once every async call made before has ended: at once when none runs or waits (the
+ * call reads its arguments and holds the runtime before returning its promise), else after them.
+ */
+export function queueAsyncCall<R>(fn: string, body: () => Promise<R>): Promise<R> {
+  const run = async (): Promise<R> => {
+    asyncCall = fn;
+    try {
+      return await body();
+    } finally {
+      asyncCall = null;
+      asyncWaiting--;
+    }
+  };
+  const result = asyncWaiting++ === 0 ? run() : asyncTail.then(run);
+  asyncTail = result.then(() => undefined, () => undefined);
+  return result;
+}
+
+/** Runs one synchronous step of the async call in progress (it may use the runtime). */
+export function asyncStep<T>(step: () => T): T {
+  asyncStepping = true;
+  try {
+    return step();
+  } finally {
+    asyncStepping = false;
+  }
+}
+
+/**
+ * Resolves when no async call runs or waits (init and dispose wait for them): the caller may
+ * then replace or end the runtime in the same synchronous step.
+ */
+export async function asyncCallsEnded(): Promise<void> {
+  for (let tail = asyncTail; ; tail = asyncTail) {
+    await tail;
+    if (tail === asyncTail && asyncWaiting === 0) return;
+  }
+}
+
+/** Throws while an async call runs (initSync cannot wait for it). */
+export function refuseDuringAsyncCall(fn: string): void {
+  if (asyncCall !== null) throw new Error(`${fn}: ${asyncCall} is running on the threads; await it first`);
 }
 
 /** init of the core entry: initSyncFromModule, as a promise (the same signature as the main entry's). */

@@ -1,7 +1,8 @@
 // argmax, accuracy and topK over rows: validation, then a declaration each for the executor.
 // Order: larger first, a NaN before any number (torch.argmax / torch.topk), equal values by
 // index (the lower first).
-import { execute, returned } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { returned } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
 import {
   checkIgnoreIndex, checkLogits, checkTarget, describe, readOptions, type CheckedLogits, type LabelArray,
@@ -35,11 +36,11 @@ function checkInt32Out(fn: string, out: unknown, length: number): Int32Array | n
   return view;
 }
 
-function argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Int32Array {
+function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<Int32Array> {
   const rt = requireRuntime(fn);
   const result = out ?? new Int32Array(args.rows);
   const cols = args.classes;
-  const [final] = execute(rt, {
+  const [final] = yield { rt, call: {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
@@ -48,29 +49,31 @@ function argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Int3
       rt.kernels.argmaxRows(at.inputs[0], at.outputs[0], count, cols);
       return -1;
     },
-  });
+  } };
   return final as Int32Array;
 }
 
-/** The index of each row's largest entry (the first one; a NaN counts as the largest). */
-export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOptions): Int32Array {
-  const fn = "argmax";
+function* argmaxOp(fn: string, logits: Float32Array, classes: number, options?: ArgmaxOptions): Op<unknown> {
   requireRuntime(fn);
   const o = readOptions(fn, options, ["out"]);
   const args = checkLogits(fn, logits, classes);
   const out = checkInt32Out(fn, o.out, args.rows);
-  const final = argmaxOf(fn, args, out);
+  const final = yield* argmaxOf(fn, args, out);
   return out ? returned(o.out, out, final) : final;
 }
 
-/**
- * The fraction of rows whose argmax is the label, over the rows whose label is not ignoreIndex
- * (NaN when there are none, as a mean over nothing).
- */
-export function accuracy(
+/** The index of each row's largest entry (the first one; a NaN counts as the largest). */
+export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOptions): Int32Array {
+  return runSync(argmaxOp("argmax", logits, classes, options)) as never;
+}
+
+/** argmax, as an async call (ops.ts). */
+export const argmaxAsync: AsyncOf<typeof argmax> = ((logits: Float32Array, classes: number, options?: ArgmaxOptions) =>
+  runAsync("argmaxAsync", () => argmaxOp("argmaxAsync", logits, classes, options))) as never;
+
+function* accuracyOp(fn: string, 
   logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
-): number {
-  const fn = "accuracy";
+): Op<unknown> {
   requireRuntime(fn);
   const o = readOptions(fn, options, ["ignoreIndex"]);
   const args = checkLogits(fn, logits, classes);
@@ -81,7 +84,7 @@ export function accuracy(
   const { target } = checkTarget(fn, labels, args.rows, args.classes, ignoreIndex, o.ignoreIndex !== undefined, null);
   if (target.kind !== "hard") throw new TypeError(`${fn}: labels must be class indices`);
   const y = target.labels;
-  const predicted = argmaxOf(fn, args, null);
+  const predicted = yield* argmaxOf(fn, args, null);
   let counted = 0, right = 0;
   for (let r = 0; r < args.rows; r++) {
     if (y[r] === ignoreIndex) continue;
@@ -92,12 +95,22 @@ export function accuracy(
 }
 
 /**
- * The k largest entries of each row, largest first, with their indices (torch.topk with
- * largest and sorted): a NaN comes before any number, equal values in index order. A heap of k
- * per row, no sort of the row: fast for k ≪ classes.
+ * The fraction of rows whose argmax is the label, over the rows whose label is not ignoreIndex
+ * (NaN when there are none, as a mean over nothing).
  */
-export function topK(logits: Float32Array, classes: number, k: number): TopK {
-  const fn = "topK";
+export function accuracy(
+  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
+): number {
+  return runSync(accuracyOp("accuracy", logits, labels, classes, options)) as never;
+}
+
+/** accuracy, as an async call (ops.ts). */
+export const accuracyAsync: AsyncOf<typeof accuracy> = ((
+  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
+) =>
+  runAsync("accuracyAsync", () => accuracyOp("accuracyAsync", logits, labels, classes, options))) as never;
+
+function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): Op<unknown> {
   const rt = requireRuntime(fn);
   const args = checkLogits(fn, logits, classes);
   if (typeof k !== "number") throw new TypeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
@@ -107,7 +120,7 @@ export function topK(logits: Float32Array, classes: number, k: number): TopK {
   const cols = args.classes;
   const values = new Float32Array(args.rows * k);
   const indices = new Int32Array(args.rows * k);
-  execute(rt, {
+  yield { rt, call: {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
@@ -119,6 +132,19 @@ export function topK(logits: Float32Array, classes: number, k: number): TopK {
       rt.kernels.topKRows(at.inputs[0], at.outputs[0], at.outputs[1], count, cols, k);
       return -1;
     },
-  });
+  } };
   return { values, indices };
 }
+
+/**
+ * The k largest entries of each row, largest first, with their indices (torch.topk with
+ * largest and sorted): a NaN comes before any number, equal values in index order. A heap of k
+ * per row, no sort of the row: fast for k ≪ classes.
+ */
+export function topK(logits: Float32Array, classes: number, k: number): TopK {
+  return runSync(topKOp("topK", logits, classes, k)) as never;
+}
+
+/** topK, as an async call (ops.ts). */
+export const topKAsync: AsyncOf<typeof topK> = ((logits: Float32Array, classes: number, k: number) =>
+  runAsync("topKAsync", () => topKOp("topKAsync", logits, classes, k))) as never;

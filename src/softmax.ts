@@ -1,6 +1,7 @@
 // softmax, logSoftmax, logSumExp and entropy over rows: validation, then one declaration each for the
 // executor (which stages rows through the arena, or uses arrays in wasm memory in place).
-import { execute, returned } from "./executor.js";
+import { returned } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
 import { requireRuntime } from "./runtime.js";
 import { checkSoftmaxArgs, type SoftmaxOptions } from "./validate.js";
 import { SCRATCH_BYTES } from "./wasm.js";
@@ -10,10 +11,10 @@ export type { SoftmaxOptions };
 type RowKernel = "softmaxRows" | "logSoftmaxRows" | "logSumExpRows" | "entropyRows";
 
 /** One row-wise kernel: logits rows in, `outPerRow` outputs per row (classes, or 1). */
-function runRows(
+function* rowsOp(
   fn: string, kernel: RowKernel, logits: Float32Array, classes: number, options: SoftmaxOptions | undefined,
   outPerRow: (classes: number) => number,
-): Float32Array {
+): Op<Float32Array> {
   const rt = requireRuntime(fn);
   const args = checkSoftmaxArgs(fn, logits, classes, options, outPerRow);
   const perRow = outPerRow(args.classes);
@@ -23,7 +24,7 @@ function runRows(
   const kernels = rt.kernels;
   // softmax, log-softmax and log-sum-exp take scratch for their short-row path (a transposed block of rows).
   const scratchBytes = kernel === "entropyRows" ? 0 : SCRATCH_BYTES.softmaxRows;
-  const [final] = execute(rt, {
+  const [final] = yield { rt, call: {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
@@ -35,7 +36,7 @@ function runRows(
       else kernels[kernel](at.inputs[0], at.outputs[0], count, cols, invT, at.scratch);
       return -1;
     },
-  });
+  } };
   return returned(args.outGiven, out, final);
 }
 
@@ -44,12 +45,12 @@ function runRows(
  * An all −Infinity row gives NaN, a row holding +Infinity gives NaN (as PyTorch).
  */
 export function softmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  return runRows("softmax", "softmaxRows", logits, classes, options, (c) => c);
+  return runSync(rowsOp("softmax", "softmaxRows", logits, classes, options, (c) => c));
 }
 
 /** log(softmax(logits / T)) over each row, computed as (z − max) − log Σ exp(z − max). */
 export function logSoftmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  return runRows("logSoftmax", "logSoftmaxRows", logits, classes, options, (c) => c);
+  return runSync(rowsOp("logSoftmax", "logSoftmaxRows", logits, classes, options, (c) => c));
 }
 
 /**
@@ -57,7 +58,7 @@ export function logSoftmax(logits: Float32Array, classes: number, options?: Soft
  * a row holding +Infinity gives +Infinity (PyTorch's logsumexp).
  */
 export function logSumExp(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  return runRows("logSumExp", "logSumExpRows", logits, classes, options, () => 1);
+  return runSync(rowsOp("logSumExp", "logSumExpRows", logits, classes, options, () => 1));
 }
 
 /**
@@ -66,5 +67,24 @@ export function logSumExp(logits: Float32Array, classes: number, options?: Softm
  * +Infinity or a NaN gives NaN.
  */
 export function entropy(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  return runRows("entropy", "entropyRows", logits, classes, options, () => 1);
+  return runSync(rowsOp("entropy", "entropyRows", logits, classes, options, () => 1));
 }
+
+// Async variants (ops.ts): the same results; on a threaded runtime a large call runs on the workers
+// while the calling thread awaits it.
+
+/** softmax, as an async call. */
+export const softmaxAsync: AsyncOf<typeof softmax> = (logits, classes, options) =>
+  runAsync("softmaxAsync", () => rowsOp("softmaxAsync", "softmaxRows", logits, classes, options, (c) => c));
+
+/** logSoftmax, as an async call. */
+export const logSoftmaxAsync: AsyncOf<typeof logSoftmax> = (logits, classes, options) =>
+  runAsync("logSoftmaxAsync", () => rowsOp("logSoftmaxAsync", "logSoftmaxRows", logits, classes, options, (c) => c));
+
+/** logSumExp, as an async call. */
+export const logSumExpAsync: AsyncOf<typeof logSumExp> = (logits, classes, options) =>
+  runAsync("logSumExpAsync", () => rowsOp("logSumExpAsync", "logSumExpRows", logits, classes, options, () => 1));
+
+/** entropy, as an async call. */
+export const entropyAsync: AsyncOf<typeof entropy> = (logits, classes, options) =>
+  runAsync("entropyAsync", () => rowsOp("entropyAsync", "entropyRows", logits, classes, options, () => 1));

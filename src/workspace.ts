@@ -1,6 +1,6 @@
 // The zero-copy tier: typed arrays that live inside the module's memory. A kernel given such
 // a view reads and writes it in place, so a hot loop pays no copy between JavaScript and wasm.
-import { requireRuntime, type Runtime } from "./runtime.js";
+import { requireRuntime, runtimeForReading, type Runtime } from "./runtime.js";
 import { describe } from "./validate.js";
 import { markFreed, WASM_ARRAY_BRAND } from "./views.js";
 
@@ -46,7 +46,7 @@ export class WasmArray<T extends Float32Array | Int32Array> {
   /** The view into wasm memory (re-created only when memory has grown since the last read). */
   get array(): T {
     if (this.#freed) throw new Error("WasmArray: this array has been freed");
-    if (requireRuntime("WasmArray.array") !== this.runtime) {
+    if (runtimeForReading("WasmArray.array") !== this.runtime) {
       throw new Error("WasmArray: init() switched to another build since this array was allocated; allocate it again");
     }
     const buffer = this.runtime.arena.buffer;

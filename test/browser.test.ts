@@ -77,6 +77,7 @@ describe.runIf(run)("in Chromium", () => {
     try {
       const result = await pageResult<{
         error?: string; crossOriginIsolated: boolean; threads: number; reason: string | null; split: number; hashes: Record<string, number>;
+        asyncHashes: Record<string, number>; offloaded: number; turns: number;
       }>(`${isolated.url}/test/browser/pages/threads.html`, "window.__result");
       expect(result.error).toBeUndefined();
       expect(result.crossOriginIsolated).toBe(true);
@@ -85,8 +86,12 @@ describe.runIf(run)("in Chromium", () => {
       expect(result.split).toBeGreaterThanOrEqual(5);
       await pk.init({ threads: 1 });
       // @ts-expect-error a plain JavaScript module of the browser pages
-      const { calls } = await import("./browser/pages/threads-calls.js");
+      const { calls, asyncCalls } = await import("./browser/pages/threads-calls.js");
       expect(result.hashes).toEqual(calls(pk));
+      // The async variants ran on the worker (five calls) while the page's thread took turns, with Node's bits.
+      expect(result.offloaded).toBe(5);
+      expect(result.turns).toBeGreaterThan(0);
+      expect(result.asyncHashes).toEqual(await asyncCalls(pk));
     } finally {
       await isolated.close();
     }
