@@ -49,11 +49,13 @@ export function pipelineWorthIt(rt: Runtime, call: KernelCall): boolean {
  * Elements of row data (inputs and outputs) below which a call with ordinary arrays stays on the
  * calling thread. Only that thread can read and write them, so it copies every row into the
  * shared memory and back while the workers compute, and those copies (V8's copy into a shared
- * buffer is ~1.5–3× slower than into an ordinary one, slower still while a worker computes) are
- * most of the call. Measured on 2 threads against one: 4096×1000 (8M elements) 1.1–1.25×;
- * 64×32000 (4M) 0.95–0.99×; 8×128256, 65536×10 and 256×1000 (≤ 2M) 0.74–0.99×.
+ * buffer costs ~1.5× a copy into an ordinary one) bound the gain. Measured on 2 threads against
+ * one (bench threads table, 2026-11-28, pipelined at every size from 2^20 on): 4096×1000
+ * softmax / logSumExp / crossEntropyWithGrad 1.26–1.40× / 1.09–1.67× / 1.41–1.60×; 3072×1000,
+ * 768×4096, 12×262144 (3–6M) 0.97–1.43×; 64×32000 1.16–1.49×; but around 1M elements
+ * (600×1000 softmax, 256×4096 and 4×262144 logSumExp) 0.77–0.88×: too few chunks to overlap.
  */
-export const PIPELINE_CROSSOVER_ELEMENTS = 1 << 23;
+export const PIPELINE_CROSSOVER_ELEMENTS = 3 << 20;
 
 /**
  * Bytes of one ring slot: the arena budget, but at least 1 MiB. Each chunk costs the calling

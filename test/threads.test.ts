@@ -94,8 +94,8 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
   });
 
   it("copying calls with ordinary arrays: pipelined above the crossover, on the local instance below, the same bits as one thread", async () => {
-    // 8192×512: logits in and out are 2^23 elements, at the pipeline's crossover; 64×512 is far below.
-    const shapes = [[8192, 512], [64, 512]] as const;
+    // 3072×512: logits in and out are 3·2^20 elements, at the pipeline's crossover; 64×512 is far below.
+    const shapes = [[3072, 512], [64, 512]] as const;
     const run = () => {
       const results: Uint8Array[] = [];
       const keep = (a: ArrayBufferView | number) =>
@@ -117,7 +117,7 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
       }
       return results;
     };
-    expect(8192 * 512 * 2).toBe(PIPELINE_CROSSOVER_ELEMENTS);
+    expect(3072 * 512 * 2).toBe(PIPELINE_CROSSOVER_ELEMENTS);
     await pk.init({ threads: 2 });
     const before = splitStats.pipelined;
     const threaded = run();
