@@ -37,7 +37,10 @@ export function offloadWorthIt(rt: Runtime, call: KernelCall): boolean {
 export async function executeOffloaded(rt: Runtime, call: KernelCall): Promise<Elements[] | null> {
   const { fn } = call;
   const pool = rt.pool!;
-  const plan = planQueue(rt, call, pool.available);
+  // Chunks overlap the calling thread's copies with the workers' compute; with nothing to copy
+  // (every operand in the shared memory), one chunk per worker saves hand-offs and awaits.
+  const copies = call.inputs.some((_, i) => !slot.resident[i]) || call.outputs.some((_, o) => !slot.resident[OUT + o]);
+  const plan = planQueue(rt, call, pool.available, copies ? 4 : 1);
   if (plan === null) return null;
   const { chunkRows, copyRows, invocation, rowsPerChunk, chunks } = plan;
   // The caller's ordinary arrays are read and written between awaits: one detached (transferred)

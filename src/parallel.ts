@@ -83,11 +83,11 @@ export interface QueuePlan {
 
 /**
  * Plans a call for the chunk queue: ring slots of each staged operand, chunks small enough that
- * each of `threads` threads gets several, fixed operands staged. The executor's bookkeeping
- * (residency, addresses) is copied, so the plan stays valid across awaits. Null when the call
- * fits one chunk or is not one kernel call per chunk.
+ * each of `threads` threads gets chunksPerThread of them, fixed operands staged. The executor's bookkeeping
+ * (residency, addresses) is copied, so the plan stays valid across awaits. Null when the call is
+ * not one kernel call per chunk.
  */
-export function planQueue(rt: Runtime, call: KernelCall, threads: number): QueuePlan | null {
+export function planQueue(rt: Runtime, call: KernelCall, threads: number, chunksPerThread = 4): QueuePlan | null {
   const { fn, rows, inputs, outputs } = call;
   const pool = rt.pool!;
   const fixed = call.fixed ?? NO_FIXED;
@@ -115,9 +115,8 @@ export function planQueue(rt: Runtime, call: KernelCall, threads: number): Queue
   bytes[SCRATCH] = scratchEach * ring;
   // Each operand's region holds `ring` slots of rowsPerChunk rows, one after another.
   // At most a slot's worth, and small enough that every thread gets several chunks.
-  const cap = Math.ceil(Math.ceil(rows / (4 * threads)) / multiple) * multiple;
+  const cap = Math.ceil(Math.ceil(rows / (chunksPerThread * threads)) / multiple) * multiple;
   const rowsPerChunk = rt.arena.plan(fn, cap, slot, nIn, nOut, nFixed, multiple, ring * pipelineSlotBytes(rt));
-  if (rowsPerChunk >= rows) return null;
   const region = slot.region.slice();
 
   const fixedAt: number[] = [];
@@ -174,7 +173,8 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
   const pool = rt.pool!;
   const threads = pool.available + 1;
   const plan = planQueue(rt, call, threads);
-  if (plan === null) return null;
+  // One chunk: nothing to overlap (and no share for a worker).
+  if (plan === null || plan.chunks === 1) return null;
   const { rowsPerChunk, multiple, chunkRows, chunkAddresses, invocation, copyRows } = plan;
   const local = plan.anyResident ? null : new LocalRows(rt.local!, call);
   const ring = pool.ring;
