@@ -5,7 +5,6 @@
 // n − 1 of them. Every row's outputs are the same as on one thread.
 import type { Elements, KernelCall } from "./executor.js";
 import { planQueue, splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
-import { TRAPPED } from "./pool.js";
 import type { Runtime } from "./runtime.js";
 import { slot, SLOT_LAYOUT } from "./slots.js";
 
@@ -69,12 +68,9 @@ export async function executeOffloaded(rt: Runtime, call: KernelCall): Promise<E
       const completed = pool.completed;
       // Finished chunks out first (in order: it frees their slots), then the next chunk in while
       // a slot is free, else await a chunk's end.
-      const result = copiedOut < published ? pool.result(copiedOut) : null;
-      if (result !== null) {
-        if (result === TRAPPED) throw new Error(`${fn}: a kernel trapped on a worker`);
-        if (result >= 0) return null;
-        checkAttached();
-        copyRows(copiedOut, chunkRows[copiedOut % pool.ring], "out");
+      const out = copiedOut < published ? plan.copyOutWhenDone(copiedOut, checkAttached) : false;
+      if (out === null) return null;
+      if (out) {
         copiedOut++;
         continue;
       }

@@ -79,6 +79,12 @@ export interface QueuePlan {
   invocation(j: number, count: number): Invocation | null;
   /** Copies chunk j's rows of the staged inputs into its ring slot, or of the staged outputs out of it. */
   copyRows(j: number, count: number, direction: "in" | "out"): void;
+  /**
+   * Chunk j (the next to copy out, in order: it frees the slot) once it is done: copies its rows
+   * out (after `beforeCopy`) and returns true; false while it runs; null when its kernel refused a
+   * row. Throws when the kernel trapped on a worker.
+   */
+  copyOutWhenDone(j: number, beforeCopy?: () => void): boolean | null;
 }
 
 /**
@@ -151,9 +157,19 @@ export function planQueue(rt: Runtime, call: KernelCall, threads: number, chunks
       else copy(op.view, first * op.perRow, heap, addresses[i] / size, count * op.perRow);
     }
   };
+  const chunkRows = new Array<number>(ring).fill(0);
+  const copyOutWhenDone = (j: number, beforeCopy?: () => void): boolean | null => {
+    const result = pool.result(j);
+    if (result === null) return false;
+    if (result === TRAPPED) throw new Error(`${fn}: a kernel trapped on a worker`);
+    if (result >= 0) return null;
+    beforeCopy?.();
+    copyRows(j, chunkRows[j % ring], "out");
+    return true;
+  };
   return {
     rowsPerChunk, chunks: Math.ceil(rows / rowsPerChunk), multiple, anyResident,
-    chunkRows: new Array<number>(ring).fill(0), chunkAddresses, invocation, copyRows,
+    chunkRows, chunkAddresses, invocation, copyRows, copyOutWhenDone,
   };
 }
 
@@ -187,11 +203,9 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
       const completed = pool.completed;
       // Finished chunks out first (in order: it frees their slots), then the next chunk in while
       // a slot is free, then work from the back, else wait for a chunk to finish.
-      const result = copiedOut < published ? pool.result(copiedOut) : null;
-      if (result !== null) {
-        if (result === TRAPPED) throw new Error(`${fn}: a kernel trapped on a worker`);
-        if (result >= 0) return null;
-        copyRows(copiedOut, chunkRows[copiedOut % ring], "out");
+      const out = copiedOut < published ? plan.copyOutWhenDone(copiedOut) : false;
+      if (out === null) return null;
+      if (out) {
         copiedOut++;
         continue;
       }
