@@ -1,6 +1,7 @@
 // nll_loss forward, backward and both (PyTorch F.nll_loss on log-probabilities): class
 // weights, ignoreIndex, reductions "mean" (Σ l / Σ w[y]), "sum", "none". The same checks and
 // the same label safety as cross-entropy (the kernel checks each label it reads).
+import { labelsOperand } from "./crossentropy.js";
 import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
 import { keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
@@ -62,7 +63,7 @@ function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss:
   const lossOut = !wantGrad && args.out ? keepView(rt, args.out) : null;
   const inputs: RowOperand[] = [
     { name: "input", view: args.logits, perRow: classes },
-    { name: "target", view: target.labels, perRow: 1, own: true },
+    labelsOperand(rt, target.labels, args.inputs),
   ];
   if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
