@@ -42,5 +42,5 @@ export type {
 } from "./random.js";
 export { xavierNormal, xavierUniform, kaimingNormal, kaimingUniform, truncNormal, linearInit, calculateGain } from "./initializers.js";
 export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity, LinearInitOptions, LinearParameters } from "./initializers.js";
-export { filterLogits, sampleCategorical } from "./sampling.js";
+export { filterLogits, sampleCategorical, filterLogitsAsync, sampleCategoricalAsync } from "./sampling.js";
 export type { FilterOptions, FilterLogitsOptions, SampleCategoricalOptions } from "./sampling.js";

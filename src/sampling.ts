@@ -2,7 +2,8 @@
 // temperature, top-k, top-p, min-p) and sampleCategorical (one index per row from what the
 // filters keep). One kernel does both (assembly/sampling.ts): thresholds by radix select, no
 // sort of the vocabulary. Draws come from the counter-based generator, one position per row.
-import { execute, keepView, returned } from "./executor.js";
+import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { keepView, returned } from "./executor.js";
 import { RandomGenerator, getDefaultGenerator, type Seed } from "./random.js";
 import { checkSeed } from "./random/seed.js";
 import { requireRuntime } from "./runtime.js";
@@ -39,15 +40,7 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
-/**
- * The logits after the filters of Hugging Face transformers' `generate`, in its order:
- * temperature (x / T), top-k, top-p, min-p; removed entries become −Infinity. Ties at a
- * threshold are kept (transformers' top-p sorts them in an unspecified order). The row is not
- * sorted: thresholds come from a radix select. A row holding NaN or +Infinity, or all
- * −Infinity, is a RangeError naming the row.
- */
-export function filterLogits(logits: Float32Array, classes: number, options?: FilterLogitsOptions): Float32Array {
-  const fn = "filterLogits";
+function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, options?: FilterLogitsOptions): Op<unknown> {
   const rt = requireRuntime(fn);
   const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
   const args = checkLogits(fn, logits, classes);
@@ -59,15 +52,15 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
   const read = penalisedLogits ?? args.logits;
   // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
   // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
-  execute(rt, {
+  yield { rt, call: {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: read, perRow: cols, own: penalisedLogits !== null }],
     outputs: [],
     kernel: (at, _first, count) => rt.kernels.firstRefusedRow(at.inputs[0], count, cols),
     refused: (row) => refusedRow(fn, read, cols, row),
-  });
-  const [final] = execute(rt, {
+  } };
+  const [final] = yield { rt, call: {
     fn,
     rows: args.rows,
     inputs: [penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols }],
@@ -83,9 +76,24 @@ export function filterLogits(logits: Float32Array, classes: number, options?: Fi
       );
     },
     refused: (row) => refusedRow(fn, read, cols, row),
-  });
+  } };
   return returned(o.out, out, final);
 }
+
+/**
+ * The logits after the filters of Hugging Face transformers' `generate`, in its order:
+ * temperature (x / T), top-k, top-p, min-p; removed entries become −Infinity. Ties at a
+ * threshold are kept (transformers' top-p sorts them in an unspecified order). The row is not
+ * sorted: thresholds come from a radix select. A row holding NaN or +Infinity, or all
+ * −Infinity, is a RangeError naming the row.
+ */
+export function filterLogits(logits: Float32Array, classes: number, options?: FilterLogitsOptions): Float32Array {
+  return runSync(filterLogitsOp("filterLogits", logits, classes, options)) as never;
+}
+
+/** filterLogits, as an async call (ops.ts). */
+export const filterLogitsAsync: AsyncOf<typeof filterLogits> = ((logits: Float32Array, classes: number, options?: FilterLogitsOptions) =>
+  runAsync("filterLogitsAsync", () => filterLogitsOp("filterLogitsAsync", logits, classes, options))) as never;
 
 const sameElements = (a: Float32Array, b: Float32Array) =>
   a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
@@ -101,15 +109,7 @@ function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGe
   return seed === undefined ? getDefaultGenerator() : new RandomGenerator(checkSeed(fn, seed));
 }
 
-/**
- * One index per row drawn from softmax of the filtered logits (filterLogits' options), as an
- * Int32Array. temperature 0 is greedy: the first largest entry (the T → 0 limit), no draw.
- * Reproducible: the same seed (or generator state) gives the same indices on every build,
- * engine and chunking; a generator advances one position per row, so a decoding loop that passes
- * one generator replays step for step from its saved state.
- */
-export function sampleCategorical(logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array {
-  const fn = "sampleCategorical";
+function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Op<unknown> {
   const rt = requireRuntime(fn);
   const o = readOptions(fn, options, [
     "temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "seed", "generator", "out",
@@ -136,7 +136,7 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
   const picks = new Int32Array(args.rows);
   const outAfter = given ? keepView(rt, given) : null;
   const cols = args.classes;
-  execute(rt, {
+  yield { rt, call: {
     fn,
     rows: args.rows,
     inputs: [
@@ -152,10 +152,25 @@ export function sampleCategorical(logits: Float32Array, classes: number, options
       );
     },
     refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
-  });
+  } };
   draw?.commit();
   if (!outAfter) return picks;
   const target = outAfter();
   target.set(picks);
   return returned(o.out, given!, target);
 }
+
+/**
+ * One index per row drawn from softmax of the filtered logits (filterLogits' options), as an
+ * Int32Array. temperature 0 is greedy: the first largest entry (the T → 0 limit), no draw.
+ * Reproducible: the same seed (or generator state) gives the same indices on every build,
+ * engine and chunking; a generator advances one position per row, so a decoding loop that passes
+ * one generator replays step for step from its saved state.
+ */
+export function sampleCategorical(logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array {
+  return runSync(sampleCategoricalOp("sampleCategorical", logits, classes, options)) as never;
+}
+
+/** sampleCategorical, as an async call (ops.ts). */
+export const sampleCategoricalAsync: AsyncOf<typeof sampleCategorical> = ((logits: Float32Array, classes: number, options?: SampleCategoricalOptions) =>
+  runAsync("sampleCategoricalAsync", () => sampleCategoricalOp("sampleCategoricalAsync", logits, classes, options))) as never;

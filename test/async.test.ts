@@ -59,6 +59,9 @@ function pairs(rows: number, classes: number, place: (a: Float32Array) => Float3
     ["topK", () => pk.topK(x, classes, 3) as unknown as Result, () => pk.topKAsync(x, classes, 3) as unknown as Promise<Result>],
     ["normalLogPdf", () => pk.normalLogPdf(x, { mean: 0.5, std: 2 }), () => pk.normalLogPdfAsync(x, { mean: 0.5, std: 2 })],
     ["normalPdf", () => pk.normalPdf(x, { std: 1.5 }), () => pk.normalPdfAsync(x, { std: 1.5 })],
+    ["filterLogits", () => pk.filterLogits(x, classes, { topK: 5, topP: 0.9 }), () => pk.filterLogitsAsync(x, classes, { topK: 5, topP: 0.9 })],
+    ["sampleCategorical", () => pk.sampleCategorical(x, classes, { seed: 5, temperature: 0.8, minP: 0.01 }),
+      () => pk.sampleCategoricalAsync(x, classes, { seed: 5, temperature: 0.8, minP: 0.01 })],
   ];
   return list;
 }
@@ -109,6 +112,19 @@ describe("async variants on one thread", () => {
     w.free();
   });
 
+  it("sampleCategoricalAsync advances a generator as the synchronous call does, and not when it fails", async () => {
+    await pk.init();
+    const x = randomLogits(16 * 50, 13);
+    const g1 = new pk.RandomGenerator(3), g2 = new pk.RandomGenerator(3);
+    const sync = pk.sampleCategorical(x, 50, { generator: g1, topK: 10 });
+    const async = await pk.sampleCategoricalAsync(x, 50, { generator: g2, topK: 10 });
+    expect(bytes(async).equals(bytes(sync))).toBe(true);
+    expect(g2.state()).toEqual(g1.state());
+    x[7 * 50 + 1] = NaN;
+    await expect(pk.sampleCategoricalAsync(x, 50, { generator: g2 })).rejects.toThrow(/^sampleCategoricalAsync: row 7 of logits holds NaN/);
+    expect(g2.state()).toEqual(g1.state());
+  });
+
   it("before init: a rejected promise that says so", async () => {
     await pk.dispose();
     await expect(pk.softmaxAsync(new Float32Array(4), 2)).rejects.toThrow(/softmaxAsync: probkernels is not initialised/);
@@ -144,8 +160,8 @@ describe.skipIf(!THREADS_AVAILABLE)("async variants on two threads", () => {
         if (got.length !== expected[i].length || got.some((b, k) => Buffer.compare(b, expected[i][k]) !== 0)) bad.push(list[i][0]);
       }
       expect(bad, where).toEqual([]);
-      // Every family but topK (k values per row: one call per chunk all the same) and the
-      // per-element densities is offloaded at 512×1000; count a lower bound.
+      // Most calls are offloaded at 512×1000 (filterLogits twice: its row check, then the filter);
+      // count a lower bound.
       expect(splitStats.offloaded - before, where).toBeGreaterThanOrEqual(20);
     }
     for (const w of kept) w.free();
@@ -213,6 +229,20 @@ describe.skipIf(!THREADS_AVAILABLE)("async variants on two threads", () => {
     expect(bytes(await pk.softmaxAsync(x.array, classes)).equals(bytes(expected))).toBe(true);
     await pool.ready();
     x.free();
+  });
+
+  it("a row refused on a worker is named as the synchronous call names it, and the generator does not move", async () => {
+    await pk.init({ threads: 2 });
+    const rows = 512, classes = 1000;
+    const x = randomLogits(rows * classes, 14);
+    x[300 * classes + 9] = NaN;
+    const g = new pk.RandomGenerator(4), before = g.state();
+    const offloaded = splitStats.offloaded;
+    await expect(pk.sampleCategoricalAsync(x, classes, { generator: g })).rejects.toThrow(/^sampleCategoricalAsync: row 300 of logits holds NaN/);
+    expect(splitStats.offloaded).toBe(offloaded);
+    expect(g.state()).toEqual(before);
+    x[300 * classes + 9] = 0;
+    expect((await pk.sampleCategoricalAsync(x, classes, { generator: g })).length).toBe(rows);
   });
 
   it("accumulated outputs run on the calling thread, with the synchronous bits", async () => {
