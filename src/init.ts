@@ -3,7 +3,7 @@
 import { availableBuilds, checkBuildChoice, moduleOf, precompileBuilds, resolveBuild } from "./builds.js";
 import {
   checkArenaBytes, checkMaxMemoryBytes, checkModule, checkThreads, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
-  installThreaded, keepThreaded, asyncCallsEnded, refuseDuringAsyncCall, type InitOptions, type RuntimeInfo,
+  installThreaded, keepThreaded, asyncCallsEnded, asyncCallsPending, refuseDuringAsyncCall, type InitOptions, type RuntimeInfo,
 } from "./runtime.js";
 import { threadedRuntime, threadsUnavailable } from "./threads.js";
 import { readOptions } from "./validate.js";
@@ -43,7 +43,7 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   const maxMemoryBytes = checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) === undefined) await precompileBuilds();
   if (threads === 1) {
-    await asyncCallsEnded();
+    while (asyncCallsPending()) await asyncCallsEnded();
     return initSync({ ...o, maxMemoryBytes: undefined } as InitOptions);
   }
   if (o.module !== undefined) throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
@@ -57,7 +57,7 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   }
   const reason = await threadsUnavailable(build);
   if (reason !== null) {
-    await asyncCallsEnded();
+    while (asyncCallsPending()) await asyncCallsEnded();
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
   }
   let runtime;
@@ -67,9 +67,9 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
     // Workers that cannot start (a page's Content-Security-Policy without worker-src blob:, a
     // sandbox without threads) leave the package on one thread, saying why.
     const reason = `${threads} threads were asked for: the workers did not start (${error instanceof Error ? error.message : String(error)}); running on one`;
-    await asyncCallsEnded();
+    while (asyncCallsPending()) await asyncCallsEnded();
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), reason);
   }
-  await asyncCallsEnded();
+  while (asyncCallsPending()) await asyncCallsEnded();
   return installThreaded(runtime, availableBuilds());
 }

@@ -182,7 +182,7 @@ export function installThreaded(runtime: Runtime, builds: BuildName[]): RuntimeI
  * process exits without this too) and its instance. Call init again to use the package after it.
  */
 export async function dispose(): Promise<void> {
-  await asyncCallsEnded();
+  while (asyncCallsPending()) await asyncCallsEnded();
   defaultRuntime?.dispose();
   defaultRuntime = null;
 }
@@ -252,7 +252,7 @@ export function requireRuntime(fn: string): Runtime {
   }
   if (asyncCall !== null && !asyncStepping) {
     throw new Error(
-      `${fn}: ${asyncCall} is running on the threads; await it before calling ${fn} ` +
+      `${fn}: ${asyncCall} has not settled; await it before calling ${fn} ` +
         `(async calls queue behind one another, synchronous ones cannot wait)`,
     );
   }
@@ -305,19 +305,22 @@ export function asyncStep<T>(step: () => T): T {
 }
 
 /**
- * Resolves when no async call runs or waits (init and dispose wait for them): the caller may
- * then replace or end the runtime in the same synchronous step.
+ * Resolves when the async calls made so far have ended. A call may start in between this
+ * resolving and the awaiting code resuming, so init and dispose wait in a loop:
+ * `while (asyncCallsPending()) await asyncCallsEnded();` and then act in the same step.
  */
-export async function asyncCallsEnded(): Promise<void> {
-  for (let tail = asyncTail; ; tail = asyncTail) {
-    await tail;
-    if (tail === asyncTail && asyncWaiting === 0) return;
-  }
+export function asyncCallsEnded(): Promise<void> {
+  return asyncTail;
+}
+
+/** Whether an async call runs or waits to run. */
+export function asyncCallsPending(): boolean {
+  return asyncWaiting > 0;
 }
 
 /** Throws while an async call runs (initSync cannot wait for it). */
 export function refuseDuringAsyncCall(fn: string): void {
-  if (asyncCall !== null) throw new Error(`${fn}: ${asyncCall} is running on the threads; await it first`);
+  if (asyncCall !== null) throw new Error(`${fn}: ${asyncCall} has not settled; await it first`);
 }
 
 /** init of the core entry: initSyncFromModule, as a promise (the same signature as the main entry's). */

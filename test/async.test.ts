@@ -99,9 +99,9 @@ describe("async variants on one thread", () => {
     w.array.set(randomLogits(20, 5));
     const first = pk.softmaxAsync(w.array, 10);
     const second = pk.logSumExpAsync(w.array, 10);
-    expect(() => pk.softmax(w.array, 10)).toThrow(/^softmax: softmaxAsync is running on the threads; await it before calling softmax/);
-    expect(() => pk.allocFloat32(4)).toThrow(/^allocFloat32: softmaxAsync is running/);
-    expect(() => pk.initSync()).toThrow(/^initSync: softmaxAsync is running/);
+    expect(() => pk.softmax(w.array, 10)).toThrow(/^softmax: softmaxAsync has not settled; await it before calling softmax/);
+    expect(() => pk.allocFloat32(4)).toThrow(/^allocFloat32: softmaxAsync has not settled/);
+    expect(() => pk.initSync()).toThrow(/^initSync: softmaxAsync has not settled/);
     expect(w.array.length).toBe(20);
     const [a, b] = await Promise.all([first, second]);
     expect(bytes(a).equals(bytes(pk.softmax(w.array, 10)))).toBe(true);
