@@ -98,28 +98,17 @@ const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.
 const NONE = -1;
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 
-
+export { SLOT_LAYOUT, type Slots } from "./slots.js";
 
 /**
  * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
  * declaration's own, or for an output in wasm memory that grew during the call, a fresh view
  * of the same elements.
  */
-export { SLOT_LAYOUT, type Slots } from "./slots.js";
-
-export function execute(rt: Runtime, call: KernelCall): Elements[] {
-  return run(rt, call, false) as Elements[];
-}
-
-/**
- * execute for an async call: on a threaded runtime a large call runs on the workers while the
- * calling thread awaits them (offload.ts); any other call runs at once, as execute runs it.
- */
-export async function executeAsync(rt: Runtime, call: KernelCall): Promise<Elements[]> {
-  return run(rt, call, true);
-}
-
-function run(rt: Runtime, call: KernelCall, offload: boolean): Elements[] | Promise<Elements[]> {
+export function execute(rt: Runtime, call: KernelCall): Elements[];
+/** With `offload` (an async call): on a threaded runtime a large call goes to the workers (a promise). */
+export function execute(rt: Runtime, call: KernelCall, offload: true): Elements[] | Promise<Elements[]>;
+export function execute(rt: Runtime, call: KernelCall, offload = false): Elements[] | Promise<Elements[]> {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
@@ -285,6 +274,14 @@ function checkOutputsApart(
     if (alsoRead) for (const op of alsoRead) checkApart(fn, declared, op);
     for (let k = j + 1; k < outputs.length; k++) if (!outputs[k].own) checkApart(fn, declared, outputs[k]);
   }
+}
+
+/**
+ * execute for an async call: on a threaded runtime a large call runs on the workers while the
+ * calling thread awaits them (offload.ts); any other call runs at once, as execute runs it.
+ */
+export async function executeAsync(rt: Runtime, call: KernelCall): Promise<Elements[]> {
+  return execute(rt, call, true);
 }
 
 /**
