@@ -245,6 +245,18 @@ describe.skipIf(!THREADS_AVAILABLE)("async variants on two threads", () => {
     expect((await pk.sampleCategoricalAsync(x, classes, { generator: g })).length).toBe(rows);
   });
 
+  it("a call the shared memory cannot hold is a RangeError, and the runtime stays usable", async () => {
+    await pk.init({ threads: 2, maxMemoryBytes: 2 ** 22 });
+    // 1024×1000 zero-copy arrays fill most of the 4 MiB; an ordinary 1024×1000 call then needs
+    // ring slots for its rows that do not fit.
+    const w = pk.allocFloat32(700 * 1000);
+    await expect(pk.softmaxAsync(randomLogits(1024 * 1000, 15), 1000)).rejects.toThrow(RangeError);
+    const y = randomLogits(16 * 100, 16);
+    expect(bytes(await pk.softmaxAsync(y, 100)).equals(bytes(pk.softmax(y, 100)))).toBe(true);
+    w.free();
+    await pk.init({ threads: 1 });
+  });
+
   it("accumulated outputs run on the calling thread, with the synchronous bits", async () => {
     await pk.init({ threads: 2 });
     const rows = 1024, classes = 1000;
