@@ -143,13 +143,15 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
     base[FIXED + k] = fixed[k].view.byteOffset;
   }
 
-  // A threaded runtime's call that stays on this thread and touches nothing in the shared
-  // memory runs on its ordinary instance (copies into shared memory cost more), which makes the
-  // checks below itself. So does one the threads handed back (a refused row: rerun here).
+  // An async call large enough goes to the workers (offload.ts); one they hand back (a refused
+  // row, no worker free) runs here as a synchronous call would.
   if (offload && offloadWorthIt(rt, call)) {
     checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
     return executeOffloaded(rt, call).then((done) => done ?? execute(rt, call));
   }
+  // A threaded runtime's call that stays on this thread and touches nothing in the shared
+  // memory runs on its ordinary instance (copies into shared memory cost more), which makes the
+  // checks below itself. So does one the threads handed back (a refused row: rerun here).
   const threaded = rt.pool !== null && rows > 1 ? splitKind(rt, call) ?? (pipelineWorthIt(rt, call) ? "pipelined" : null) : null;
   const local = rt.local;
   if (threaded === null && local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
