@@ -152,7 +152,7 @@ export const binaryCrossEntropyWithLogitsAsync: AsyncOf<BceWithLogitsFunction> =
 
 function* binaryCrossEntropyWithLogitsBackwardOp(fn: string, 
   logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
-): Op<unknown> {
+): Op<Float32Array> {
   requireRuntime(fn);
   const args = checkBceArgs(fn, logits, targets, classes, options, true);
   const { grad } = yield* run(fn, args, true);
@@ -163,7 +163,7 @@ function* binaryCrossEntropyWithLogitsBackwardOp(fn: string,
 export function binaryCrossEntropyWithLogitsBackward(
   logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
 ): Float32Array {
-  return runSync(binaryCrossEntropyWithLogitsBackwardOp("binaryCrossEntropyWithLogitsBackward", logits, targets, classes, options)) as never;
+  return runSync(binaryCrossEntropyWithLogitsBackwardOp("binaryCrossEntropyWithLogitsBackward", logits, targets, classes, options));
 }
 
 /** binaryCrossEntropyWithLogitsBackward, as an async call (ops.ts). */

@@ -84,7 +84,7 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
 
 function* distillationLossOp(fn: string, 
   studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
-): Op<unknown> {
+): Op<DistillationResult> {
   const rt = requireRuntime(fn);
   const args = checkDistillationArgs(fn, studentLogits, teacherLogits, classes, options);
   const { rows, classes: cols, temperature: T, alpha, labels, weight } = args;
@@ -129,7 +129,7 @@ function* distillationLossOp(fn: string,
 export function distillationLoss(
   studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
 ): DistillationResult {
-  return runSync(distillationLossOp("distillationLoss", studentLogits, teacherLogits, classes, options)) as never;
+  return runSync(distillationLossOp("distillationLoss", studentLogits, teacherLogits, classes, options));
 }
 
 /** distillationLoss, as an async call (ops.ts). */

@@ -150,7 +150,7 @@ export const klDiv: KlDivFunction = function klDiv(input: Float32Array, target: 
 export const klDivAsync: AsyncOf<KlDivFunction> = ((input: Float32Array, target: Float32Array, classes: number, options?: unknown) =>
   runAsync("klDivAsync", () => klDivOp("klDivAsync", input, target, classes, options))) as never;
 
-function* klDivBackwardOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Op<unknown> {
+function* klDivBackwardOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Op<Float32Array> {
   requireRuntime(fn);
   const args = checkKlArgs(fn, input, target, classes, options, true);
   const { grad } = yield* run(fn, args, true);
@@ -159,7 +159,7 @@ function* klDivBackwardOp(fn: string, input: Float32Array, target: Float32Array,
 
 /** d kl_div / d input (rows × classes), scaled by gradOutput. */
 export function klDivBackward(input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Float32Array {
-  return runSync(klDivBackwardOp("klDivBackward", input, target, classes, options)) as never;
+  return runSync(klDivBackwardOp("klDivBackward", input, target, classes, options));
 }
 
 /** klDivBackward, as an async call (ops.ts). */

@@ -98,7 +98,7 @@ export const nllLoss: NllLossFunction = function nllLoss(input: Float32Array, ta
 export const nllLossAsync: AsyncOf<NllLossFunction> = ((input: Float32Array, target: unknown, classes: number, options?: unknown) =>
   runAsync("nllLossAsync", () => nllLossOp("nllLossAsync", input, target, classes, options))) as never;
 
-function* nllLossBackwardOp(fn: string, input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): Op<unknown> {
+function* nllLossBackwardOp(fn: string, input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): Op<Float32Array> {
   requireRuntime(fn);
   const args = checkCrossEntropyArgs(fn, input, target, classes, options, true, true);
   const { grad } = yield* run(fn, args, true);
@@ -107,7 +107,7 @@ function* nllLossBackwardOp(fn: string, input: Float32Array, target: Target, cla
 
 /** d nll_loss / d input (rows × classes), scaled by gradOutput. */
 export function nllLossBackward(input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): Float32Array {
-  return runSync(nllLossBackwardOp("nllLossBackward", input, target, classes, options)) as never;
+  return runSync(nllLossBackwardOp("nllLossBackward", input, target, classes, options));
 }
 
 /** nllLossBackward, as an async call (ops.ts). */

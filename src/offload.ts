@@ -4,7 +4,7 @@
 // chunk queue (parallel.ts); the calling thread computes nothing, so on n threads a call runs on
 // n − 1 of them. Every row's outputs are the same as on one thread.
 import type { Elements, KernelCall } from "./executor.js";
-import { planQueue, splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
+import { planQueue, queueWorthIt, splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
 import type { Runtime } from "./runtime.js";
 import { slot, SLOT_LAYOUT } from "./slots.js";
 
@@ -15,17 +15,7 @@ const { OUT } = SLOT_LAYOUT;
  * and as much row data as a split call needs (smaller ones run at once on the calling thread:
  * handing them over would cost more than they take).
  */
-export function offloadWorthIt(rt: Runtime, call: KernelCall): boolean {
-  const pool = rt.pool;
-  if (pool === null || pool.available === 0 || call.rows < 2) return false;
-  let perRow = 0;
-  for (const op of call.inputs) perRow += op.perRow;
-  for (const op of call.outputs) {
-    if (op.accumulate) return false;
-    perRow += op.perRow;
-  }
-  return call.rows * perRow >= THREAD_CROSSOVER_ELEMENTS;
-}
+export const offloadWorthIt = (rt: Runtime, call: KernelCall) => queueWorthIt(rt, call, THREAD_CROSSOVER_ELEMENTS);
 
 /**
  * Runs a call (the executor has checked its operands) on the workers through the chunk queue.

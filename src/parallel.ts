@@ -31,10 +31,10 @@ export const splitStats = { calls: 0, pipelined: 0, shared: 0, sharedSteps: 0, o
 const stagedWhole = (op: RowOperand, isResident: number) => !isResident && op.own === true && op.perRow <= 2;
 
 /**
- * Whether a call that is not split may be pipelined: a pool with a worker ready, no accumulated
- * output, and enough row data to pay for the hand-offs.
+ * Whether a call may go through the chunk queue: a pool with a worker ready, at least two rows, no
+ * accumulated output, and at least `crossover` elements of row data (inputs and outputs).
  */
-export function pipelineWorthIt(rt: Runtime, call: KernelCall): boolean {
+export function queueWorthIt(rt: Runtime, call: KernelCall, crossover: number): boolean {
   if (rt.pool === null || rt.pool.available === 0 || call.rows < 2) return false;
   let perRow = 0;
   for (const op of call.inputs) perRow += op.perRow;
@@ -42,8 +42,11 @@ export function pipelineWorthIt(rt: Runtime, call: KernelCall): boolean {
     if (op.accumulate) return false;
     perRow += op.perRow;
   }
-  return call.rows * perRow >= PIPELINE_CROSSOVER_ELEMENTS;
+  return call.rows * perRow >= crossover;
 }
+
+/** Whether a call that is not split may be pipelined (enough row data to pay for the hand-offs). */
+export const pipelineWorthIt = (rt: Runtime, call: KernelCall) => queueWorthIt(rt, call, PIPELINE_CROSSOVER_ELEMENTS);
 
 /**
  * Elements of row data (inputs and outputs) below which a call with ordinary arrays stays on the

@@ -40,7 +40,7 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
-function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, options?: FilterLogitsOptions): Op<unknown> {
+function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, options?: FilterLogitsOptions): Op<Float32Array> {
   const rt = requireRuntime(fn);
   const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
   const args = checkLogits(fn, logits, classes);
@@ -88,7 +88,7 @@ function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, opti
  * −Infinity, is a RangeError naming the row.
  */
 export function filterLogits(logits: Float32Array, classes: number, options?: FilterLogitsOptions): Float32Array {
-  return runSync(filterLogitsOp("filterLogits", logits, classes, options)) as never;
+  return runSync(filterLogitsOp("filterLogits", logits, classes, options));
 }
 
 /** filterLogits, as an async call (ops.ts). */
@@ -109,7 +109,7 @@ function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGe
   return seed === undefined ? getDefaultGenerator() : new RandomGenerator(checkSeed(fn, seed));
 }
 
-function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Op<unknown> {
+function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Op<Int32Array> {
   const rt = requireRuntime(fn);
   const o = readOptions(fn, options, [
     "temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "seed", "generator", "out",
@@ -168,7 +168,7 @@ function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number,
  * one generator replays step for step from its saved state.
  */
 export function sampleCategorical(logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array {
-  return runSync(sampleCategoricalOp("sampleCategorical", logits, classes, options)) as never;
+  return runSync(sampleCategoricalOp("sampleCategorical", logits, classes, options));
 }
 
 /** sampleCategorical, as an async call (ops.ts). */

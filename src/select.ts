@@ -53,7 +53,7 @@ function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<
   return final as Int32Array;
 }
 
-function* argmaxOp(fn: string, logits: Float32Array, classes: number, options?: ArgmaxOptions): Op<unknown> {
+function* argmaxOp(fn: string, logits: Float32Array, classes: number, options?: ArgmaxOptions): Op<Int32Array> {
   requireRuntime(fn);
   const o = readOptions(fn, options, ["out"]);
   const args = checkLogits(fn, logits, classes);
@@ -64,7 +64,7 @@ function* argmaxOp(fn: string, logits: Float32Array, classes: number, options?: 
 
 /** The index of each row's largest entry (the first one; a NaN counts as the largest). */
 export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOptions): Int32Array {
-  return runSync(argmaxOp("argmax", logits, classes, options)) as never;
+  return runSync(argmaxOp("argmax", logits, classes, options));
 }
 
 /** argmax, as an async call (ops.ts). */
@@ -73,7 +73,7 @@ export const argmaxAsync: AsyncOf<typeof argmax> = ((logits: Float32Array, class
 
 function* accuracyOp(fn: string, 
   logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
-): Op<unknown> {
+): Op<number> {
   requireRuntime(fn);
   const o = readOptions(fn, options, ["ignoreIndex"]);
   const args = checkLogits(fn, logits, classes);
@@ -101,7 +101,7 @@ function* accuracyOp(fn: string,
 export function accuracy(
   logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
 ): number {
-  return runSync(accuracyOp("accuracy", logits, labels, classes, options)) as never;
+  return runSync(accuracyOp("accuracy", logits, labels, classes, options));
 }
 
 /** accuracy, as an async call (ops.ts). */
@@ -110,7 +110,7 @@ export const accuracyAsync: AsyncOf<typeof accuracy> = ((
 ) =>
   runAsync("accuracyAsync", () => accuracyOp("accuracyAsync", logits, labels, classes, options))) as never;
 
-function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): Op<unknown> {
+function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): Op<TopK> {
   const rt = requireRuntime(fn);
   const args = checkLogits(fn, logits, classes);
   if (typeof k !== "number") throw new TypeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
@@ -142,7 +142,7 @@ function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): 
  * per row, no sort of the row: fast for k ≪ classes.
  */
 export function topK(logits: Float32Array, classes: number, k: number): TopK {
-  return runSync(topKOp("topK", logits, classes, k)) as never;
+  return runSync(topKOp("topK", logits, classes, k));
 }
 
 /** topK, as an async call (ops.ts). */
