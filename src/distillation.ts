@@ -6,6 +6,7 @@
 import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
 import { returned, type RowOperand } from "./executor.js";
 import { requireRuntime } from "./runtime.js";
+import { typedArrayName } from "./views.js";
 import { float64Scratch } from "./scratch.js";
 import {
   checkAccumulate, checkFloat32, checkIgnoreIndex, checkLabelSmoothing, checkLogits, checkOut, checkTarget, checkTemperature,
@@ -63,7 +64,7 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
   const inputs: NamedView[] = [{ name: "studentLogits", view: s }, { name: "teacherLogits", view: t }];
   let labels: HardTarget | null = null;
   if (o.labels !== undefined) {
-    if (o.labels instanceof Float32Array) throw new TypeError(`${fn}: labels must be class indices (an integer typed array or number[]), got ${describe(o.labels)}`);
+    if (typedArrayName(o.labels) === "Float32Array") throw new TypeError(`${fn}: labels must be class indices (an integer typed array or number[]), got ${describe(o.labels)}`);
     const checked = checkTarget(fn, o.labels, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight);
     labels = checked.target as HardTarget;
     if (checked.given) inputs.push({ name: "labels", view: checked.given });

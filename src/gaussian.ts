@@ -25,6 +25,8 @@ export interface GaussianNllWithGradOptions extends Omit<GaussianNllOptions, "ou
   out?: Float32Array;
   /** Buffer for d loss / d variance (the variance's length); it may not overlap the arguments. */
   gradVarOut?: Float32Array;
+  /** Add the gradients into `out` and `gradVarOut` (the ones given) instead of overwriting them. */
+  accumulate?: boolean;
 }
 
 export interface GaussianNllResult<Loss extends number | Float32Array = number | Float32Array> {
@@ -54,17 +56,23 @@ export interface GaussianArgs {
   out: Float32Array | null; outGiven: unknown;
   /** d loss / d variance (WithGrad). */
   gradVarOut: Float32Array | null; gradVarOutGiven: unknown;
+  /** Add the gradients into the buffers given (WithGrad). */
+  accumulate: boolean;
 }
 
 /** Checks a gaussian_nll_loss call (shared with the reference). */
 export function checkGaussianArgs(fn: string, input: unknown, target: unknown, variance: unknown, classes: unknown, options: unknown, withGradient: boolean): GaussianArgs {
-  const o = readOptions(fn, options, withGradient ? ["full", "eps", "reduction", "gradOutput", "out", "gradVarOut"] : ["full", "eps", "reduction", "out"]);
+  const o = readOptions(fn, options, withGradient ? ["full", "eps", "reduction", "gradOutput", "out", "gradVarOut", "accumulate"] : ["full", "eps", "reduction", "out"]);
   const { rows, classes: c, logits: x } = checkLogits(fn, input, classes, "input");
   const t = checkFloat32(fn, "target", target);
   if (t.length !== x.length) throw new RangeError(`${fn}: target must have the input's length (${x.length}), got length ${t.length}`);
   const v = checkFloat32(fn, "variance", variance);
   if (v.length !== x.length && v.length !== rows) {
     throw new RangeError(`${fn}: variance must have one value per element (${x.length}) or per row (${rows}), got length ${v.length}`);
+  }
+  // PyTorch refuses any negative variance ("var has negative entry/entries"); NaN passes, as there.
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] < 0) throw new RangeError(`${fn}: variance must be non-negative, got variance[${i}] = ${v[i]}`);
   }
   if (o.full !== undefined && typeof o.full !== "boolean") throw new TypeError(`${fn}: full must be a boolean, got ${describe(o.full)}`);
   const eps = o.eps ?? 1e-6;
@@ -79,13 +87,21 @@ export function checkGaussianArgs(fn: string, input: unknown, target: unknown, v
     gradVarOut = checkFloat32(fn, "gradVarOut", o.gradVarOut, `a Float32Array of the variance's length (${v.length})`);
     if (gradVarOut.length !== v.length) throw new RangeError(`${fn}: gradVarOut must have the variance's length (${v.length}), got length ${gradVarOut.length}`);
   }
+  let accumulate = false;
+  if (withGradient && o.accumulate !== undefined) {
+    if (typeof o.accumulate !== "boolean") throw new TypeError(`${fn}: accumulate must be a boolean, got ${describe(o.accumulate)}`);
+    if (o.accumulate && o.out === undefined && o.gradVarOut === undefined) {
+      throw new TypeError(`${fn}: accumulate adds the gradients into out and gradVarOut: pass at least one of them`);
+    }
+    accumulate = o.accumulate;
+  }
   const inputs: NamedView[] = [{ name: "input", view: x }, { name: "target", view: t }, { name: "variance", view: v }];
   // The gradients' buffers may not overlap the arguments or each other (the kernel re-reads its
   // inputs for a float64 redo): the executor checks its declared outputs, the reference checks
   // the same pairs (gaussianOutputs).
   return {
     rows, classes: c, input: x, target: t, variance: v, varPerRow: v.length !== x.length, full: o.full === true, eps, reduction, gradOutput,
-    out, outGiven: o.out, gradVarOut, gradVarOutGiven: o.gradVarOut, inputs,
+    out, outGiven: o.out, gradVarOut, gradVarOutGiven: o.gradVarOut, inputs, accumulate,
   };
 }
 
@@ -116,8 +132,13 @@ function* run(fn: string, args: GaussianArgs, wantGrad: boolean): Op<{ loss: num
   ];
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
-  if (gradInput) outputs.push({ name: "out", view: gradInput, perRow: cols, own: args.out === null });
-  if (gradVar) outputs.push({ name: "gradVarOut", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: args.gradVarOut === null });
+  if (gradInput) outputs.push({ name: "out", view: gradInput, perRow: cols, own: args.out === null, accumulate: args.accumulate && args.out !== null });
+  if (gradVar) {
+    outputs.push({
+      name: "gradVarOut", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: args.gradVarOut === null,
+      accumulate: args.accumulate && args.gradVarOut !== null,
+    });
+  }
   const results = yield { rt, call: {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
     kernel(at, _first, count) {

@@ -395,7 +395,9 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     if (!stagedWhole(inputs[i], resident[i])) continue;
     wholeAt[i] = at;
     at += wholeBytes(inputs[i]);
-    heapFor(rt, inputs[i].view).set(inputs[i].view, wholeAt[i] / inputs[i].view.BYTES_PER_ELEMENT);
+    // A pooled array of ours may be longer than the call's rows: stage only rows × perRow.
+    const view = inputs[i].view;
+    heapFor(rt, view).set(view.subarray(0, rows * inputs[i].perRow), wholeAt[i] / view.BYTES_PER_ELEMENT);
   }
   for (let o = 0; o < nOut; o++) {
     if (!stagedWhole(outputs[o], resident[OUT + o])) continue;
@@ -471,7 +473,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
   if (refused || outcomes.some((r) => r)) return null;
   for (let o = 0; o < nOut; o++) {
     const view = outputs[o].view;
-    if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, view.length);
+    if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, rows * outputs[o].perRow);
   }
   if (kind === "in place") {
     splitStats.calls++;

@@ -28,9 +28,13 @@ function compute(args: GaussianArgs, wantGrad: boolean) {
   }
   if (!wantGrad) return { loss, gradInput, gradVar: new Float32Array(0) };
   // Into the caller's buffers when given (the arguments were checked not to overlap them).
+  // accumulate: each gradient is added (in float32) to what its buffer held.
   const gradInputOut = args.out ?? gradInput, gradVarOut = args.gradVarOut ?? new Float32Array(gradVar.length);
-  if (gradInputOut !== gradInput) gradInputOut.set(gradInput);
-  gradVarOut.set(gradVar);
+  if (gradInputOut !== gradInput) {
+    for (let i = 0; i < n; i++) gradInputOut[i] = (args.accumulate ? gradInputOut[i] : 0) + gradInput[i];
+  }
+  const addVar = args.accumulate && args.gradVarOut !== null;
+  for (let i = 0; i < gradVar.length; i++) gradVarOut[i] = (addVar ? gradVarOut[i] : 0) + Math.fround(gradVar[i]);
   return {
     loss,
     gradInput: (args.outGiven as Float32Array | undefined) ?? gradInputOut,
