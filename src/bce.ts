@@ -2,10 +2,8 @@
 // multi-label classification: every element of logits [rows, classes] is an independent
 // binary prediction of targets in [0, 1]. `weight` per element (rows × classes) or per column
 // (classes), `posWeight` per column; reductions "mean" (over every element), "sum", "none".
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { defineOp, type CallContext, type Op } from "./ops.js";
 import { returned, type RowOperand, type RowOutput } from "./executor.js";
-import { requireRuntime } from "./runtime.js";
-import { float64Scratch } from "./scratch.js";
 import {
   checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, checkReduction, describe, readOptions,
   type NamedView, type Reduction,
@@ -84,11 +82,10 @@ export function checkBceArgs(fn: string, logits: unknown, targets: unknown, clas
   };
 }
 
-function* run(fn: string, args: BceArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
-  const rt = requireRuntime(fn);
+function* lossRows({ fn, rt, frame }: CallContext, args: BceArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
-  const rowLoss = float64Scratch.take(rows);
+  const rowLoss = frame.float64.take(rows);
   const none = reduction === "none";
   const pointwiseOut = !wantGrad && none ? args.out : null;
   const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
@@ -108,19 +105,19 @@ function* run(fn: string, args: BceArgs, wantGrad: boolean): Op<{ loss: number |
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
   if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
   const scalar = wantGrad && typeof args.gradOutput === "number" ? args.gradOutput / divisor : 0;
-  const results = yield { rt, call: {
+  const results = yield {
     fn, rows, inputs, outputs, fixed, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.bceWithLogitsRows,
-    kernel(at, _first, count) {
+    export: "bceWithLogitsRows",
+    args(at, _first, count) {
       let next = 2;
       const we = args.weightElem ? at.inputs[next++] : 0;
       const gs = perElementGrad ? at.inputs[next++] : 0;
       const wc = args.weightCol ? at.fixed[0] : 0;
       const pw = args.posWeight ? at.fixed[args.weightCol ? 1 : 0] : 0;
-      rt.kernels.bceWithLogitsRows(at.inputs[0], at.inputs[1], count, cols, we, wc, pw, at.outputs[0],
-        pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar, at.scratch);
-      return -1;
+      return [at.inputs[0], at.inputs[1], count, cols, we, wc, pw, at.outputs[0],
+        pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar, at.scratch];
     },
-  } };
+  };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
   if (none) return { loss: results[1] as Float32Array, grad: finalGrad };
   let total = 0;
@@ -128,68 +125,38 @@ function* run(fn: string, args: BceArgs, wantGrad: boolean): Op<{ loss: number |
   return { loss: total / divisor, grad: finalGrad };
 }
 
-function* binaryCrossEntropyWithLogitsOp(fn: string, 
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-): Op<unknown> {
-  requireRuntime(fn);
-  const args = checkBceArgs(fn, logits, targets, classes, options, false);
-  const { loss } = yield* run(fn, args, false);
+const binaryCrossEntropyWithLogitsOp = defineOp<BceWithLogitsFunction>("binaryCrossEntropyWithLogits", function* (cx, logits, targets, classes, options) {
+  const args = checkBceArgs(cx.fn, logits, targets, classes, options, false);
+  const { loss } = yield* lossRows(cx, args, false);
   return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
-}
+});
 
 /** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
-export const binaryCrossEntropyWithLogits: BceWithLogitsFunction = function binaryCrossEntropyWithLogits(
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-): never {
-  return runSync(binaryCrossEntropyWithLogitsOp("binaryCrossEntropyWithLogits", logits, targets, classes, options)) as never;
-};
+export const binaryCrossEntropyWithLogits = binaryCrossEntropyWithLogitsOp.sync;
 
 /** binaryCrossEntropyWithLogits, as an async call (ops.ts). */
-export const binaryCrossEntropyWithLogitsAsync: AsyncOf<BceWithLogitsFunction> = ((
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-) =>
-  runAsync("binaryCrossEntropyWithLogitsAsync", () => binaryCrossEntropyWithLogitsOp("binaryCrossEntropyWithLogitsAsync", logits, targets, classes, options))) as never;
+export const binaryCrossEntropyWithLogitsAsync = binaryCrossEntropyWithLogitsOp.async;
 
-function* binaryCrossEntropyWithLogitsBackwardOp(fn: string, 
-  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
-): Op<Float32Array> {
-  requireRuntime(fn);
-  const args = checkBceArgs(fn, logits, targets, classes, options, true);
-  const { grad } = yield* run(fn, args, true);
+const binaryCrossEntropyWithLogitsBackwardOp = defineOp<(logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions) => Float32Array>("binaryCrossEntropyWithLogitsBackward", function* (cx, logits, targets, classes, options) {
+  const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
+  const { grad } = yield* lossRows(cx, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
-}
+});
 
 /** d loss / d logits (rows × classes), scaled by gradOutput. */
-export function binaryCrossEntropyWithLogitsBackward(
-  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
-): Float32Array {
-  return runSync(binaryCrossEntropyWithLogitsBackwardOp("binaryCrossEntropyWithLogitsBackward", logits, targets, classes, options));
-}
+export const binaryCrossEntropyWithLogitsBackward = binaryCrossEntropyWithLogitsBackwardOp.sync;
 
 /** binaryCrossEntropyWithLogitsBackward, as an async call (ops.ts). */
-export const binaryCrossEntropyWithLogitsBackwardAsync: AsyncOf<typeof binaryCrossEntropyWithLogitsBackward> = ((
-  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
-) =>
-  runAsync("binaryCrossEntropyWithLogitsBackwardAsync", () => binaryCrossEntropyWithLogitsBackwardOp("binaryCrossEntropyWithLogitsBackwardAsync", logits, targets, classes, options))) as never;
+export const binaryCrossEntropyWithLogitsBackwardAsync = binaryCrossEntropyWithLogitsBackwardOp.async;
 
-function* binaryCrossEntropyWithLogitsWithGradOp(fn: string, 
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-): Op<unknown> {
-  requireRuntime(fn);
-  const args = checkBceArgs(fn, logits, targets, classes, options, true);
-  const { loss, grad } = yield* run(fn, args, true);
+const binaryCrossEntropyWithLogitsWithGradOp = defineOp<BceWithLogitsWithGradFunction>("binaryCrossEntropyWithLogitsWithGrad", function* (cx, logits, targets, classes, options) {
+  const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
+  const { loss, grad } = yield* lossRows(cx, args, true);
   return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-}
+});
 
 /** The loss and d loss / d logits in one pass. */
-export const binaryCrossEntropyWithLogitsWithGrad: BceWithLogitsWithGradFunction = function binaryCrossEntropyWithLogitsWithGrad(
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-): never {
-  return runSync(binaryCrossEntropyWithLogitsWithGradOp("binaryCrossEntropyWithLogitsWithGrad", logits, targets, classes, options)) as never;
-};
+export const binaryCrossEntropyWithLogitsWithGrad = binaryCrossEntropyWithLogitsWithGradOp.sync;
 
 /** binaryCrossEntropyWithLogitsWithGrad, as an async call (ops.ts). */
-export const binaryCrossEntropyWithLogitsWithGradAsync: AsyncOf<BceWithLogitsWithGradFunction> = ((
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-) =>
-  runAsync("binaryCrossEntropyWithLogitsWithGradAsync", () => binaryCrossEntropyWithLogitsWithGradOp("binaryCrossEntropyWithLogitsWithGradAsync", logits, targets, classes, options))) as never;
+export const binaryCrossEntropyWithLogitsWithGradAsync = binaryCrossEntropyWithLogitsWithGradOp.async;

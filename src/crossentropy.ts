@@ -2,10 +2,11 @@
 // The kernel writes one f64 loss per row and, optionally, the gradient (in place over the
 // logits when they are staged). Losses are reduced here in row order in float64, so the result
 // does not depend on the chunk size.
-import { keepView, returned, type RowOperand, type RowOutput } from "./executor.js";
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
-import { requireRuntime, type Runtime } from "./runtime.js";
-import { float32Scratch, float64Scratch } from "./scratch.js";
+import type { RowOperand, RowOutput } from "./call.js";
+import { keepView, returned } from "./executor.js";
+import type { Frame } from "./frame.js";
+import { defineOp, type CallContext, type Op } from "./ops.js";
+import type { Runtime } from "./runtime.js";
 import {
   checkCrossEntropyArgs, checkNoOverlap, meanDivisor, reduceRowLosses,
   type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction,
@@ -20,11 +21,11 @@ import { SCRATCH_BYTES } from "./wasm.js";
  * D = 0 is divided by as PyTorch's backward divides: ±Infinity, or NaN for 0/0, spread by the
  * kernel exactly as PyTorch's nll and log-softmax backward spread them.
  */
-function gradientScale(args: CrossEntropyArgs): number | Float32Array {
+function gradientScale(args: CrossEntropyArgs, frame: Frame): number | Float32Array {
   const invT = 1 / args.temperature;
   const g = args.gradOutput;
   if (typeof g !== "number") {
-    const scale = float32Scratch.take(g.length);
+    const scale = frame.float32.take(g.length);
     for (let i = 0; i < g.length; i++) scale[i] = g[i] * invT;
     return scale;
   }
@@ -48,12 +49,11 @@ export function labelsOperand(rt: Runtime, snapshot: Int32Array, inputs: readonl
   return { name: "target", view: snapshot, perRow: 1, own: true };
 }
 
-function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
-  const rt = requireRuntime(fn);
+function* lossRows({ fn, rt, frame }: CallContext, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes, target, weight, reduction } = args;
-  const losses = float64Scratch.take(rows);
+  const losses = frame.float64.take(rows);
   const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : null;
-  const scale = wantGrad ? gradientScale(args) : 0;
+  const scale = wantGrad ? gradientScale(args, frame) : 0;
   const invT = Math.fround(1 / args.temperature);
 
   const inputs: RowOperand[] = [
@@ -71,9 +71,8 @@ function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss:
   // executor does not see it, so its overlap check is made here.
   if (!wantGrad && args.out) checkNoOverlap(fn, [{ name: "out", view: args.out }], args.inputs);
   const lossOut = !wantGrad && args.out ? keepView(rt, args.out) : null;
-  const k = rt.kernels;
 
-  const [, finalGrad] = yield { rt, call: {
+  const [, finalGrad] = yield {
     fn,
     rows,
     inputs,
@@ -81,25 +80,21 @@ function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss:
     fixed: weight ? [{ name: "weight", view: weight }] : [],
     scratchBytes: target.kind === "hard" ? SCRATCH_BYTES.crossEntropyHardRows : 0,
     alsoRead: args.inputs,
-    kernel(at, _first, count) {
+    export: target.kind === "hard" ? "crossEntropyHardRows" : "crossEntropySoftRows",
+    args(at, _first, count) {
       const [x, t, perRowScale = 0] = at.inputs;
       const [loss, g = 0] = at.outputs;
       const w = weight ? at.fixed[0] : 0;
       const scalar = typeof scale === "number" ? scale : 0;
-      if (target.kind === "hard") {
-        return k.crossEntropyHardRows(
-          x, t, count, classes, invT, w, weightSum, args.ignoreIndex, args.labelSmoothing,
-          loss, g, perRowScale, scalar, at.scratch,
-        );
-      }
-      k.crossEntropySoftRows(x, t, count, classes, invT, w, args.labelSmoothing, loss, g, perRowScale, scalar);
-      return -1;
+      return target.kind === "hard"
+        ? [x, t, count, classes, invT, w, weightSum, args.ignoreIndex, args.labelSmoothing, loss, g, perRowScale, scalar, at.scratch]
+        : [x, t, count, classes, invT, w, args.labelSmoothing, loss, g, perRowScale, scalar];
     },
     refused: (row) => new RangeError(
       `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
         `(labels are read once; the kernel checks every label it reads)`,
     ),
-  } };
+  };
 
   // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
   // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
@@ -109,59 +104,41 @@ function* run(fn: string, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss:
   return { loss, grad: grad && finalGrad ? finalGrad as Float32Array : new Float32Array(0) };
 }
 
-function* crossEntropyOp(fn: string, logits: Float32Array, target: unknown, classes: number, options: unknown): Op<number | Float32Array> {
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, false);
-  const { loss } = yield* run(fn, args, false);
+const crossEntropyOp = defineOp<CrossEntropyFunction>("crossEntropy", function* (cx, logits, target, classes, options) {
+  const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, false, false, cx.frame);
+  const { loss } = yield* lossRows(cx, args, false);
   return loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss;
-}
+});
 
-function* crossEntropyBackwardOp(fn: string, logits: Float32Array, target: unknown, classes: number, options: unknown): Op<Float32Array> {
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
-  const { grad } = yield* run(fn, args, true);
+const crossEntropyBackwardOp = defineOp<CrossEntropyBackwardFunction>("crossEntropyBackward", function* (cx, logits, target, classes, options) {
+  const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
+  const { grad } = yield* lossRows(cx, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
-}
+});
 
-function* crossEntropyWithGradOp(fn: string, logits: Float32Array, target: unknown, classes: number, options: unknown): Op<LossAndGrad> {
-  requireRuntime(fn);
-  const args = checkCrossEntropyArgs(fn, logits, target, classes, options, true);
-  const { loss, grad } = yield* run(fn, args, true);
+const crossEntropyWithGradOp = defineOp<CrossEntropyWithGradFunction>("crossEntropyWithGrad", function* (cx, logits, target, classes, options) {
+  const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
+  const { loss, grad } = yield* lossRows(cx, args, true);
   return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad;
-}
+});
 
 /**
  * Cross-entropy loss of logits [rows, classes] against class indices or soft targets, with
  * PyTorch's options and semantics. Returns a number, or per-row losses for reduction "none".
  */
-export const crossEntropy: CrossEntropyFunction = function crossEntropy(
-  logits: Float32Array, target: unknown, classes: number, options?: unknown,
-): never {
-  return runSync(crossEntropyOp("crossEntropy", logits, target, classes, options)) as never;
-};
+export const crossEntropy = crossEntropyOp.sync;
 
 /** d loss / d logits (rows × classes), scaled by gradOutput (default 1). */
-export const crossEntropyBackward: CrossEntropyBackwardFunction = function crossEntropyBackward(
-  logits, target, classes, options,
-) {
-  return runSync(crossEntropyBackwardOp("crossEntropyBackward", logits, target, classes, options));
-};
+export const crossEntropyBackward = crossEntropyBackwardOp.sync;
 
 /** Loss and gradient in one fused pass over the logits. */
-export const crossEntropyWithGrad: CrossEntropyWithGradFunction = function crossEntropyWithGrad(
-  logits: Float32Array, target: unknown, classes: number, options?: unknown,
-): never {
-  return runSync(crossEntropyWithGradOp("crossEntropyWithGrad", logits, target, classes, options)) as never;
-};
+export const crossEntropyWithGrad = crossEntropyWithGradOp.sync;
 
 /** crossEntropy, as an async call (ops.ts). */
-export const crossEntropyAsync: AsyncOf<CrossEntropyFunction> = ((logits: Float32Array, target: unknown, classes: number, options?: unknown) =>
-  runAsync("crossEntropyAsync", () => crossEntropyOp("crossEntropyAsync", logits, target, classes, options))) as never;
+export const crossEntropyAsync = crossEntropyOp.async;
 
 /** crossEntropyBackward, as an async call. */
-export const crossEntropyBackwardAsync: AsyncOf<CrossEntropyBackwardFunction> = ((logits: Float32Array, target: unknown, classes: number, options?: unknown) =>
-  runAsync("crossEntropyBackwardAsync", () => crossEntropyBackwardOp("crossEntropyBackwardAsync", logits, target, classes, options))) as never;
+export const crossEntropyBackwardAsync = crossEntropyBackwardOp.async;
 
 /** crossEntropyWithGrad, as an async call. */
-export const crossEntropyWithGradAsync: AsyncOf<CrossEntropyWithGradFunction> = ((logits: Float32Array, target: unknown, classes: number, options?: unknown) =>
-  runAsync("crossEntropyWithGradAsync", () => crossEntropyWithGradOp("crossEntropyWithGradAsync", logits, target, classes, options))) as never;
+export const crossEntropyWithGradAsync = crossEntropyWithGradOp.async;

@@ -3,14 +3,12 @@
 //        + (1 − α)·cross_entropy(student, labels)               (mean, with the usual CE options)
 // and d loss / d student logits in the same call. The T² keeps the soft term's gradient on the
 // hard term's scale as T changes (its gradient carries 1/T² otherwise).
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { defineOp, type CallContext, type Op } from "./ops.js";
 import { returned, type RowOperand } from "./executor.js";
-import { requireRuntime } from "./runtime.js";
 import { typedArrayName } from "./views.js";
-import { float64Scratch } from "./scratch.js";
 import {
   checkAccumulate, checkFloat32, checkIgnoreIndex, checkLabelSmoothing, checkLogits, checkOut, checkTarget, checkTemperature,
-  checkWeight, describe, readOptions, weightView, type HardTarget, type LabelArray, type NamedView,
+  checkWeight, describe, readOptions, weightView, type HardTarget, type LabelArray, type NamedView, type SnapshotBuffers,
 } from "./validate.js";
 
 export interface DistillationOptions {
@@ -52,7 +50,9 @@ export interface DistillationArgs {
 const KEYS = ["temperature", "labels", "alpha", "labelSmoothing", "weight", "ignoreIndex", "gradOutput", "out", "accumulate"] as const;
 
 /** Checks a distillationLoss call (shared with the reference). */
-export function checkDistillationArgs(fn: string, student: unknown, teacher: unknown, classes: unknown, options: unknown): DistillationArgs {
+export function checkDistillationArgs(
+  fn: string, student: unknown, teacher: unknown, classes: unknown, options: unknown, buffers?: SnapshotBuffers,
+): DistillationArgs {
   const o = readOptions(fn, options, KEYS);
   const { rows, classes: c, logits: s } = checkLogits(fn, student, classes, "studentLogits");
   const t = checkFloat32(fn, "teacherLogits", teacher);
@@ -65,7 +65,7 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
   let labels: HardTarget | null = null;
   if (o.labels !== undefined) {
     if (typedArrayName(o.labels) === "Float32Array") throw new TypeError(`${fn}: labels must be class indices (an integer typed array or number[]), got ${describe(o.labels)}`);
-    const checked = checkTarget(fn, o.labels, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight);
+    const checked = checkTarget(fn, o.labels, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight, buffers);
     labels = checked.target as HardTarget;
     if (checked.given) inputs.push({ name: "labels", view: checked.given });
   } else if (o.labelSmoothing !== undefined || o.weight !== undefined || o.ignoreIndex !== undefined) {
@@ -83,13 +83,14 @@ export function checkDistillationArgs(fn: string, student: unknown, teacher: unk
   };
 }
 
-function* distillationLossOp(fn: string, 
+type DistillationFunction = (
   studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
-): Op<DistillationResult> {
-  const rt = requireRuntime(fn);
-  const args = checkDistillationArgs(fn, studentLogits, teacherLogits, classes, options);
+) => DistillationResult;
+
+const distillationLossOp = defineOp<DistillationFunction>("distillationLoss", function* ({ fn, frame }, studentLogits, teacherLogits, classes, options) {
+  const args = checkDistillationArgs(fn, studentLogits, teacherLogits, classes, options, frame);
   const { rows, classes: cols, temperature: T, alpha, labels, weight } = args;
-  const kl = float64Scratch.take(2 * rows);
+  const kl = frame.float64.take(2 * rows);
   const klRows = kl.subarray(0, rows), ceRows = kl.subarray(rows, 2 * rows);
   const grad = args.out ?? new Float32Array(rows * cols);
   const D = labels ? labels.weightTotal : 0;
@@ -102,7 +103,7 @@ function* distillationLossOp(fn: string,
   ];
   if (labels) inputs.push({ name: "labels", view: labels.labels, perRow: 1, own: true });
   const invT = Math.fround(1 / T);
-  const [, , finalGrad] = yield { rt, call: {
+  const [, , finalGrad] = yield {
     fn, rows, inputs, alsoRead: args.inputs,
     outputs: [
       { name: "kl", view: klRows, perRow: 1, own: true },
@@ -112,29 +113,21 @@ function* distillationLossOp(fn: string,
     fixed: weight ? [{ name: "weight", view: weight }] : [],
     // Two rows of working space: the teacher's exp terms, and exp(s − max) for the hard term.
     scratchBytes: 2 * cols * 4,
-    kernel(at, _first, count) {
-      return rt.kernels.distillationRows(at.inputs[0], at.inputs[1], labels ? at.inputs[2] : 0, count, cols, invT,
-        weight ? at.fixed[0] : 0, weightSum, args.ignoreIndex, args.labelSmoothing, at.outputs[0], at.outputs[1], at.outputs[2], gKl, kCe,
-        at.scratch);
-    },
+    export: "distillationRows",
+    args: (at, _first, count) => [at.inputs[0], at.inputs[1], labels ? at.inputs[2] : 0, count, cols, invT,
+      weight ? at.fixed[0] : 0, weightSum, args.ignoreIndex, args.labelSmoothing, at.outputs[0], at.outputs[1], at.outputs[2], gKl, kCe,
+      at.scratch],
     refused: (row) => new RangeError(`${fn}: labels[${row}] changed while the call ran and is out of range for ${cols} classes`),
-  } };
+  };
   let klSum = 0, ceSum = 0;
   for (let r = 0; r < rows; r++) { klSum += klRows[r]; ceSum += ceRows[r]; }
   const soft = (alpha * T * T * klSum) / rows;
   const loss = labels ? soft + (1 - alpha) * (ceSum / D) : soft;
-  return { loss, kl: soft, grad: returned(args.outGiven, args.out ?? grad, finalGrad) };
-}
+  return { loss, kl: soft, grad: returned<Float32Array>(args.outGiven, args.out ?? grad, finalGrad) };
+});
 
 /** The knowledge-distillation loss and its gradient with respect to the student logits. */
-export function distillationLoss(
-  studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
-): DistillationResult {
-  return runSync(distillationLossOp("distillationLoss", studentLogits, teacherLogits, classes, options));
-}
+export const distillationLoss: DistillationFunction = distillationLossOp.sync;
 
 /** distillationLoss, as an async call (ops.ts). */
-export const distillationLossAsync: AsyncOf<typeof distillationLoss> = ((
-  studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
-) =>
-  runAsync("distillationLossAsync", () => distillationLossOp("distillationLossAsync", studentLogits, teacherLogits, classes, options))) as never;
+export const distillationLossAsync = distillationLossOp.async;

@@ -1,6 +1,6 @@
-// The one executor. A kernel family declares a call (its operands, and a function that calls the
-// wasm export on one chunk of rows given each operand's address); `execute` does the rest the
-// same way for every kernel:
+// The one executor. A kernel family declares a call as data (call.ts: its operands, the wasm
+// export, and the export's arguments for a chunk of rows); `execute` does the rest the same way
+// for every kernel:
 //  - residency: an operand that already lives in the runtime's memory (the zero-copy tier) is
 //    used in place, after checking it lies inside a live WasmArray block, so a view made by hand
 //    over the module's memory (its constant tables, the arena) can never reach a kernel;
@@ -12,72 +12,21 @@
 //    and resident outputs are handed back as views of the memory as it is after the call;
 //  - refusals: a kernel that refuses a row (an index out of range: it checks where it reads)
 //    stops the call with the error the declaration gives.
+// A threaded runtime brings its strategies (rt.threading: split, pipelined, offloaded); this file
+// imports none of them.
+import type { Addresses, Elements, KernelCall, RowOperand, RowOutput } from "./call.js";
+import { copy, heapFor, MAX_PER_KIND, NO_FIXED, refreshedOutputs, SLOT_LAYOUT, type Frame, type Slots } from "./frame.js";
 import type { Runtime } from "./runtime.js";
-import { copy, heapFor, MAX_PER_KIND, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
-import { redirectKernels } from "./pool.js";
-import { executePipelined, executeSplit, pipelineWorthIt, refreshedOutputs, splitKind } from "./parallel.js";
 import { checkApart, type NamedView } from "./validate.js";
-import { executeOffloaded, offloadWorthIt } from "./offload.js";
+import type { KernelExports } from "./wasm.js";
 
-export type Elements = Float32Array | Int32Array | Float64Array;
+export type { Addresses, Elements, KernelCall, RowOperand, RowOutput };
 
-/** `perRow` elements of `view` per row, rows back to back. */
-export interface RowOperand {
-  /** The argument's name in error messages. */
-  name: string;
-  /** Our own view of the caller's array (views.ts), or an array of ours. */
-  view: Elements;
-  perRow: number;
-  /**
-   * An array made for this call (a snapshot, a result buffer): never in wasm memory, shares
-   * memory with nothing, so it skips those checks. (Reading `.buffer` of a small fresh typed
-   * array makes V8 move it off the heap: about 0.2 µs each, the bulk of a small call.)
-   */
-  own?: boolean;
+/** Runs a call's export on `count` rows from `first` with these kernels; returns the refused row or −1. */
+export function invoke(kernels: KernelExports, call: KernelCall, at: Addresses, first: number, count: number): number {
+  const result = (kernels[call.export] as (...args: number[]) => number | undefined)(...call.args(at, first, count));
+  return result === undefined ? -1 : result;
 }
-
-export interface RowOutput extends RowOperand {
-  /** The input (its index in `inputs`) this output may overwrite element for element. */
-  inPlaceOf?: number;
-  /**
-   * Add the kernel's values into the array instead of overwriting it (f32): the kernel writes
-   * into an arena region of its own, which the executor then adds into the array's rows.
-   */
-  accumulate?: boolean;
-}
-
-/** Addresses of each operand's first row in this chunk (bytes), in declaration order. */
-export interface Addresses {
-  inputs: number[];
-  outputs: number[];
-  fixed: number[];
-  /** The call's scratch region (0 when it asked for none). */
-  scratch: number;
-}
-
-export interface KernelCall {
-  /** The public function, for error messages. */
-  fn: string;
-  rows: number;
-  inputs: RowOperand[];
-  outputs: RowOutput[];
-  /** Inputs every chunk reads whole (class weights): staged once. */
-  fixed?: { name: string; view: Elements }[];
-  /** Working space the kernel needs for the call (16-byte aligned, never shared). */
-  scratchBytes?: number;
-  /**
-   * Caller arrays the kernel does not read directly but that outputs must not overlap (labels
-   * and per-row gradOutput, which validation copied): a failed call must leave them unchanged.
-   */
-  alsoRead?: readonly NamedView[];
-  /** Chunks hold a multiple of this many rows (except a last, shorter one). */
-  rowMultiple?: number;
-  /** Runs the kernel on `count` rows from row `first`; returns −1, or the chunk-relative row it refused. */
-  kernel(at: Addresses, first: number, count: number): number;
-  /** The error for a refused row (absolute index). */
-  refused?(row: number): Error;
-}
-
 
 /** Whether a view lives in the runtime's memory; refuses one outside every live block. */
 function isResident(rt: Runtime, fn: string, name: string, view: Elements): boolean {
@@ -98,17 +47,15 @@ const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.
 const NONE = -1;
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 
-export { SLOT_LAYOUT, type Slots } from "./slots.js";
-
 /**
  * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
  * declaration's own, or for an output in wasm memory that grew during the call, a fresh view
  * of the same elements.
  */
-export function execute(rt: Runtime, call: KernelCall): Elements[];
+export function execute(rt: Runtime, call: KernelCall, frame: Frame): Elements[];
 /** With `offload` (an async call): on a threaded runtime a large call goes to the workers (a promise). */
-export function execute(rt: Runtime, call: KernelCall, offload: true): Elements[] | Promise<Elements[]>;
-export function execute(rt: Runtime, call: KernelCall, offload = false): Elements[] | Promise<Elements[]> {
+export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload: true): Elements[] | Promise<Elements[]>;
+export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = false): Elements[] | Promise<Elements[]> {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
@@ -117,7 +64,7 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
   for (const op of outputs) results.push(op.view);
   if (rows === 0) return results;
   const arena = rt.arena;
-  const { resident, base, bytes, region, into, shares } = slot;
+  const { resident, base, bytes, region, into, shares } = frame;
 
   // Residency, and addresses taken before planning: a plan may grow memory, which detaches
   // views of it (a detached view reads as offset 0, length 0).
@@ -134,7 +81,7 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
     resident[OUT + j] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
     anyResident |= resident[OUT + j];
     base[OUT + j] = op.view.byteOffset;
-    slot.length[OUT + j] = op.view.length;
+    frame.length[OUT + j] = op.view.length;
     shares[OUT + j] = NONE;
   }
   for (let k = 0; k < nFixed; k++) {
@@ -143,25 +90,27 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
     base[FIXED + k] = fixed[k].view.byteOffset;
   }
 
-  // An async call large enough goes to the workers (offload.ts); one they hand back (a refused
-  // row, no worker free) runs here as a synchronous call would.
-  if (offload && offloadWorthIt(rt, call)) {
+  const threading = rt.threading;
+  if (threading !== null) {
+    // An async call large enough goes to the workers; one they hand back (a refused row, no
+    // worker free) runs here as a synchronous call would.
+    if (offload && threading.offloads(call)) {
+      checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
+      return threading.offload(rt, call, frame).then((done) => done ?? execute(rt, call, frame));
+    }
+    // A call that stays on this thread and touches nothing in the shared memory runs on the
+    // runtime's ordinary instance (copies into shared memory cost more), which makes the checks
+    // below itself. So does one the threads handed back (a refused row: rerun here).
+    const strategy = rows > 1 ? threading.strategy(rt, call, frame) : null;
+    if (strategy === null && anyResident === 0) return execute(threading.local, call, frame);
     checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
-    return executeOffloaded(rt, call).then((done) => done ?? execute(rt, call));
-  }
-  // A threaded runtime's call that stays on this thread and touches nothing in the shared
-  // memory runs on its ordinary instance (copies into shared memory cost more), which makes the
-  // checks below itself. So does one the threads handed back (a refused row: rerun here).
-  const threaded = rt.pool !== null && rows > 1 ? splitKind(rt, call) ?? (pipelineWorthIt(rt, call) ? "pipelined" : null) : null;
-  const local = rt.local;
-  if (threaded === null && local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
-
-  checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
-
-  if (threaded !== null) {
-    const done = threaded === "pipelined" ? executePipelined(rt, call) : executeSplit(rt, call, threaded);
-    if (done !== null) return done;
-    if (local !== null && anyResident === 0) return redirectKernels(local.kernels, () => execute(local, call));
+    if (strategy !== null) {
+      const done = threading.run(rt, call, frame, strategy);
+      if (done !== null) return done;
+      if (anyResident === 0) return execute(threading.local, call, frame);
+    }
+  } else {
+    checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
   }
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
@@ -172,7 +121,7 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
     if (i === undefined || outputs[j].accumulate || resident[i] || !sameLayout(outputs[j], inputs[i])) continue;
     if (resident[OUT + j]) {
       if (into[i] === NONE) into[i] = j;
-    } else if (into[i] === NONE && !sharedAlready(i, nOut)) {
+    } else if (into[i] === NONE && !sharedAlready(frame, i, nOut)) {
       shares[OUT + j] = i;
     }
   }
@@ -188,7 +137,7 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
   }
   for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
   bytes[SCRATCH] = call.scratchBytes ?? 0;
-  const rowsPerChunk = arena.plan(fn, rows, slot, nIn, nOut, nFixed, call.rowMultiple ?? 1);
+  const rowsPerChunk = arena.plan(fn, rows, frame, nIn, nOut, nFixed, call.rowMultiple ?? 1);
 
   const at: Addresses = { inputs: [], outputs: [], fixed: [], scratch: call.scratchBytes ? region[SCRATCH] : 0 };
   for (let k = 0; k < nFixed; k++) {
@@ -197,7 +146,7 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
       at.fixed.push(base[FIXED + k]);
     } else {
       at.fixed.push(region[FIXED + k]);
-      heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
+      heapFor(arena, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
     }
   }
   for (let i = 0; i < nIn; i++) at.inputs.push(0);
@@ -217,14 +166,14 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
         continue;
       }
       const address = into[i] !== NONE ? at.outputs[into[i]] : region[i];
-      copy(heapFor(rt, op.view), address / size, op.view, first * op.perRow, count * op.perRow);
+      copy(heapFor(arena, op.view), address / size, op.view, first * op.perRow, count * op.perRow);
       at.inputs[i] = address;
     }
     for (let j = 0; j < nOut; j++) {
       if (shares[OUT + j] !== NONE) at.outputs[j] = at.inputs[shares[OUT + j]];
     }
 
-    const refused = call.kernel(at, first, count);
+    const refused = invoke(rt.kernels, call, at, first, count);
     if (refused >= 0) {
       throw call.refused?.(first + refused) ?? new RangeError(`${fn}: the kernel refused row ${first + refused}`);
     }
@@ -238,32 +187,30 @@ export function execute(rt: Runtime, call: KernelCall, offload = false): Element
         } else {
           // The array's rows into the second region, the sum there, and back.
           const staged = region[OUT + j] + rowsPerChunk * op.perRow * 4;
-          copy(heapFor(rt, op.view), staged / 4, op.view, first * op.perRow, n);
+          copy(heapFor(arena, op.view), staged / 4, op.view, first * op.perRow, n);
           rt.kernels.addInto(staged, at.outputs[j], n);
-          copy(op.view, first * op.perRow, heapFor(rt, op.view), staged / 4, n);
+          copy(op.view, first * op.perRow, heapFor(arena, op.view), staged / 4, n);
         }
         continue;
       }
       if (resident[OUT + j]) continue;
-      copy(op.view, first * op.perRow, heapFor(rt, op.view), at.outputs[j] / op.view.BYTES_PER_ELEMENT, n);
+      copy(op.view, first * op.perRow, heapFor(arena, op.view), at.outputs[j] / op.view.BYTES_PER_ELEMENT, n);
     }
   }
 
-  return refreshedOutputs(rt, call);
+  return refreshedOutputs(arena, call, frame);
 }
 
-export { splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
-
 /** Whether some output already shares input i's region. */
-function sharedAlready(i: number, nOut: number): boolean {
-  for (let j = 0; j < nOut; j++) if (slot.shares[OUT + j] === i) return true;
+function sharedAlready(slots: Slots, i: number, nOut: number): boolean {
+  for (let j = 0; j < nOut; j++) if (slots.shares[OUT + j] === i) return true;
   return false;
 }
 
 
 
 /** Every output against every input, fixed input, caller array and later output (checkNoOverlap). */
-function checkOutputsApart(
+export function checkOutputsApart(
   fn: string, inputs: readonly RowOperand[], outputs: readonly RowOutput[],
   fixed: readonly NamedView[], alsoRead: readonly NamedView[] | undefined,
 ): void {
@@ -276,14 +223,6 @@ function checkOutputsApart(
     if (alsoRead) for (const op of alsoRead) checkApart(fn, declared, op);
     for (let k = j + 1; k < outputs.length; k++) if (!outputs[k].own) checkApart(fn, declared, outputs[k]);
   }
-}
-
-/**
- * execute for an async call: on a threaded runtime a large call runs on the workers while the
- * calling thread awaits them (offload.ts); any other call runs at once, as execute runs it.
- */
-export async function executeAsync(rt: Runtime, call: KernelCall): Promise<Elements[]> {
-  return execute(rt, call, true);
 }
 
 /**

@@ -1,10 +1,8 @@
 // Gaussian negative log-likelihood (F.gaussian_nll_loss) and its gradients with respect to the
 // input (predicted means) and the variance; and nothing more: the clamp at eps has no gradient
 // of its own, as in PyTorch.
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { defineOp, type CallContext, type Op } from "./ops.js";
 import { returned, type RowOperand, type RowOutput } from "./executor.js";
-import { requireRuntime } from "./runtime.js";
-import { float64Scratch } from "./scratch.js";
 import { checkFloat32, checkLogits, checkOut, checkReduction, describe, readOptions, type NamedView, type Reduction } from "./validate.js";
 
 export interface GaussianNllOptions {
@@ -113,11 +111,10 @@ export function gaussianOutputs(args: GaussianArgs): NamedView[] {
   return outs;
 }
 
-function* run(fn: string, args: GaussianArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; gradInput: Float32Array; gradVar: Float32Array }> {
-  const rt = requireRuntime(fn);
+function* lossRows({ fn, rt, frame }: CallContext, args: GaussianArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; gradInput: Float32Array; gradVar: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
-  const rowLoss = float64Scratch.take(rows);
+  const rowLoss = frame.float64.take(rows);
   const none = reduction === "none";
   // args.out is the pointwise losses' buffer for gaussianNllLoss, the input gradient's for WithGrad.
   const pointwiseOut = wantGrad ? null : args.out;
@@ -139,18 +136,18 @@ function* run(fn: string, args: GaussianArgs, wantGrad: boolean): Op<{ loss: num
       accumulate: args.accumulate && args.gradVarOut !== null,
     });
   }
-  const results = yield { rt, call: {
+  const results = yield {
     fn, rows, inputs, outputs, alsoRead: args.inputs,
-    kernel(at, _first, count) {
+    export: "gaussianNllRows",
+    args(at, _first, count) {
       let next = 1;
       const p = pointwise ? at.outputs[next++] : 0;
       const gi = gradInput ? at.outputs[next++] : 0;
       const gv = gradVar ? at.outputs[next++] : 0;
-      rt.kernels.gaussianNllRows(at.inputs[0], at.inputs[1], at.inputs[2], count, cols, args.varPerRow ? 1 : 0, args.eps,
-        args.full ? 1 : 0, at.outputs[0], p, gi, gv, 0, wantGrad ? args.gradOutput / divisor : 0);
-      return -1;
+      return [at.inputs[0], at.inputs[1], at.inputs[2], count, cols, args.varPerRow ? 1 : 0, args.eps,
+        args.full ? 1 : 0, at.outputs[0], p, gi, gv, 0, wantGrad ? args.gradOutput / divisor : 0];
     },
-  } };
+  };
   let next = 1;
   const pointwiseResult = pointwise ? (results[next++] as Float32Array) : null;
   const gradInputResult = gradInput ? (results[next++] as Float32Array) : null;
@@ -169,36 +166,22 @@ function* run(fn: string, args: GaussianArgs, wantGrad: boolean): Op<{ loss: num
   };
 }
 
-function* gaussianNllLossOp(fn: string, input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options: unknown): Op<unknown> {
-  requireRuntime(fn);
-  return (yield* run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, false), false)).loss;
-}
+const gaussianNllLossOp = defineOp<GaussianNllFunction>("gaussianNllLoss", function* (cx, input, target, variance, classes, options) {
+  return (yield* lossRows(cx, checkGaussianArgs(cx.fn, input, target, variance, classes, options, false), false)).loss;
+});
 
-function* gaussianNllLossWithGradOp(fn: string, input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options: unknown): Op<unknown> {
-  requireRuntime(fn);
-  return yield* run(fn, checkGaussianArgs(fn, input, target, variance, classes, options, true), true);
-}
+const gaussianNllLossWithGradOp = defineOp<GaussianNllWithGradFunction>("gaussianNllLossWithGrad", function* (cx, input, target, variance, classes, options) {
+  return yield* lossRows(cx, checkGaussianArgs(cx.fn, input, target, variance, classes, options, true), true);
+});
 
 /** F.gaussian_nll_loss(input, target, var): the loss (or the losses per element for "none"). */
-export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
-  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
-): never {
-  return runSync(gaussianNllLossOp("gaussianNllLoss", input, target, variance, classes, options)) as never;
-};
+export const gaussianNllLoss = gaussianNllLossOp.sync;
 
 /** The loss and its gradients with respect to the input and the variance. */
-export const gaussianNllLossWithGrad: GaussianNllWithGradFunction = function gaussianNllLossWithGrad(
-  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
-): never {
-  return runSync(gaussianNllLossWithGradOp("gaussianNllLossWithGrad", input, target, variance, classes, options)) as never;
-};
+export const gaussianNllLossWithGrad = gaussianNllLossWithGradOp.sync;
 
 /** gaussianNllLoss, as an async call (ops.ts). */
-export const gaussianNllLossAsync: AsyncOf<GaussianNllFunction> = ((
-  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
-) => runAsync("gaussianNllLossAsync", () => gaussianNllLossOp("gaussianNllLossAsync", input, target, variance, classes, options))) as never;
+export const gaussianNllLossAsync = gaussianNllLossOp.async;
 
 /** gaussianNllLossWithGrad, as an async call. */
-export const gaussianNllLossWithGradAsync: AsyncOf<GaussianNllWithGradFunction> = ((
-  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
-) => runAsync("gaussianNllLossWithGradAsync", () => gaussianNllLossWithGradOp("gaussianNllLossWithGradAsync", input, target, variance, classes, options))) as never;
+export const gaussianNllLossWithGradAsync = gaussianNllLossWithGradOp.async;

@@ -2,10 +2,8 @@
 // probabilities (or log-probabilities with logTarget), both rows × classes; the loss and d loss /
 // d input. Reductions: "mean" (PyTorch's default: over every element), "batchmean" (over rows:
 // the mathematical KL divergence per sample), "sum", "none" (every element).
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { defineOp, type CallContext, type Op } from "./ops.js";
 import { returned, type RowOperand, type RowOutput } from "./executor.js";
-import { requireRuntime } from "./runtime.js";
-import { float64Scratch } from "./scratch.js";
 import { checkAccumulate, checkFloat32, checkFloatArray, checkLogits, checkOut, describe, readOptions, type LossAndGrad, type NamedView } from "./validate.js";
 import { typedArrayName } from "./views.js";
 import { SCRATCH_BYTES } from "./wasm.js";
@@ -93,11 +91,10 @@ export function klDivisor(args: KlArgs): number {
   return args.reduction === "mean" ? args.rows * args.classes : args.reduction === "batchmean" ? args.rows : 1;
 }
 
-function* run(fn: string, args: KlArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
-  const rt = requireRuntime(fn);
+function* lossRows({ fn, rt, frame }: CallContext, args: KlArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
-  const rowLoss = float64Scratch.take(rows);
+  const rowLoss = frame.float64.take(rows);
   const none = reduction === "none";
   const pointwiseOut = !wantGrad && none ? args.out : null;
   const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
@@ -117,16 +114,16 @@ function* run(fn: string, args: KlArgs, wantGrad: boolean): Op<{ loss: number | 
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
   if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
-  const results = yield { rt, call: {
+  const results = yield {
     fn, rows, inputs, outputs, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.klDivRows,
-    kernel(at, _first, count) {
+    export: "klDivRows",
+    args(at, _first, count) {
       const p = pointwise ? at.outputs[1] : 0;
       const g = grad ? at.outputs[pointwise ? 2 : 1] : 0;
-      rt.kernels.klDivRows(at.inputs[0], at.inputs[1], count, cols, args.logTarget ? 1 : 0, at.outputs[0], p, g,
-        perElement ? at.inputs[2] : 0, typeof scale === "number" ? scale : 0, at.scratch);
-      return -1;
+      return [at.inputs[0], at.inputs[1], count, cols, args.logTarget ? 1 : 0, at.outputs[0], p, g,
+        perElement ? at.inputs[2] : 0, typeof scale === "number" ? scale : 0, at.scratch];
     },
-  } };
+  };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
   if (none) return { loss: results[1] as Float32Array, grad: finalGrad };
   let total = 0;
@@ -134,50 +131,38 @@ function* run(fn: string, args: KlArgs, wantGrad: boolean): Op<{ loss: number | 
   return { loss: total / divisor, grad: finalGrad };
 }
 
-function* klDivOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: unknown): Op<unknown> {
-  requireRuntime(fn);
-  const args = checkKlArgs(fn, input, target, classes, options, false);
-  const { loss } = yield* run(fn, args, false);
+const klDivOp = defineOp<KlDivFunction>("klDiv", function* (cx, input, target, classes, options) {
+  const args = checkKlArgs(cx.fn, input, target, classes, options, false);
+  const { loss } = yield* lossRows(cx, args, false);
   return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
-}
+});
 
 /** F.kl_div(input, target): the loss (a number, or the pointwise terms for reduction "none"). */
-export const klDiv: KlDivFunction = function klDiv(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
-  return runSync(klDivOp("klDiv", input, target, classes, options)) as never;
-};
+export const klDiv = klDivOp.sync;
 
 /** klDiv, as an async call (ops.ts). */
-export const klDivAsync: AsyncOf<KlDivFunction> = ((input: Float32Array, target: Float32Array, classes: number, options?: unknown) =>
-  runAsync("klDivAsync", () => klDivOp("klDivAsync", input, target, classes, options))) as never;
+export const klDivAsync = klDivOp.async;
 
-function* klDivBackwardOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Op<Float32Array> {
-  requireRuntime(fn);
-  const args = checkKlArgs(fn, input, target, classes, options, true);
-  const { grad } = yield* run(fn, args, true);
+const klDivBackwardOp = defineOp<(input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) => Float32Array>("klDivBackward", function* (cx, input, target, classes, options) {
+  const args = checkKlArgs(cx.fn, input, target, classes, options, true);
+  const { grad } = yield* lossRows(cx, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
-}
+});
 
 /** d kl_div / d input (rows × classes), scaled by gradOutput. */
-export function klDivBackward(input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Float32Array {
-  return runSync(klDivBackwardOp("klDivBackward", input, target, classes, options));
-}
+export const klDivBackward = klDivBackwardOp.sync;
 
 /** klDivBackward, as an async call (ops.ts). */
-export const klDivBackwardAsync: AsyncOf<typeof klDivBackward> = ((input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) =>
-  runAsync("klDivBackwardAsync", () => klDivBackwardOp("klDivBackwardAsync", input, target, classes, options))) as never;
+export const klDivBackwardAsync = klDivBackwardOp.async;
 
-function* klDivWithGradOp(fn: string, input: Float32Array, target: Float32Array, classes: number, options?: unknown): Op<unknown> {
-  requireRuntime(fn);
-  const args = checkKlArgs(fn, input, target, classes, options, true);
-  const { loss, grad } = yield* run(fn, args, true);
+const klDivWithGradOp = defineOp<KlDivWithGradFunction>("klDivWithGrad", function* (cx, input, target, classes, options) {
+  const args = checkKlArgs(cx.fn, input, target, classes, options, true);
+  const { loss, grad } = yield* lossRows(cx, args, true);
   return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-}
+});
 
 /** The loss and d loss / d input in one pass. */
-export const klDivWithGrad: KlDivWithGradFunction = function klDivWithGrad(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
-  return runSync(klDivWithGradOp("klDivWithGrad", input, target, classes, options)) as never;
-};
+export const klDivWithGrad = klDivWithGradOp.sync;
 
 /** klDivWithGrad, as an async call (ops.ts). */
-export const klDivWithGradAsync: AsyncOf<KlDivWithGradFunction> = ((input: Float32Array, target: Float32Array, classes: number, options?: unknown) =>
-  runAsync("klDivWithGradAsync", () => klDivWithGradOp("klDivWithGradAsync", input, target, classes, options))) as never;
+export const klDivWithGradAsync = klDivWithGradOp.async;

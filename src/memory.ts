@@ -11,7 +11,7 @@
 // User blocks back the zero-copy tier: Float32Array / Int32Array views that live in wasm memory,
 // so kernels read and write them in place. A first-fit list keeps freed space reusable.
 
-import { SLOT_LAYOUT, type Slots } from "./slots.js";
+import { SLOT_LAYOUT, type Slots } from "./frame.js";
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -41,7 +41,11 @@ export class Arena {
   /** Buffers of this memory from before a grow: views on them are detached. */
   private readonly retired = new WeakSet<ArrayBufferLike>();
 
-  constructor(readonly memory: WebAssembly.Memory, heapBase: number, public budgetBytes: number) {
+  /** The most bytes this memory may grow to (init's maxMemoryBytes; a wasm32 memory's 4 GiB by default). */
+  readonly maxBytes: number;
+
+  constructor(readonly memory: WebAssembly.Memory, heapBase: number, public budgetBytes: number, maxBytes = MAX_MEMORY_BYTES) {
+    this.maxBytes = maxBytes;
     this.heapBase = alignUp(heapBase);
     this.base = this.heapBase;
     this.refresh();
@@ -72,9 +76,11 @@ export class Arena {
   private ensure(fn: string, end: number): void {
     const have = this.buffer.byteLength;
     if (end <= have) return;
-    if (end > MAX_MEMORY_BYTES) {
+    if (end > this.maxBytes) {
       throw new RangeError(
-        `${fn}: needs ${end} bytes of wasm memory, more than a wasm32 memory can hold (${MAX_MEMORY_BYTES} bytes, 4 GiB)`,
+        this.maxBytes === MAX_MEMORY_BYTES
+          ? `${fn}: needs ${end} bytes of wasm memory, more than a wasm32 memory can hold (${MAX_MEMORY_BYTES} bytes, 4 GiB)`
+          : `${fn}: needs ${end} bytes of wasm memory, more than init's maxMemoryBytes (${this.maxBytes})`,
       );
     }
     const old = this.buffer;

@@ -3,10 +3,11 @@
 // free for its event loop (a page's main thread may not block at all). Uses the pipelined path's
 // chunk queue (parallel.ts); the calling thread computes nothing, so on n threads a call runs on
 // n − 1 of them. Every row's outputs are the same as on one thread.
-import type { Elements, KernelCall } from "./executor.js";
+import type { Elements, KernelCall } from "./call.js";
+import { SLOT_LAYOUT, type Slots } from "./frame.js";
 import { planQueue, queueWorthIt, splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
+import type { ThreadPool } from "./pool.js";
 import type { Runtime } from "./runtime.js";
-import { slot, SLOT_LAYOUT } from "./slots.js";
 
 const { OUT } = SLOT_LAYOUT;
 
@@ -15,28 +16,26 @@ const { OUT } = SLOT_LAYOUT;
  * and as much row data as a split call needs (smaller ones run at once on the calling thread:
  * handing them over would cost more than they take).
  */
-export const offloadWorthIt = (rt: Runtime, call: KernelCall) => queueWorthIt(rt, call, THREAD_CROSSOVER_ELEMENTS);
+export const offloadWorthIt = (pool: ThreadPool, call: KernelCall) => queueWorthIt(pool, call, THREAD_CROSSOVER_ELEMENTS);
 
 /**
  * Runs a call (the executor has checked its operands) on the workers through the chunk queue.
- * Resolves to its outputs, or to null when it should run on the calling thread instead: it is
- * not one kernel call per chunk, no worker took it, or a row was refused (the synchronous run
- * then names the first refused row, as it always would).
+ * Resolves to its outputs, or to null when it should run on the calling thread instead: no worker
+ * took it, or a row was refused (the synchronous run then names the first refused row, as it
+ * always would).
  */
-export async function executeOffloaded(rt: Runtime, call: KernelCall): Promise<Elements[] | null> {
+export async function executeOffloaded(rt: Runtime, pool: ThreadPool, call: KernelCall, slots: Slots): Promise<Elements[] | null> {
   const { fn } = call;
-  const pool = rt.pool!;
   // Chunks overlap the calling thread's copies with the workers' compute; with nothing to copy
   // (every operand in the shared memory), one chunk per worker saves hand-offs and awaits.
-  const copies = call.inputs.some((_, i) => !slot.resident[i]) || call.outputs.some((_, o) => !slot.resident[OUT + o]);
-  const plan = planQueue(rt, call, pool.available, copies ? 4 : 1);
-  if (plan === null) return null;
+  const copies = call.inputs.some((_, i) => !slots.resident[i]) || call.outputs.some((_, o) => !slots.resident[OUT + o]);
+  const plan = planQueue(rt, pool, call, slots, pool.available, copies ? 4 : 1);
   const { chunkRows, copyRows, invocation, rowsPerChunk, chunks } = plan;
   // The caller's ordinary arrays are read and written between awaits: one detached (transferred)
   // or resized meanwhile must fail the call, not make it copy nothing.
   const staged = [
-    ...call.inputs.map((op, i) => ({ op, staged: !slot.resident[i] })),
-    ...call.outputs.map((op, o) => ({ op, staged: !slot.resident[OUT + o] })),
+    ...call.inputs.map((op, i) => ({ op, staged: !slots.resident[i] })),
+    ...call.outputs.map((op, o) => ({ op, staged: !slots.resident[OUT + o] })),
   ].filter((x) => x.staged).map(({ op }) => ({ op, length: op.view.length }));
   const checkAttached = () => {
     for (const { op, length } of staged) {
@@ -69,7 +68,7 @@ export async function executeOffloaded(rt: Runtime, call: KernelCall): Promise<E
         checkAttached();
         copyRows(published, count, "in");
         chunkRows[published % pool.ring] = count;
-        pool.publish(published, invocation(published, count)!);
+        pool.publish(published, invocation(published, count));
         published++;
         continue;
       }

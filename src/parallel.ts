@@ -8,9 +8,10 @@
 //    copies finished chunks out in order. Copying and computing overlap.
 // Every row's outputs are the same as on one thread (per-row kernels; counter-based streams take
 // the row's position), so results do not depend on the thread count or the split.
-import type { Addresses, Elements, KernelCall, RowOperand } from "./executor.js";
-import { copy, heapFor, newSlots, NO_FIXED, slot, SLOT_LAYOUT } from "./slots.js";
-import { recordInvocations, redirectKernels, TRAPPED, type Copy, type Invocation, type ProgramStep } from "./pool.js";
+import type { Addresses, Elements, KernelCall, RowOperand } from "./call.js";
+import { invoke } from "./executor.js";
+import { copy, heapFor, NO_FIXED, refreshedOutputs, SLOT_LAYOUT, Slots } from "./frame.js";
+import { TRAPPED, type Copy, type Invocation, type ProgramStep, type ThreadPool } from "./pool.js";
 import type { Runtime } from "./runtime.js";
 
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
@@ -34,8 +35,8 @@ const stagedWhole = (op: RowOperand, isResident: number) => !isResident && op.ow
  * Whether a call may go through the chunk queue: a pool with a worker ready, at least two rows, no
  * accumulated output, and at least `crossover` elements of row data (inputs and outputs).
  */
-export function queueWorthIt(rt: Runtime, call: KernelCall, crossover: number): boolean {
-  if (rt.pool === null || rt.pool.available === 0 || call.rows < 2) return false;
+export function queueWorthIt(pool: ThreadPool, call: KernelCall, crossover: number): boolean {
+  if (pool.available === 0 || call.rows < 2) return false;
   let perRow = 0;
   for (const op of call.inputs) perRow += op.perRow;
   for (const op of call.outputs) {
@@ -46,7 +47,7 @@ export function queueWorthIt(rt: Runtime, call: KernelCall, crossover: number): 
 }
 
 /** Whether a call that is not split may be pipelined (enough row data to pay for the hand-offs). */
-export const pipelineWorthIt = (rt: Runtime, call: KernelCall) => queueWorthIt(rt, call, PIPELINE_CROSSOVER_ELEMENTS);
+export const pipelineWorthIt = (pool: ThreadPool, call: KernelCall) => queueWorthIt(pool, call, PIPELINE_CROSSOVER_ELEMENTS);
 
 /**
  * Elements of row data (inputs and outputs) below which a call with ordinary arrays stays on the
@@ -78,8 +79,8 @@ export interface QueuePlan {
   /** Rows of each ring slot's chunk (the last published one may be cut short). */
   chunkRows: number[];
   chunkAddresses(j: number): Addresses;
-  /** The kernel invocation of chunk j (count rows), or null when the call is not one export call per chunk. */
-  invocation(j: number, count: number): Invocation | null;
+  /** The kernel invocation of chunk j (count rows). */
+  invocation(j: number, count: number): Invocation;
   /** Copies chunk j's rows of the staged inputs into its ring slot, or of the staged outputs out of it. */
   copyRows(j: number, count: number, direction: "in" | "out"): void;
   /**
@@ -93,16 +94,16 @@ export interface QueuePlan {
 /**
  * Plans a call for the chunk queue: ring slots of each staged operand, chunks small enough that
  * each of `threads` threads gets chunksPerThread of them, fixed operands staged. The executor's bookkeeping
- * (residency, addresses) is copied, so the plan stays valid across awaits. Null when the call is
- * not one kernel call per chunk.
+ * (residency, addresses) is copied, so the plan stays valid across awaits.
  */
-export function planQueue(rt: Runtime, call: KernelCall, threads: number, chunksPerThread = 4): QueuePlan | null {
+export function planQueue(
+  rt: Runtime, pool: ThreadPool, call: KernelCall, slots: Slots, threads: number, chunksPerThread = 4,
+): QueuePlan {
   const { fn, rows, inputs, outputs } = call;
-  const pool = rt.pool!;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
-  const { bytes } = slot;
-  const resident = slot.resident.slice(), base = slot.base.slice();
+  const { bytes } = slots;
+  const resident = slots.resident.slice(), base = slots.base.slice();
   const ring = pool.ring;
   const multiple = call.rowMultiple ?? 1;
   const rowBytes = (op: RowOperand) => op.perRow * op.view.BYTES_PER_ELEMENT;
@@ -125,8 +126,8 @@ export function planQueue(rt: Runtime, call: KernelCall, threads: number, chunks
   // Each operand's region holds `ring` slots of rowsPerChunk rows, one after another.
   // At most a slot's worth, and small enough that every thread gets several chunks.
   const cap = Math.ceil(Math.ceil(rows / (chunksPerThread * threads)) / multiple) * multiple;
-  const rowsPerChunk = rt.arena.plan(fn, cap, slot, nIn, nOut, nFixed, multiple, ring * pipelineSlotBytes(rt));
-  const region = slot.region.slice();
+  const rowsPerChunk = rt.arena.plan(fn, cap, slots, nIn, nOut, nFixed, multiple, ring * pipelineSlotBytes(rt));
+  const region = slots.region.slice();
 
   const fixedAt: number[] = [];
   for (let k = 0; k < nFixed; k++) fixedAt.push(resident[FIXED + k] ? base[FIXED + k] : region[FIXED + k]);
@@ -139,23 +140,20 @@ export function planQueue(rt: Runtime, call: KernelCall, threads: number, chunks
       scratch: scratchEach ? region[SCRATCH] + s * scratchEach : 0,
     };
   };
-  const invocation = (j: number, count: number): Invocation | null => {
-    const recorded = recordInvocations(() => call.kernel(chunkAddresses(j), j * rowsPerChunk, count));
-    return recorded.length === 1 ? recorded[0] : null;
-  };
-  if (invocation(0, rowsPerChunk) === null) return null;
+  const invocation = (j: number, count: number): Invocation =>
+    ({ name: call.export, args: call.args(chunkAddresses(j), j * rowsPerChunk, count) });
 
   for (let k = 0; k < nFixed; k++) {
     if (resident[FIXED + k]) continue;
     const view = fixed[k].view;
-    heapFor(rt, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
+    heapFor(rt.arena, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
   }
   const copyRows = (j: number, count: number, direction: "in" | "out") => {
     const first = j * rowsPerChunk, at = chunkAddresses(j);
     const ops = direction === "in" ? inputs : outputs, addresses = direction === "in" ? at.inputs : at.outputs;
     for (let i = 0; i < ops.length; i++) {
       if (resident[(direction === "in" ? 0 : OUT) + i]) continue;
-      const op = ops[i], heap = heapFor(rt, op.view), size = op.view.BYTES_PER_ELEMENT;
+      const op = ops[i], heap = heapFor(rt.arena, op.view), size = op.view.BYTES_PER_ELEMENT;
       if (direction === "in") copy(heap, addresses[i] / size, op.view, first * op.perRow, count * op.perRow);
       else copy(op.view, first * op.perRow, heap, addresses[i] / size, count * op.perRow);
     }
@@ -183,19 +181,17 @@ export function planQueue(rt: Runtime, call: KernelCall, threads: number, chunks
  * last row back, on the runtime's local instance when the call touches nothing in the shared
  * memory (its copies are the ordinary, faster ones, and its rows never cross to another core),
  * else by claiming a published chunk. The two ends meet where the threads' speeds put them.
- * Returns null when the call should run on one thread instead: nothing ran (the kernel call does
- * not record as one export call), or a row was refused (the one-thread run then names the first
- * refused row, as it always would).
+ * Returns null when the call should run on one thread instead: one chunk (nothing to overlap), or
+ * a row was refused (the one-thread run then names the first refused row, as it always would).
  */
-export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | null {
+export function executePipelined(rt: Runtime, pool: ThreadPool, local: Runtime, call: KernelCall, slots: Slots): Elements[] | null {
   const { fn, rows } = call;
-  const pool = rt.pool!;
   const threads = pool.available + 1;
-  const plan = planQueue(rt, call, threads);
+  const plan = planQueue(rt, pool, call, slots, threads);
   // One chunk: nothing to overlap (and no share for a worker).
-  if (plan === null || plan.chunks === 1) return null;
+  if (plan.chunks === 1) return null;
   const { rowsPerChunk, multiple, chunkRows, chunkAddresses, invocation, copyRows } = plan;
-  const local = plan.anyResident ? null : new LocalRows(rt.local!, call);
+  const localRows = plan.anyResident ? null : new LocalRows(local, call);
   const ring = pool.ring;
 
   // At most as many chunks as fit from the front; the workers stop at the abort endQueue sends.
@@ -215,17 +211,17 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
       const front = published * rowsPerChunk;
       // With a local instance, publish only while some worker lacks a chunk to go on with, and
       // work from the back otherwise; without one, keep the ring full and claim from it.
-      if (front < back && published - copiedOut < ring && (local === null || pool.unclaimed(published) < threads - 1)) {
+      if (front < back && published - copiedOut < ring && (localRows === null || pool.unclaimed(published) < threads - 1)) {
         const count = Math.min(rowsPerChunk, back - front);
         copyRows(published, count, "in");
         chunkRows[published % ring] = count;
-        pool.publish(published, invocation(published, count)!);
+        pool.publish(published, invocation(published, count));
         published++;
         continue;
       }
-      if (front < back && local !== null) {
-        const from = Math.max(front, Math.ceil((back - local.rowsPerChunk) / multiple) * multiple);
-        if (local.run(from, back) >= 0) return null;
+      if (front < back && localRows !== null) {
+        const from = Math.max(front, Math.ceil((back - localRows.rowsPerChunk) / multiple) * multiple);
+        if (localRows.run(from, back) >= 0) return null;
         back = from;
         continue;
       }
@@ -233,7 +229,7 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
       // local instance): run one here (a worker that died before the call leaves all of them).
       const j = pool.claim(published);
       if (j >= 0) {
-        pool.complete(j, call.kernel(chunkAddresses(j), j * rowsPerChunk, chunkRows[j % ring]));
+        pool.complete(j, invoke(rt.kernels, call, chunkAddresses(j), j * rowsPerChunk, chunkRows[j % ring]));
         continue;
       }
       if (copiedOut === published && front >= back) break;
@@ -244,7 +240,7 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
     pool.endQueue(fn, failing);
   }
   splitStats.pipelined++;
-  return refreshedOutputs(rt, call);
+  return refreshedOutputs(rt.arena, call, slots);
 }
 
 /**
@@ -253,7 +249,7 @@ export function executePipelined(rt: Runtime, call: KernelCall): Elements[] | nu
  */
 class LocalRows {
   readonly rowsPerChunk: number;
-  readonly #plan = newSlots();
+  readonly #plan = new Slots();
   readonly #fixedAt: number[] = [];
 
   constructor(readonly local: Runtime, readonly call: KernelCall) {
@@ -266,7 +262,7 @@ class LocalRows {
     bytes[SCRATCH] = call.scratchBytes ?? 0;
     this.rowsPerChunk = local.arena.plan(call.fn, call.rows, this.#plan, inputs.length, outputs.length, fixed.length, call.rowMultiple ?? 1);
     fixed.forEach((op, k) => {
-      heapFor(local, op.view).set(op.view, region[FIXED + k] / op.view.BYTES_PER_ELEMENT);
+      heapFor(local.arena, op.view).set(op.view, region[FIXED + k] / op.view.BYTES_PER_ELEMENT);
       this.#fixedAt.push(region[FIXED + k]);
     });
   }
@@ -278,26 +274,17 @@ class LocalRows {
     const count = to - from;
     const at: Addresses = { inputs: [], outputs: [], fixed: this.#fixedAt, scratch: call.scratchBytes ? region[SCRATCH] : 0 };
     call.inputs.forEach((op, i) => {
-      copy(heapFor(local, op.view), region[i] / op.view.BYTES_PER_ELEMENT, op.view, from * op.perRow, count * op.perRow);
+      copy(heapFor(local.arena, op.view), region[i] / op.view.BYTES_PER_ELEMENT, op.view, from * op.perRow, count * op.perRow);
       at.inputs.push(region[i]);
     });
     call.outputs.forEach((_, o) => at.outputs.push(region[OUT + o]));
-    const refused = redirectKernels(local.kernels, () => call.kernel(at, from, count));
+    const refused = invoke(local.kernels, call, at, from, count);
     if (refused >= 0) return refused;
     call.outputs.forEach((op, o) => {
-      copy(op.view, from * op.perRow, heapFor(local, op.view), region[OUT + o] / op.view.BYTES_PER_ELEMENT, count * op.perRow);
+      copy(op.view, from * op.perRow, heapFor(local.arena, op.view), region[OUT + o] / op.view.BYTES_PER_ELEMENT, count * op.perRow);
     });
     return -1;
   }
-}
-
-/** The outputs' views to hand back: a resident one of memory that grew since it was made is made anew. */
-export function refreshedOutputs(rt: Runtime, call: KernelCall): Elements[] {
-  return call.outputs.map((op, j) => {
-    if (!slot.resident[OUT + j] || op.view.buffer === rt.arena.buffer) return op.view;
-    const Ctor = op.view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;
-    return new Ctor(rt.arena.buffer, slot.base[OUT + j], slot.length[OUT + j]);
-  });
 }
 
 /**
@@ -324,10 +311,9 @@ const isShared = (view: Elements) => typeof SharedArrayBuffer === "function" && 
  * programs: Node). Arrays of ours must be per-row values only (staged whole), no output
  * accumulated, and there must be enough row data to pay for the hand-off. Else null.
  */
-export function splitKind(rt: Runtime, call: KernelCall): "in place" | "copying" | null {
-  const pool = rt.pool;
-  if (pool === null || pool.available === 0 || call.rows < 2) return null;
-  const { resident } = slot;
+export function splitKind(pool: ThreadPool, call: KernelCall, slots: Slots): "in place" | "copying" | null {
+  if (pool.available === 0 || call.rows < 2) return null;
+  const { resident } = slots;
   let perRow = 0, copying = false;
   const fits = (op: RowOperand, isResident: number, accumulate = false) => {
     if (accumulate) return false;
@@ -353,15 +339,13 @@ export function splitKind(rt: Runtime, call: KernelCall): "in place" | "copying"
  * whole; each thread copies its rows of a SharedArrayBuffer operand between the caller's buffer
  * and a slot of its own in the arena, chunk by chunk (a worker through a program of steps it
  * receives, the calling thread directly), so the copies run on every core too. Returns null when
- * the call should run on one thread instead: nothing ran (the kernel call does not record as one
- * export call), or a row was refused (the one-thread run then names the first refused row).
+ * a row was refused: the one-thread run then names the first refused row.
  */
-export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "copying"): Elements[] | null {
+export function executeSplit(rt: Runtime, pool: ThreadPool, call: KernelCall, slots: Slots, kind: "in place" | "copying"): Elements[] | null {
   const { fn, rows, inputs, outputs } = call;
-  const pool = rt.pool!;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
-  const { resident, base, bytes, region } = slot;
+  const { resident, base, bytes, region } = slots;
   const threads = pool.available + 1;
   const multiple = call.rowMultiple ?? 1;
   const share = Math.ceil(Math.ceil(rows / threads) / multiple) * multiple;
@@ -387,7 +371,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
   const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
   bytes[SCRATCH] = scratchEach * threads + extra;
   // A budget per thread for the slots, besides the scratch and the arrays staged whole.
-  const rowsPerChunk = rt.arena.plan(fn, share, slot, nIn, nOut, nFixed, multiple, threads * rt.arena.budgetBytes + bytes[SCRATCH]);
+  const rowsPerChunk = rt.arena.plan(fn, share, slots, nIn, nOut, nFixed, multiple, threads * rt.arena.budgetBytes + bytes[SCRATCH]);
 
   let at = region[SCRATCH] + scratchEach * threads;
   const wholeAt: number[] = [];
@@ -397,7 +381,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     at += wholeBytes(inputs[i]);
     // A pooled array of ours may be longer than the call's rows: stage only rows × perRow.
     const view = inputs[i].view;
-    heapFor(rt, view).set(view.subarray(0, rows * inputs[i].perRow), wholeAt[i] / view.BYTES_PER_ELEMENT);
+    heapFor(rt.arena, view).set(view.subarray(0, rows * inputs[i].perRow), wholeAt[i] / view.BYTES_PER_ELEMENT);
   }
   for (let o = 0; o < nOut; o++) {
     if (!stagedWhole(outputs[o], resident[OUT + o])) continue;
@@ -410,7 +394,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
       fixedAt.push(base[FIXED + k]);
     } else {
       fixedAt.push(region[FIXED + k]);
-      heapFor(rt, fixed[k].view).set(fixed[k].view, region[FIXED + k] / fixed[k].view.BYTES_PER_ELEMENT);
+      heapFor(rt.arena, fixed[k].view).set(fixed[k].view, region[FIXED + k] / fixed[k].view.BYTES_PER_ELEMENT);
     }
   }
   /** An operand's address for rows from `first` on thread t: in place, in its whole staging, or in t's slot. */
@@ -426,7 +410,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     });
     return list;
   };
-  const program = (t: number): { steps: ProgramStep[]; firsts: number[]; counts: number[]; at: Addresses[] } | null => {
+  const program = (t: number): { steps: ProgramStep[]; firsts: number[]; counts: number[]; at: Addresses[] } => {
     const steps: ProgramStep[] = [], firsts: number[] = [], counts: number[] = [], ats: Addresses[] = [];
     const end = Math.min(rows, (t + 1) * share);
     for (let first = t * share; first < end; first += rowsPerChunk) {
@@ -437,21 +421,18 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
         fixed: fixedAt,
         scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
       };
-      const recorded = recordInvocations(() => call.kernel(addresses, first, count));
-      if (recorded.length !== 1) return null;
-      steps.push({ ...recorded[0], copyIn: copies(inputs, 0, t, first, count), copyOut: copies(outputs, OUT, t, first, count) });
+      steps.push({
+        name: call.export, args: call.args(addresses, first, count),
+        copyIn: copies(inputs, 0, t, first, count), copyOut: copies(outputs, OUT, t, first, count),
+      });
       firsts.push(first);
       counts.push(count);
       ats.push(addresses);
     }
     return { steps, firsts, counts, at: ats };
   };
-  const programs: NonNullable<ReturnType<typeof program>>[] = [];
-  for (let t = 0; t * share < rows; t++) {
-    const p = program(t);
-    if (p === null) return null;
-    programs.push(p);
-  }
+  const programs: ReturnType<typeof program>[] = [];
+  for (let t = 0; t * share < rows; t++) programs.push(program(t));
   // The calling thread runs its own program, and any a worker could not take: the same copies
   // through views of the caller's buffers, and the kernel called directly. In place, each
   // worker's program is one kernel call.
@@ -459,7 +440,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     const bytesOf = (buffer: ArrayBufferLike, from: number, n: number) => new Uint8Array(buffer, from, n);
     for (let s = 0; s < p.steps.length; s++) {
       for (const [buffer, offset, address, n] of p.steps[s].copyIn) bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
-      if (call.kernel(p.at[s], p.firsts[s], p.counts[s]) >= 0) return true;
+      if (invoke(rt.kernels, call, p.at[s], p.firsts[s], p.counts[s]) >= 0) return true;
       for (const [buffer, offset, address, n] of p.steps[s].copyOut) bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
     }
     return false;
@@ -473,7 +454,7 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
   if (refused || outcomes.some((r) => r)) return null;
   for (let o = 0; o < nOut; o++) {
     const view = outputs[o].view;
-    if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, rows * outputs[o].perRow);
+    if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt.arena, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, rows * outputs[o].perRow);
   }
   if (kind === "in place") {
     splitStats.calls++;
@@ -481,5 +462,5 @@ export function executeSplit(rt: Runtime, call: KernelCall, kind: "in place" | "
     splitStats.shared++;
     for (const p of programs) splitStats.sharedSteps += p.steps.length;
   }
-  return refreshedOutputs(rt, call);
+  return refreshedOutputs(rt.arena, call, slots);
 }

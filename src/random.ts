@@ -6,10 +6,12 @@
 import { halves, philox4x32 } from "./random/philox.js";
 import { checkSeed, randomSeed, type Seed } from "./random/seed.js";
 import { MT19937, fmaF32, torchNormalFill, type TorchState } from "./random/torch.js";
-import { execute, returned, type Addresses } from "./executor.js";
+import type { Addresses } from "./call.js";
+import { returned } from "./executor.js";
+import { runSync, type Op } from "./ops.js";
 import { requireRuntime } from "./runtime.js";
 import { checkFloat32, describe, readOptions } from "./validate.js";
-import { SCRATCH_BYTES, type KernelExports } from "./wasm.js";
+import { SCRATCH_BYTES } from "./wasm.js";
 import { ownView, typedArrayName } from "./views.js";
 
 export type { Seed };
@@ -133,33 +135,33 @@ const enum UniformKind { Float = 0, Int = 1, Bits = 2 }
  * position as two 32-bit halves. Returns the view to hand back (a fresh one if wasm memory grew).
  */
 function philoxRun<T extends Float32Array | Int32Array>(
-  fn: string, out: T, position: bigint, scratchBytes: number,
-  fill: (kernels: KernelExports, at: Addresses, count: number, p0: number, p1: number) => void,
+  fn: string, out: T, position: bigint, kernel: "philoxNormalFill" | "philoxUniformFill",
+  args: (at: Addresses, count: number, p0: number, p1: number) => number[],
 ): T {
-  const rt = requireRuntime(fn);
-  const kernels = rt.kernels;
-  const [final] = execute(rt, {
+  return runSync(fn, function* (): Op<T> {
+  const [final] = yield {
     fn,
     rows: out.length,
     inputs: [],
     outputs: [{ name: "out", view: out, perRow: 1 }],
-    scratchBytes,
+    scratchBytes: SCRATCH_BYTES[kernel],
     rowMultiple: 16,
-    kernel(at, first, count) {
+    export: kernel,
+    args(at, first, count) {
       const [p0, p1] = halves(position + BigInt(first));
-      fill(kernels, at, count, p0, p1);
-      return -1;
+      return args(at, count, p0, p1);
     },
-  });
+  };
   return final as T;
+  });
 }
 
 /** Philox normals (key = the seed) as z·std + mean. */
 function philoxFill(fn: string, out: Float32Array, seed: bigint, stream: bigint, position: bigint, mean: number, std: number): Float32Array {
   const [k0, k1] = halves(seed);
   const [s0, s1] = halves(stream);
-  return philoxRun(fn, out, position, SCRATCH_BYTES.philoxNormalFill, (k, at, count, p0, p1) =>
-    k.philoxNormalFill(at.outputs[0], count, p0, p1, k0, k1, s0, s1, mean, std, at.scratch));
+  return philoxRun(fn, out, position, "philoxNormalFill", (at, count, p0, p1) =>
+    [at.outputs[0], count, p0, p1, k0, k1, s0, s1, mean, std, at.scratch]);
 }
 
 /** Philox uniform words (key = the uniform key derived from the seed), turned into what `kind` says. */
@@ -167,8 +169,8 @@ function philoxUniform<T extends Float32Array | Int32Array>(
   fn: string, out: T, key: readonly [number, number], stream: bigint, position: bigint, kind: UniformKind, a: number, b: number,
 ): T {
   const [s0, s1] = halves(stream);
-  return philoxRun(fn, out, position, SCRATCH_BYTES.philoxUniformFill, (k, at, count, p0, p1) =>
-    k.philoxUniformFill(at.outputs[0], count, p0, p1, key[0], key[1], s0, s1, kind, a, b, at.scratch));
+  return philoxRun(fn, out, position, "philoxUniformFill", (at, count, p0, p1) =>
+    [at.outputs[0], count, p0, p1, key[0], key[1], s0, s1, kind, a, b, at.scratch]);
 }
 
 /**

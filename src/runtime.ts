@@ -4,9 +4,10 @@
 // Several runtimes may coexist (a worker pool has one per worker, or one over shared memory).
 // This file knows nothing of the embedded builds (init.ts does): a runtime can run a module
 // compiled elsewhere, as the `probkernels/core` entry does in a worker.
+import type { Elements, KernelCall } from "./call.js";
+import type { Frame, Slots } from "./frame.js";
 import { Arena, DEFAULT_ARENA_BYTES } from "./memory.js";
 import { describe, readOptions } from "./validate.js";
-import { recordingKernels, type ThreadPool } from "./pool.js";
 import { instantiate, type BuildChoice, type BuildName, type KernelExports } from "./wasm.js";
 
 export interface InitOptions {
@@ -52,41 +53,65 @@ export interface RuntimeInfo {
   threadsReason: string | null;
 }
 
-/** A threaded runtime's shared memory, worker pool, and its instance of the ordinary build. */
+/** How a threaded runtime runs one call on several threads. */
+export type ThreadStrategy = "in place" | "copying" | "pipelined";
+
+/**
+ * What a threaded runtime brings (threads.ts builds it, only for init({ threads })): its workers
+ * and the strategies the executor calls. The executor imports none of the thread code.
+ */
 export interface Threading {
-  memory: WebAssembly.Memory;
-  pool: ThreadPool;
   /**
-   * Runs the calls the pool does not take (small ones, or ones the pool cannot split) that touch
-   * no array in the shared memory: V8 copies into a shared buffer ~1.5–3× slower than into an
-   * ordinary one, which made such calls 10–20 % slower than on a one-thread runtime.
+   * The instance of the ordinary build over memory of its own, for the calls the workers do not
+   * take that touch no array in the shared memory: copies into a shared buffer cost more than
+   * into an ordinary one.
    */
-  local: Runtime;
+  readonly local: Runtime;
+  /** Workers (threads − 1). */
+  readonly workers: number;
+  /** Why the workers cannot run calls any more, or null. */
+  readonly broken: string | null;
+  /** How a call would run across threads, or null to run it on this thread (reads the frame's residency). */
+  strategy(rt: Runtime, call: KernelCall, slots: Slots): ThreadStrategy | null;
+  /** Runs a call as `strategy` says; null when it should run on this thread instead (nothing was written). */
+  run(rt: Runtime, call: KernelCall, frame: Frame, strategy: ThreadStrategy): Elements[] | null;
+  /** Whether an async call goes to the workers. */
+  offloads(call: KernelCall): boolean;
+  /** Runs an async call on the workers; resolves to null when it should run on this thread instead. */
+  offload(rt: Runtime, call: KernelCall, slots: Slots): Promise<Elements[] | null>;
+  /** Ends the workers. */
+  dispose(): void;
 }
 
 export class Runtime {
   readonly build: BuildName;
   readonly kernels: KernelExports;
   readonly arena: Arena;
-  /** The workers of a threaded runtime (threads − 1 of them), or null. */
-  readonly pool: ThreadPool | null;
-  /** A threaded runtime's instance of the ordinary build over memory of its own (Threading.local), or null. */
-  readonly local: Runtime | null;
+  /** A threaded runtime's workers and strategies (set by threads.ts), or null. */
+  threading: Threading | null = null;
   /** Why fewer threads run than were asked for, or null. */
-  threadsReason: string | null = null;
+  #threadsReason: string | null = null;
 
-  constructor(readonly module: WebAssembly.Module, arenaBytes: number, fn = "init", threading?: Threading) {
-    const { build, kernels } = instantiate(fn, module, threading?.memory);
+  /** An instance of `module`; over `memory` when given (a threaded build imports its shared memory). */
+  constructor(readonly module: WebAssembly.Module, arenaBytes: number, fn = "init", memory?: WebAssembly.Memory, maxMemoryBytes?: number) {
+    const { build, kernels } = instantiate(fn, module, memory);
     this.build = build;
-    // A threaded runtime's kernels record calls while the executor hands them to workers.
-    this.kernels = threading ? recordingKernels(kernels) : kernels;
-    this.pool = threading?.pool ?? null;
-    this.local = threading?.local ?? null;
-    this.arena = new Arena(threading?.memory ?? kernels.memory, kernels.heapBase(), arenaBytes);
+    this.kernels = kernels;
+    this.arena = new Arena(memory ?? kernels.memory, kernels.heapBase(), arenaBytes, maxMemoryBytes);
   }
 
+  /** Threads the kernels run on: the workers and this one, or 1 once the workers cannot run calls. */
   get threads(): number {
-    return this.pool ? this.pool.size + 1 : 1;
+    return this.threading !== null && this.threading.broken === null ? this.threading.workers + 1 : 1;
+  }
+
+  get threadsReason(): string | null {
+    const broken = this.threading?.broken;
+    return broken != null ? `the thread pool stopped (${broken}); init again for threads` : this.#threadsReason;
+  }
+
+  set threadsReason(reason: string | null) {
+    this.#threadsReason = reason;
   }
 
   info(availableBuilds: BuildName[]): RuntimeInfo {
@@ -94,7 +119,7 @@ export class Runtime {
       build: this.build,
       availableBuilds,
       arenaBytes: this.arena.budgetBytes,
-      memoryBytes: this.arena.memoryBytes + (this.local?.arena.memoryBytes ?? 0),
+      memoryBytes: this.arena.memoryBytes + (this.threading?.local.arena.memoryBytes ?? 0),
       module: this.module,
       threads: this.threads,
       threadsReason: this.threadsReason,
@@ -104,11 +129,11 @@ export class Runtime {
   /** Sets the staging budget (of the local instance too). */
   setBudget(bytes: number): void {
     this.arena.budgetBytes = bytes;
-    if (this.local) this.local.arena.budgetBytes = bytes;
+    if (this.threading) this.threading.local.arena.budgetBytes = bytes;
   }
 
   dispose(): void {
-    this.pool?.dispose();
+    this.threading?.dispose();
   }
 }
 
@@ -162,7 +187,7 @@ export function installDefault(
 export function keepThreaded(
   build: BuildName, arenaBytes: number | undefined, builds: BuildName[], threads?: number,
 ): RuntimeInfo | null {
-  if (defaultRuntime?.pool == null || defaultRuntime.pool.broken !== null || defaultRuntime.build !== build) return null;
+  if (defaultRuntime?.threading == null || defaultRuntime.threading.broken !== null || defaultRuntime.build !== build) return null;
   if (threads !== undefined && threads !== defaultRuntime.threads) return null;
   if (arenaBytes !== undefined) defaultRuntime.setBudget(arenaBytes);
   defaultBuilds = builds;

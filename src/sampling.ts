@@ -2,11 +2,10 @@
 // temperature, top-k, top-p, min-p) and sampleCategorical (one index per row from what the
 // filters keep). One kernel does both (assembly/sampling.ts): thresholds by radix select, no
 // sort of the vocabulary. Draws come from the counter-based generator, one position per row.
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { defineOp, type Op } from "./ops.js";
 import { keepView, returned } from "./executor.js";
 import { RandomGenerator, getDefaultGenerator, type Seed } from "./random.js";
 import { checkSeed } from "./random/seed.js";
-import { requireRuntime } from "./runtime.js";
 import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "./filters.js";
 import { checkLogits, checkNoOverlap, checkOut, describe, readOptions } from "./validate.js";
 import { ownView, typedArrayName } from "./views.js";
@@ -40,8 +39,10 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
-function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, options?: FilterLogitsOptions): Op<Float32Array> {
-  const rt = requireRuntime(fn);
+type FilterLogitsFunction = (logits: Float32Array, classes: number, options?: FilterLogitsOptions) => Float32Array;
+type SampleCategoricalFunction = (logits: Float32Array, classes: number, options?: SampleCategoricalOptions) => Int32Array;
+
+const filterLogitsOp = defineOp<FilterLogitsFunction>("filterLogits", function* ({ fn }, logits, classes, options): Op<Float32Array> {
   const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
   const args = checkLogits(fn, logits, classes);
   const f = checkFilters(fn, o, false);
@@ -52,15 +53,16 @@ function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, opti
   const read = penalisedLogits ?? args.logits;
   // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
   // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
-  yield { rt, call: {
+  yield {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: read, perRow: cols, own: penalisedLogits !== null }],
     outputs: [],
-    kernel: (at, _first, count) => rt.kernels.firstRefusedRow(at.inputs[0], count, cols),
+    export: "firstRefusedRow",
+    args: (at, _first, count) => [at.inputs[0], count, cols],
     refused: (row) => refusedRow(fn, read, cols, row),
-  } };
-  const [final] = yield { rt, call: {
+  };
+  const [final] = yield {
     fn,
     rows: args.rows,
     inputs: [penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols }],
@@ -69,16 +71,15 @@ function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, opti
     // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
     alsoRead: penalisedLogits && !sameElements(out, args.logits) ? [{ name: "logits", view: args.logits }] : undefined,
     scratchBytes: sampleScratchBytes(cols),
-    kernel(at, _first, count) {
-      return rt.kernels.sampleRows(
-        at.inputs[0], at.outputs[0], count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
-        clampCount(f.minKeep), 0, 0, at.scratch,
-      );
-    },
+    export: "sampleRows",
+    args: (at, _first, count) => [
+      at.inputs[0], at.outputs[0], count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
+      clampCount(f.minKeep), 0, 0, at.scratch,
+    ],
     refused: (row) => refusedRow(fn, read, cols, row),
-  } };
+  };
   return returned(o.out, out, final);
-}
+});
 
 /**
  * The logits after the filters of Hugging Face transformers' `generate`, in its order:
@@ -87,13 +88,10 @@ function* filterLogitsOp(fn: string, logits: Float32Array, classes: number, opti
  * sorted: thresholds come from a radix select. A row holding NaN or +Infinity, or all
  * −Infinity, is a RangeError naming the row.
  */
-export function filterLogits(logits: Float32Array, classes: number, options?: FilterLogitsOptions): Float32Array {
-  return runSync(filterLogitsOp("filterLogits", logits, classes, options));
-}
+export const filterLogits: FilterLogitsFunction = filterLogitsOp.sync;
 
 /** filterLogits, as an async call (ops.ts). */
-export const filterLogitsAsync: AsyncOf<typeof filterLogits> = ((logits: Float32Array, classes: number, options?: FilterLogitsOptions) =>
-  runAsync("filterLogitsAsync", () => filterLogitsOp("filterLogitsAsync", logits, classes, options))) as never;
+export const filterLogitsAsync = filterLogitsOp.async;
 
 const sameElements = (a: Float32Array, b: Float32Array) =>
   a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
@@ -109,8 +107,7 @@ function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGe
   return seed === undefined ? getDefaultGenerator() : new RandomGenerator(checkSeed(fn, seed));
 }
 
-function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Op<Int32Array> {
-  const rt = requireRuntime(fn);
+const sampleCategoricalOp = defineOp<SampleCategoricalFunction>("sampleCategorical", function* ({ fn, rt }, logits, classes, options): Op<Int32Array> {
   const o = readOptions(fn, options, [
     "temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "seed", "generator", "out",
   ]);
@@ -136,7 +133,7 @@ function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number,
   const picks = new Int32Array(args.rows);
   const outAfter = given ? keepView(rt, given) : null;
   const cols = args.classes;
-  yield { rt, call: {
+  yield {
     fn,
     rows: args.rows,
     inputs: [
@@ -145,20 +142,19 @@ function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number,
     ],
     outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
     scratchBytes: sampleScratchBytes(cols),
-    kernel(at, _first, count) {
-      return rt.kernels.sampleRows(
-        at.inputs[0], 0, count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
-        clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
-      );
-    },
+    export: "sampleRows",
+    args: (at, _first, count) => [
+      at.inputs[0], 0, count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
+      clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
+    ],
     refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
-  } };
+  };
   draw?.commit();
   if (!outAfter) return picks;
   const target = outAfter();
   target.set(picks);
   return returned(o.out, given!, target);
-}
+});
 
 /**
  * One index per row drawn from softmax of the filtered logits (filterLogits' options), as an
@@ -167,10 +163,7 @@ function* sampleCategoricalOp(fn: string, logits: Float32Array, classes: number,
  * engine and chunking; a generator advances one position per row, so a decoding loop that passes
  * one generator replays step for step from its saved state.
  */
-export function sampleCategorical(logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array {
-  return runSync(sampleCategoricalOp("sampleCategorical", logits, classes, options));
-}
+export const sampleCategorical: SampleCategoricalFunction = sampleCategoricalOp.sync;
 
 /** sampleCategorical, as an async call (ops.ts). */
-export const sampleCategoricalAsync: AsyncOf<typeof sampleCategorical> = ((logits: Float32Array, classes: number, options?: SampleCategoricalOptions) =>
-  runAsync("sampleCategoricalAsync", () => sampleCategoricalOp("sampleCategoricalAsync", logits, classes, options))) as never;
+export const sampleCategoricalAsync = sampleCategoricalOp.async;

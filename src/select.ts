@@ -1,9 +1,8 @@
 // argmax, accuracy and topK over rows: validation, then a declaration each for the executor.
 // Order: larger first, a NaN before any number (torch.argmax / torch.topk), equal values by
 // index (the lower first).
-import { runAsync, runSync, type AsyncOf, type Op } from "./ops.js";
+import { defineOp, type Op } from "./ops.js";
 import { returned } from "./executor.js";
-import { requireRuntime } from "./runtime.js";
 import {
   checkIgnoreIndex, checkLogits, checkTarget, describe, readOptions, type CheckedLogits, type LabelArray,
 } from "./validate.js";
@@ -37,54 +36,48 @@ function checkInt32Out(fn: string, out: unknown, length: number): Int32Array | n
 }
 
 function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<Int32Array> {
-  const rt = requireRuntime(fn);
   const result = out ?? new Int32Array(args.rows);
   const cols = args.classes;
-  const [final] = yield { rt, call: {
+  const [final] = yield {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
     outputs: [{ name: "out", view: result, perRow: 1, own: out === null }],
-    kernel(at, _first, count) {
-      rt.kernels.argmaxRows(at.inputs[0], at.outputs[0], count, cols);
-      return -1;
-    },
-  } };
+    export: "argmaxRows",
+    args: (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols],
+  };
   return final as Int32Array;
 }
 
-function* argmaxOp(fn: string, logits: Float32Array, classes: number, options?: ArgmaxOptions): Op<Int32Array> {
-  requireRuntime(fn);
-  const o = readOptions(fn, options, ["out"]);
-  const args = checkLogits(fn, logits, classes);
-  const out = checkInt32Out(fn, o.out, args.rows);
-  const final = yield* argmaxOf(fn, args, out);
+type ArgmaxFunction = (logits: Float32Array, classes: number, options?: ArgmaxOptions) => Int32Array;
+type AccuracyFunction = (logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions) => number;
+type TopKFunction = (logits: Float32Array, classes: number, k: number) => TopK;
+
+const argmaxOp = defineOp<ArgmaxFunction>("argmax", function* (cx, logits, classes, options) {
+  const o = readOptions(cx.fn, options, ["out"]);
+  const args = checkLogits(cx.fn, logits, classes);
+  const out = checkInt32Out(cx.fn, o.out, args.rows);
+  const final = yield* argmaxOf(cx.fn, args, out);
   return out ? returned(o.out, out, final) : final;
-}
+});
 
 /** The index of each row's largest entry (the first one; a NaN counts as the largest). */
-export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOptions): Int32Array {
-  return runSync(argmaxOp("argmax", logits, classes, options));
-}
+export const argmax: ArgmaxFunction = argmaxOp.sync;
 
 /** argmax, as an async call (ops.ts). */
-export const argmaxAsync: AsyncOf<typeof argmax> = ((logits: Float32Array, classes: number, options?: ArgmaxOptions) =>
-  runAsync("argmaxAsync", () => argmaxOp("argmaxAsync", logits, classes, options))) as never;
+export const argmaxAsync = argmaxOp.async;
 
-function* accuracyOp(fn: string, 
-  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
-): Op<number> {
-  requireRuntime(fn);
-  const o = readOptions(fn, options, ["ignoreIndex"]);
-  const args = checkLogits(fn, logits, classes);
-  const ignoreIndex = checkIgnoreIndex(fn, o.ignoreIndex);
+const accuracyOp = defineOp<AccuracyFunction>("accuracy", function* (cx, logits, labels, classes, options) {
+  const o = readOptions(cx.fn, options, ["ignoreIndex"]);
+  const args = checkLogits(cx.fn, logits, classes);
+  const ignoreIndex = checkIgnoreIndex(cx.fn, o.ignoreIndex);
   if (typedArrayName(labels) === "Float32Array") {
-    throw new TypeError(`${fn}: labels must be class indices (an integer typed array or number[]), got ${describe(labels)}`);
+    throw new TypeError(`${cx.fn}: labels must be class indices (an integer typed array or number[]), got ${describe(labels)}`);
   }
-  const { target } = checkTarget(fn, labels, args.rows, args.classes, ignoreIndex, o.ignoreIndex !== undefined, null);
-  if (target.kind !== "hard") throw new TypeError(`${fn}: labels must be class indices`);
+  const { target } = checkTarget(cx.fn, labels, args.rows, args.classes, ignoreIndex, o.ignoreIndex !== undefined, null, cx.frame);
+  if (target.kind !== "hard") throw new TypeError(`${cx.fn}: labels must be class indices`);
   const y = target.labels;
-  const predicted = yield* argmaxOf(fn, args, null);
+  const predicted = yield* argmaxOf(cx.fn, args, null);
   let counted = 0, right = 0;
   for (let r = 0; r < args.rows; r++) {
     if (y[r] === ignoreIndex) continue;
@@ -92,26 +85,18 @@ function* accuracyOp(fn: string,
     if (predicted[r] === y[r]) right++;
   }
   return right / counted;
-}
+});
 
 /**
  * The fraction of rows whose argmax is the label, over the rows whose label is not ignoreIndex
  * (NaN when there are none, as a mean over nothing).
  */
-export function accuracy(
-  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
-): number {
-  return runSync(accuracyOp("accuracy", logits, labels, classes, options));
-}
+export const accuracy: AccuracyFunction = accuracyOp.sync;
 
 /** accuracy, as an async call (ops.ts). */
-export const accuracyAsync: AsyncOf<typeof accuracy> = ((
-  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
-) =>
-  runAsync("accuracyAsync", () => accuracyOp("accuracyAsync", logits, labels, classes, options))) as never;
+export const accuracyAsync = accuracyOp.async;
 
-function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): Op<TopK> {
-  const rt = requireRuntime(fn);
+const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes, k): Op<TopK> {
   const args = checkLogits(fn, logits, classes);
   if (typeof k !== "number") throw new TypeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
   if (!Number.isInteger(k) || k < 1 || k > args.classes) {
@@ -120,7 +105,7 @@ function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): 
   const cols = args.classes;
   const values = new Float32Array(args.rows * k);
   const indices = new Int32Array(args.rows * k);
-  yield { rt, call: {
+  yield {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
@@ -128,23 +113,18 @@ function* topKOp(fn: string, logits: Float32Array, classes: number, k: number): 
       { name: "values", view: values, perRow: k, own: true },
       { name: "indices", view: indices, perRow: k, own: true },
     ],
-    kernel(at, _first, count) {
-      rt.kernels.topKRows(at.inputs[0], at.outputs[0], at.outputs[1], count, cols, k);
-      return -1;
-    },
-  } };
+    export: "topKRows",
+    args: (at, _first, count) => [at.inputs[0], at.outputs[0], at.outputs[1], count, cols, k],
+  };
   return { values, indices };
-}
+});
 
 /**
  * The k largest entries of each row, largest first, with their indices (torch.topk with
  * largest and sorted): a NaN comes before any number, equal values in index order. A heap of k
  * per row, no sort of the row: fast for k ≪ classes.
  */
-export function topK(logits: Float32Array, classes: number, k: number): TopK {
-  return runSync(topKOp("topK", logits, classes, k));
-}
+export const topK: TopKFunction = topKOp.sync;
 
 /** topK, as an async call (ops.ts). */
-export const topKAsync: AsyncOf<typeof topK> = ((logits: Float32Array, classes: number, k: number) =>
-  runAsync("topKAsync", () => topKOp("topKAsync", logits, classes, k))) as never;
+export const topKAsync = topKOp.async;

@@ -4,7 +4,9 @@
 // or Web Workers in a cross-origin-isolated page (COOP: same-origin, COEP: require-corp).
 import { browserSpawner, nodeSpawner, ThreadPool, type NodeMessageChannel, type NodeWorkerConstructor, type SpawnWorker } from "./pool.js";
 import { DEFAULT_ARENA_BYTES } from "./memory.js";
-import { Runtime } from "./runtime.js";
+import { executeOffloaded, offloadWorthIt } from "./offload.js";
+import { executePipelined, executeSplit, pipelineWorthIt, splitKind } from "./parallel.js";
+import { Runtime, type Threading } from "./runtime.js";
 import type { BuildName } from "./wasm.js";
 
 const PAGE = 65536;
@@ -55,9 +57,30 @@ async function threadedModule(build: BuildName): Promise<WebAssembly.Module | nu
   return compiled.get(build) ?? null;
 }
 
+/** The strategies of a threaded runtime over `pool`, with `local` for the calls that stay on this thread. */
+function threading(pool: ThreadPool, local: Runtime): Threading {
+  const strategies: Threading & { pool: ThreadPool } = {
+    local,
+    pool,
+    get workers() { return pool.size; },
+    get broken() { return pool.broken; },
+    strategy: (_rt, call, slots) => splitKind(pool, call, slots) ?? (pipelineWorthIt(pool, call) ? "pipelined" : null),
+    run: (rt, call, frame, strategy) =>
+      strategy === "pipelined" ? executePipelined(rt, pool, local, call, frame) : executeSplit(rt, pool, call, frame, strategy),
+    offloads: (call) => offloadWorthIt(pool, call),
+    offload: (rt, call, slots) => executeOffloaded(rt, pool, call, slots),
+    dispose: () => pool.dispose(),
+  };
+  return strategies;
+}
+
+/** A threaded runtime's pool (tests: crash injection). */
+export const poolOf = (rt: Runtime): ThreadPool | null => (rt.threading as { pool?: ThreadPool } | null)?.pool ?? null;
+
 /**
  * A runtime over a shared memory of at most maxMemoryBytes, with threads − 1 workers, and an
- * instance of `ordinary` (the same build, unshared) for the calls that stay on this thread.
+ * instance of `ordinary` (the same build, unshared, bounded by maxMemoryBytes too) for the calls
+ * that stay on this thread.
  */
 export async function threadedRuntime(
   build: BuildName, ordinary: WebAssembly.Module, threads: number, arenaBytes: number | undefined, maxMemoryBytes: number,
@@ -68,7 +91,8 @@ export async function threadedRuntime(
   const pool = new ThreadPool(spawner() as SpawnWorker, module, memory, threads - 1);
   try {
     const budget = arenaBytes ?? DEFAULT_ARENA_BYTES;
-    const runtime = new Runtime(module, budget, "init", { memory, pool, local: new Runtime(ordinary, budget) });
+    const runtime = new Runtime(module, budget, "init", memory, maximum * PAGE);
+    runtime.threading = threading(pool, new Runtime(ordinary, budget, "init", undefined, maximum * PAGE));
     await pool.ready();
     return runtime;
   } catch (error) {

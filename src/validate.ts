@@ -2,7 +2,6 @@
 // before anything is written, so a failed call leaves every caller buffer unchanged. Messages
 // name the argument, what was expected and what was given. Options are read once into a
 // record (readOptions) and arrays replaced by views of our own (views.ts) before any check.
-import { int32Scratch } from "./scratch.js";
 import { overlaps, ownView, sameElements, typedArrayLength, typedArrayName, WASM_ARRAY_BRAND } from "./views.js";
 
 /** Integer typed arrays accepted as class indices. */
@@ -370,13 +369,21 @@ function throwLabelRange(fn: string, row: number, label: number, classes: number
 }
 
 /**
+ * Where a call keeps its label snapshot: its frame's buffer (frame.ts), which no other live call
+ * uses. Without one (the reference) each snapshot is a new array.
+ */
+export interface SnapshotBuffers {
+  readonly int32: { take(length: number): Int32Array };
+}
+
+/**
  * Classifies `target` and checks it against rows/classes: integer labels (one per row) or
  * soft targets (a Float32Array of rows × classes probabilities). `given` is our view of the
  * caller's typed array (for the overlap check), or null for a number[].
  */
 export function checkTarget(
   fn: string, target: unknown, rows: number, classes: number,
-  ignoreIndex: number, ignoreIndexGiven: boolean, weight: Float32Array | null,
+  ignoreIndex: number, ignoreIndexGiven: boolean, weight: Float32Array | null, buffers?: SnapshotBuffers,
 ): { target: Target; given: ArrayBufferView | null } {
   const typed = typedArrayName(target);
   if (typed === "Float32Array") {
@@ -412,8 +419,8 @@ export function checkTarget(
   // whole (every integer type but Uint32 fits Int32 exactly), then checked in one monomorphic
   // loop: an element-by-element read of "any label array" costs ~50 ns per row.
   // A typed source runs no caller code while it is copied, so its snapshot may live in the
-  // shared scratch; a number[] may (getters, a Proxy) and gets an array of its own.
-  const labels = ctor !== undefined ? int32Scratch.take(rows) : new Int32Array(rows);
+  // call's frame; a number[] may (getters, a Proxy) and gets an array of its own.
+  const labels = ctor !== undefined && buffers !== undefined ? buffers.int32.take(rows) : new Int32Array(rows);
   if (ctor !== undefined && typed !== "Uint32Array") {
     labels.set(source as ArrayLike<number>);
   } else {
@@ -511,7 +518,7 @@ export interface CrossEntropyArgs extends CheckedLogits {
  */
 export function checkCrossEntropyArgs(
   fn: string, logits: unknown, target: unknown, classes: unknown, options: unknown,
-  withGradient: boolean, nll = false,
+  withGradient: boolean, nll = false, buffers?: SnapshotBuffers,
 ): CrossEntropyArgs {
   const keys = nll ? (withGradient ? NLL_BACKWARD_OPTION_KEYS : NLL_FORWARD_OPTION_KEYS)
     : withGradient ? CE_BACKWARD_OPTION_KEYS : CE_FORWARD_OPTION_KEYS;
@@ -527,8 +534,10 @@ export function checkCrossEntropyArgs(
   const ignoreIndex = checkIgnoreIndex(fn, o.ignoreIndex);
   const labelSmoothing = checkLabelSmoothing(fn, o.labelSmoothing);
   const temperature = checkTemperature(fn, o.temperature);
-  const t = checkTarget(fn, target, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight);
+  // gradOutput may be a number[] (getters, a Proxy: caller code), so it is read before the labels
+  // are copied into the call's buffer.
   const g = withGradient ? checkGradOutput(fn, o.gradOutput, reduction, rows) : { gradOutput: 1, given: null };
+  const t = checkTarget(fn, target, rows, c, ignoreIndex, o.ignoreIndex !== undefined, weight, buffers);
   let out: Float32Array | null = null;
   if (withGradient) {
     out = checkOut(fn, o.out, rows * c);

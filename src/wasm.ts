@@ -88,6 +88,8 @@ export const SCRATCH_BYTES = { crossEntropyHardRows: 1536, softmaxRows: 2048, ph
 export const sampleScratchBytes = (cols: number) => 2 * 4096 * 8 + 24 * cols;
 
 type Signatures = typeof KERNEL_SIGNATURES;
+/** The name of a kernel export. */
+export type KernelName = Exclude<keyof Signatures, "heapBase" | "buildId">;
 type Args<P extends readonly string[]> = { [I in keyof P]: number };
 
 /** The raw kernel exports; every build has the same ones (assembly/index.ts). */

@@ -6,8 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { splitStats } from "../src/executor.js";
+import { splitStats } from "../src/parallel.js";
 import { currentRuntime } from "../src/runtime.js";
+import { poolOf } from "../src/threads.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const THREADS_AVAILABLE = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
@@ -212,7 +213,7 @@ describe.skipIf(!THREADS_AVAILABLE)("async variants on two threads", () => {
 
   it("a worker that crashes during an async call fails it with the pool's error; a replacement starts", async () => {
     await pk.init({ threads: 2 });
-    const pool = currentRuntime()!.pool!;
+    const pool = poolOf(currentRuntime()!)!;
     const rows = 512, classes = 1000;
     const x = pk.allocFloat32(rows * classes);
     x.array.set(randomLogits(rows * classes, 8));

@@ -8,9 +8,10 @@ import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
 import { relaxedSimdBase64, scalarBase64, simdBase64 } from "../src/generated/wasm-builds.js";
 import { execute } from "../src/executor.js";
+import { Frame } from "../src/frame.js";
 import { moduleOf } from "../src/builds.js";
 import { Runtime } from "../src/runtime.js";
-import { KERNEL_SIGNATURES, SCRATCH_BYTES } from "../src/wasm.js";
+import { KERNEL_SIGNATURES, SCRATCH_BYTES, type KernelName } from "../src/wasm.js";
 import { BUILDS, PROB_TOL, mismatch, randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const TYPES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };
@@ -78,7 +79,8 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
     const rt = new Runtime(moduleOf(build), 4096);
     const staticEnd = rt.kernels.heapBase();
     const before = new Uint8Array(rt.arena.buffer.slice(0, staticEnd));
-    const call = (kernel: (at: { inputs: number[]; outputs: number[]; fixed: number[]; scratch: number }, first: number, count: number) => number, classes: number, rows: number, soft = false) =>
+    type At = { inputs: number[]; outputs: number[]; fixed: number[]; scratch: number };
+    const call = (name: KernelName, args: (at: At, first: number, count: number) => number[], classes: number, rows: number, soft = false) =>
       execute(rt, {
         fn: "test", rows,
         inputs: [
@@ -88,16 +90,16 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
         outputs: [{ name: "loss", view: new Float64Array(rows), perRow: 1 }, { name: "grad", view: new Float32Array(rows * classes), perRow: classes }],
         fixed: [{ name: "weight", view: new Float32Array(classes).fill(1) }],
         scratchBytes: Math.max(...Object.values(SCRATCH_BYTES)),
-        kernel,
-      });
+        export: name,
+        args,
+      }, new Frame());
     for (const classes of [3, 10, 37, 1000]) {
-      const k = rt.kernels;
-      call((at, _, n) => (k.softmaxRows(at.inputs[0], at.outputs[1], n, classes, 0.5, at.scratch), -1), classes, 9);
-      call((at, _, n) => (k.logSoftmaxRows(at.inputs[0], at.outputs[1], n, classes, 1, at.scratch), -1), classes, 9);
-      call((at, _, n) => (k.logSumExpRows(at.inputs[0], at.outputs[1], n, classes, 1, at.scratch), -1), classes, 9);
-      call((at, _, n) => k.crossEntropyHardRows(at.inputs[0], at.inputs[1], n, classes, 1, at.fixed[0], classes, -100, 0.1, at.outputs[0], at.outputs[1], 0, 1, at.scratch), classes, 9);
-      call((at, _, n) => (k.crossEntropySoftRows(at.inputs[0], at.inputs[1], n, classes, 1, at.fixed[0], 0.1, at.outputs[0], at.outputs[1], 0, 1), -1), classes, 9, true);
-      call((at, first, n) => (k.philoxNormalFill(at.outputs[1], n, first + 5, 0, 1, 2, 3, 4, 0, 1, at.scratch), -1), 1, 37);
+      call("softmaxRows", (at, _, n) => [at.inputs[0], at.outputs[1], n, classes, 0.5, at.scratch], classes, 9);
+      call("logSoftmaxRows", (at, _, n) => [at.inputs[0], at.outputs[1], n, classes, 1, at.scratch], classes, 9);
+      call("logSumExpRows", (at, _, n) => [at.inputs[0], at.outputs[1], n, classes, 1, at.scratch], classes, 9);
+      call("crossEntropyHardRows", (at, _, n) => [at.inputs[0], at.inputs[1], n, classes, 1, at.fixed[0], classes, -100, 0.1, at.outputs[0], at.outputs[1], 0, 1, at.scratch], classes, 9);
+      call("crossEntropySoftRows", (at, _, n) => [at.inputs[0], at.inputs[1], n, classes, 1, at.fixed[0], 0.1, at.outputs[0], at.outputs[1], 0, 1], classes, 9, true);
+      call("philoxNormalFill", (at, first, n) => [at.outputs[1], n, first + 5, 0, 1, 2, 3, 4, 0, 1, at.scratch], 1, 37);
     }
     expect(new Uint8Array(rt.arena.buffer.slice(0, staticEnd))).toEqual(before);
   });
@@ -111,8 +113,9 @@ describe.each(BUILDS)("stateless kernels, %s build", (build) => {
       inputs: [{ name: "logits", view: x, perRow: 33 }],
       outputs: [{ name: "out", view: new Float32Array(x.length), perRow: 33 }],
       scratchBytes: SCRATCH_BYTES.softmaxRows,
-      kernel: (at, _, n) => (rt.kernels.softmaxRows(at.inputs[0], at.outputs[0], n, 33, 1, at.scratch), -1),
-    })[0]);
+      export: "softmaxRows",
+      args: (at, _, n) => [at.inputs[0], at.outputs[0], n, 33, 1, at.scratch],
+    }, new Frame())[0]);
     expect(Array.from(results[0])).toEqual(Array.from(results[1]));
     expect(mismatch(results[0], ref.softmax(x, 33), PROB_TOL)).toBeNull();
   });

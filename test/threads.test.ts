@@ -5,9 +5,10 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { splitStats } from "../src/executor.js";
+import { splitStats } from "../src/parallel.js";
 import { PIPELINE_CROSSOVER_ELEMENTS } from "../src/parallel.js";
 import { currentRuntime } from "../src/runtime.js";
+import { poolOf } from "../src/threads.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const THREADS_AVAILABLE = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";
@@ -186,7 +187,7 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
 
   it("a worker that crashes fails the call it was running with a clear error; a replacement starts and the pool goes on", async () => {
     await pk.init({ threads: 2 });
-    const pool = currentRuntime()!.pool!;
+    const pool = poolOf(currentRuntime()!)!;
     const rows = 512, classes = 1000;
     const x = pk.allocFloat32(rows * classes);
     x.array.set(randomLogits(rows * classes, 1));
@@ -209,7 +210,7 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
 
   it("a worker that died between calls is not handed a share: the call runs it here, correct, and a replacement starts", async () => {
     await pk.init({ threads: 2 });
-    const pool = currentRuntime()!.pool!;
+    const pool = poolOf(currentRuntime()!)!;
     const rows = 512, classes = 1000;
     const x = pk.allocFloat32(rows * classes), out = pk.allocFloat32(rows * classes);
     x.array.set(randomLogits(rows * classes, 2));
@@ -232,7 +233,7 @@ describe.skipIf(!THREADS_AVAILABLE)("threads", () => {
     const expectedBig = pk.logSoftmax(big, 512);
     await pk.init({ threads: 2 });
     for (const input of [big, sharedBig]) {
-      const threaded = currentRuntime()!.pool!;
+      const threaded = poolOf(currentRuntime()!)!;
       await threaded.ready();
       threaded.crashNow();
       const before = { ...splitStats };
