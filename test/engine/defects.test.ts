@@ -82,3 +82,96 @@ describe("gaussianNllLoss: negative variances and accumulate", () => {
     );
   });
 });
+
+describe("re-entrancy: a call made while another reads its arguments is refused", () => {
+  const x = randomLogits(4 * 3, 31);
+  const labels = Int32Array.from([0, 1, 2, 0]);
+
+  it("crossEntropyWithGrad: a gradOutput Proxy that calls accuracy cannot change the labels (was a silently wrong loss)", async () => {
+    await pk.init();
+    const errors: unknown[] = [];
+    const gradOutput = new Proxy([1, 1, 1, 1], {
+      get(target, key, receiver) {
+        if (key === "0") {
+          try {
+            pk.accuracy(x, Int32Array.from([2, 2, 2, 2]), 3);
+          } catch (error) {
+            errors.push(error);
+          }
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const { loss } = pk.crossEntropyWithGrad(x, labels, 3, { reduction: "none", gradOutput });
+    expect(Array.from(loss)).toEqual(Array.from(pk.crossEntropy(x, labels, 3, { reduction: "none" })));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(Error);
+    expect((errors[0] as Error).message).toBe(
+      "accuracy: called while crossEntropyWithGrad was reading its arguments (from a getter, a Proxy or a callback); " +
+        "probkernels calls cannot nest: make the call before or after",
+    );
+  });
+
+  it("crossEntropyBackward: a gradOutput element getter that calls crossEntropy gets the gradient of its own labels", async () => {
+    await pk.init();
+    const gradOutput = [1, 1, 1, 1];
+    let inner: unknown = null;
+    Object.defineProperty(gradOutput, 0, {
+      get() {
+        try {
+          pk.crossEntropy(x, Int32Array.from([2, 2, 2, 2]), 3);
+        } catch (error) {
+          inner = error;
+        }
+        return 1;
+      },
+    });
+    const grad = pk.crossEntropyBackward(x, labels, 3, { reduction: "none", gradOutput });
+    expect(Array.from(grad)).toEqual(Array.from(pk.crossEntropyBackward(x, labels, 3, { reduction: "none", gradOutput: [1, 1, 1, 1] })));
+    expect((inner as Error).message).toMatch(/^crossEntropy: called while crossEntropyBackward was reading its arguments/);
+  });
+
+  it("an async call started from another async call's options getter is refused; the outer call resolves to its own loss", async () => {
+    await pk.init();
+    let inner: Promise<unknown> | null = null;
+    const outer = pk.crossEntropyAsync(x, labels, 3, {
+      get labelSmoothing() {
+        inner = pk.crossEntropyAsync(x, Int32Array.from([2, 2, 2, 2]), 3);
+        return 0;
+      },
+    });
+    expect(await outer).toBe(pk.crossEntropy(x, labels, 3));
+    await expect(inner).rejects.toThrow(/^crossEntropyAsync: called while crossEntropyAsync was reading its arguments/);
+    expect(pk.crossEntropy(x, labels, 3)).toBe(await pk.crossEntropyAsync(x, labels, 3)); // still usable
+  });
+});
+
+describe.runIf(THREADS_AVAILABLE)("the reference shares nothing with an async call in flight", () => {
+  it("ref.nllLoss and ref.accuracy called from timers while async calls run on the workers leave their results unchanged", async () => {
+    await pk.init({ threads: 2 });
+    try {
+      const rows = 65536, classes = 100;
+      const x = randomLogits(rows * classes, 41), labels = randomLabels(rows, classes, 42);
+      const expected = pk.crossEntropyWithGrad(x, labels, classes);
+      const expectedAccuracy = pk.accuracy(x, labels, classes);
+      const z = randomLogits(rows * classes, 43), other = randomLabels(rows, classes, 44);
+      let stop = false, calls = 0;
+      const meddle = () => {
+        if (stop) return;
+        ref.nllLoss(z, other, classes);
+        ref.accuracy(z, other, classes);
+        calls++;
+        setTimeout(meddle, 0);
+      };
+      setTimeout(meddle, 0);
+      const [got, gotAccuracy] = [await pk.crossEntropyWithGradAsync(x, labels, classes), await pk.accuracyAsync(x, labels, classes)];
+      stop = true;
+      expect(calls).toBeGreaterThan(0);
+      expect(got.loss).toBe(expected.loss);
+      expect(Buffer.from(got.grad.buffer).equals(Buffer.from(expected.grad.buffer))).toBe(true);
+      expect(gotAccuracy).toBe(expectedAccuracy);
+    } finally {
+      await pk.dispose();
+    }
+  });
+});
