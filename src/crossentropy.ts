@@ -42,7 +42,7 @@ function gradientScale(args: CrossEntropyArgs, frame: Frame): number | Float32Ar
  */
 export function labelsOperand(rt: Runtime, snapshot: Int32Array, inputs: readonly NamedView[]): RowOperand {
   const given = inputs.find((op) => op.name === "target")?.view;
-  if (given instanceof Int32Array && (given.buffer === rt.arena.buffer || rt.arena.isRetired(given.buffer)) &&
+  if (given instanceof Int32Array && rt.arena.owns(given.buffer) &&
       rt.arena.inLiveBlock(given.byteOffset, given.byteLength)) {
     return { name: "target", view: given, perRow: 1 };
   }

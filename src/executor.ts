@@ -30,9 +30,9 @@ export function invoke(kernels: KernelExports, call: KernelCall, at: Addresses, 
 
 /** Whether a view lives in the runtime's memory; refuses one outside every live block. */
 function isResident(rt: Runtime, fn: string, name: string, view: Elements): boolean {
-  // A shared memory's buffer is a new object after it grows, but views of the old one still
-  // address the same memory (nothing is detached): they are this memory's views all the same.
-  if (view.buffer !== rt.arena.buffer && !rt.arena.isRetired(view.buffer)) return false;
+  // A shared memory's buffer is a new object after it grows (and another thread's handle is
+  // another object), but views of those address the same memory: they are its views all the same.
+  if (view.buffer !== rt.arena.buffer && !rt.arena.owns(view.buffer)) return false;
   if (!rt.arena.inLiveBlock(view.byteOffset, view.byteLength)) {
     throw new RangeError(
       `${fn}: ${name} is a view of wasm memory outside every live WasmArray (freed, or made by hand ` +
@@ -56,6 +56,60 @@ export function execute(rt: Runtime, call: KernelCall, frame: Frame): Elements[]
 /** With `offload` (an async call): on a threaded runtime a large call goes to the workers (a promise). */
 export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload: true): Elements[] | Promise<Elements[]>;
 export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = false): Elements[] | Promise<Elements[]> {
+  const staged = stageSharedOutputs(rt, call);
+  if (staged === null) return executeRows(rt, call, frame, offload);
+  const done = executeRows(rt, staged.call, frame, offload);
+  return done instanceof Promise ? done.then(staged.finish) : staged.finish(done);
+}
+
+
+/**
+ * Whether two views of different SharedArrayBuffer objects may be one memory seen through two
+ * handles (one came back through postMessage) and then share elements. Nothing in JavaScript
+ * tells a caller's handles apart, but their contents can prove them distinct: the ranges the
+ * views would share if the buffers were one memory are compared, and a single differing word
+ * settles it (usually the first: an output buffer rarely holds the logits already).
+ */
+function mayAlias(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  const from = Math.max(a.byteOffset, b.byteOffset), to = Math.min(a.byteOffset + a.byteLength, b.byteOffset + b.byteLength);
+  if (from >= to || a.buffer.byteLength !== b.buffer.byteLength) return false;
+  const x = new Uint8Array(a.buffer, from, to - from), y = new Uint8Array(b.buffer, from, to - from);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+const isSharedBuffer = (buffer: ArrayBufferLike) => typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
+
+/**
+ * An output in a caller's SharedArrayBuffer that may alias an input or another output through
+ * a second handle (mayAlias) is computed into an array of ours and copied into the caller's
+ * after every input has been read: right even when they are one memory. Null when no output
+ * needs it (the usual case).
+ */
+function stageSharedOutputs(rt: Runtime, call: KernelCall): { call: KernelCall; finish: (done: Elements[]) => Elements[] } | null {
+  const callers = (op: { view: Elements | ArrayBufferView; own?: boolean }) =>
+    !op.own && isSharedBuffer(op.view.buffer) && !rt.arena.owns(op.view.buffer);
+  if (!call.outputs.some(callers)) return null;
+  const read: ArrayBufferView[] = [...call.inputs, ...call.outputs, ...(call.fixed ?? []), ...(call.alsoRead ?? [])]
+    .filter(callers).map((op) => op.view);
+  const risky = (out: Elements) => read.some((view) => view.buffer !== out.buffer && mayAlias(out, view));
+  if (!call.outputs.some((op) => callers(op) && risky(op.view))) return null;
+  const outputs = call.outputs.map((op) => {
+    if (!callers(op) || !risky(op.view)) return op;
+    const Ctor = op.view.constructor as new (n: number) => Elements;
+    const view = new Ctor(op.view.length);
+    if (op.accumulate) view.set(op.view);
+    return { ...op, view, own: true, inPlaceOf: undefined };
+  });
+  const finish = (done: Elements[]) => done.map((view, o) => {
+    if (outputs[o] === call.outputs[o]) return view;
+    call.outputs[o].view.set(view);
+    return call.outputs[o].view;
+  });
+  return { call: { ...call, outputs }, finish };
+}
+
+function executeRows(rt: Runtime, call: KernelCall, frame: Frame, offload: boolean): Elements[] | Promise<Elements[]> {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
@@ -95,22 +149,22 @@ export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = f
     // An async call large enough goes to the workers; one they hand back (a refused row, no
     // worker free) runs here as a synchronous call would.
     if (offload && threading.offloads(call)) {
-      checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
-      return threading.offload(rt, call, frame).then((done) => done ?? execute(rt, call, frame));
+      checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
+      return threading.offload(rt, call, frame).then((done) => done ?? executeRows(rt, call, frame, false));
     }
     // A call that stays on this thread and touches nothing in the shared memory runs on the
     // runtime's ordinary instance (copies into shared memory cost more), which makes the checks
     // below itself. So does one the threads handed back (a refused row: rerun here).
     const strategy = rows > 1 ? threading.strategy(rt, call, frame) : null;
-    if (strategy === null && anyResident === 0) return execute(threading.local, call, frame);
-    checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
+    if (strategy === null && anyResident === 0) return executeRows(threading.local, call, frame, false);
+    checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
     if (strategy !== null) {
       const done = threading.run(rt, call, frame, strategy);
       if (done !== null) return done;
-      if (anyResident === 0) return execute(threading.local, call, frame);
+      if (anyResident === 0) return executeRows(threading.local, call, frame, false);
     }
   } else {
-    checkOutputsApart(fn, inputs, outputs, fixed, call.alsoRead);
+    checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
   }
 
   // Where each staged input goes: its own arena region, or (in place) straight into the memory
@@ -209,19 +263,33 @@ function sharedAlready(slots: Slots, i: number, nOut: number): boolean {
 
 
 
-/** Every output against every input, fixed input, caller array and later output (checkNoOverlap). */
+/**
+ * Every output against every input, fixed input, caller array and later output (checkNoOverlap).
+ * A view through another handle of the runtime's memory is compared as a view of the memory itself.
+ */
 export function checkOutputsApart(
-  fn: string, inputs: readonly RowOperand[], outputs: readonly RowOutput[],
+  rt: Runtime, fn: string, inputs: readonly RowOperand[], outputs: readonly RowOutput[],
   fixed: readonly NamedView[], alsoRead: readonly NamedView[] | undefined,
 ): void {
+  const arena = rt.arena;
+  const canonical = (op: NamedView): NamedView =>
+    op.view.buffer === arena.buffer || !arena.owns(op.view.buffer)
+      ? op
+      : { name: op.name, view: new Uint8Array(arena.buffer, op.view.byteOffset, op.view.byteLength) };
+  const ins = inputs.map((op) => (op.own ? null : canonical(op)));
+  const outs = outputs.map((op) => (op.own ? null : canonical(op)));
+  const others = [...fixed, ...(alsoRead ?? [])].map(canonical);
   for (let j = 0; j < outputs.length; j++) {
-    const out = outputs[j];
-    if (out.own) continue;
-    const declared = { name: out.name, view: out.view, inPlaceOf: out.inPlaceOf === undefined ? undefined : inputs[out.inPlaceOf].view };
-    for (const op of inputs) if (!op.own) checkApart(fn, declared, op);
-    for (const op of fixed) checkApart(fn, declared, op);
-    if (alsoRead) for (const op of alsoRead) checkApart(fn, declared, op);
-    for (let k = j + 1; k < outputs.length; k++) if (!outputs[k].own) checkApart(fn, declared, outputs[k]);
+    const out = outs[j];
+    if (out === null) continue;
+    const i = outputs[j].inPlaceOf;
+    const declared = { ...out, inPlaceOf: i === undefined ? undefined : ins[i]?.view };
+    for (const op of ins) if (op !== null) checkApart(fn, declared, op);
+    for (const op of others) checkApart(fn, declared, op);
+    for (let k = j + 1; k < outputs.length; k++) {
+      const other = outs[k];
+      if (other !== null) checkApart(fn, declared, other);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 import { availableBuilds, checkBuildChoice, moduleOf, precompileBuilds, resolveBuild } from "./builds.js";
 import {
   checkArenaBytes, checkMaxMemoryBytes, checkModule, checkThreads, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
-  installThreaded, keepThreaded, asyncCallsEnded, asyncCallsPending, refuseDuringAsyncCall, type InitOptions, type RuntimeInfo,
+  installThreaded, keepThreaded, asyncCallsEnded, asyncCallsPending, refuseDuringAsyncCall, runtimeInfo, type InitOptions, type RuntimeInfo,
 } from "./runtime.js";
 import { threadedRuntime, threadsUnavailable } from "./threads.js";
 import { readOptions } from "./validate.js";
@@ -17,6 +17,14 @@ import { readOptions } from "./validate.js";
  */
 export function initSync(options?: InitOptions): RuntimeInfo {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
+  syncCalls++;
+  return installSync(o);
+}
+
+type InitRecord = Readonly<Partial<Record<(typeof INIT_OPTION_KEYS)[number], unknown>>>;
+
+/** initSync's work on options already read. */
+function installSync(o: InitRecord): RuntimeInfo {
   refuseDuringAsyncCall("initSync");
   if (checkThreads(o.threads) > 1) {
     throw new RangeError("init: threads > 1 needs await init({ threads }) (the threaded builds load asynchronously); initSync runs on one thread");
@@ -37,14 +45,34 @@ export function initSync(options?: InitOptions): RuntimeInfo {
  * Compiles the builds asynchronously (nothing blocks a browser's main thread), then does what
  * initSync does. Idempotent.
  */
-export async function init(options?: InitOptions): Promise<RuntimeInfo> {
-  const o = readOptions("init", options, INIT_OPTION_KEYS);
+export function init(options?: InitOptions): Promise<RuntimeInfo> {
+  let o: InitRecord;
+  try {
+    o = readOptions("init", options, INIT_OPTION_KEYS);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Calls run one after another, in the order they were made, so the last one made holds; one
+  // overtaken by an initSync made meanwhile leaves that runtime in place.
+  const syncCallsBefore = syncCalls;
+  const result = initTail.then(() => initNow(o, () => syncCalls !== syncCallsBefore));
+  initTail = result.then(() => undefined, () => undefined);
+  return result;
+}
+
+/** initSync() calls made so far. */
+let syncCalls = 0;
+/** The last init() call's end. */
+let initTail: Promise<void> = Promise.resolve();
+
+async function initNow(o: InitRecord, overtaken: () => boolean): Promise<RuntimeInfo> {
   const threads = checkThreads(o.threads);
   const maxMemoryBytes = checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) === undefined) await precompileBuilds();
   if (threads === 1) {
     while (asyncCallsPending()) await asyncCallsEnded();
-    return initSync({ ...o, maxMemoryBytes: undefined } as InitOptions);
+    if (overtaken()) return runtimeInfo();
+    return installSync({ ...o, maxMemoryBytes: undefined });
   }
   if (o.module !== undefined) throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
   const choice = checkBuildChoice(o.build);
@@ -58,6 +86,7 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
   const reason = await threadsUnavailable(build);
   if (reason !== null) {
     while (asyncCallsPending()) await asyncCallsEnded();
+    if (overtaken()) return runtimeInfo();
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
   }
   let runtime;
@@ -68,8 +97,13 @@ export async function init(options?: InitOptions): Promise<RuntimeInfo> {
     // sandbox without threads) leave the package on one thread, saying why.
     const reason = `${threads} threads were asked for: the workers did not start (${error instanceof Error ? error.message : String(error)}); running on one`;
     while (asyncCallsPending()) await asyncCallsEnded();
+    if (overtaken()) return runtimeInfo();
     return installDefault(moduleOf(build), arenaBytes, availableBuilds(), reason);
   }
   while (asyncCallsPending()) await asyncCallsEnded();
+  if (overtaken()) {
+    runtime.dispose();
+    return runtimeInfo();
+  }
   return installThreaded(runtime, availableBuilds());
 }

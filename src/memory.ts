@@ -46,9 +46,44 @@ export class Arena {
 
   constructor(readonly memory: WebAssembly.Memory, heapBase: number, public budgetBytes: number, maxBytes = MAX_MEMORY_BYTES) {
     this.maxBytes = maxBytes;
-    this.heapBase = alignUp(heapBase);
+    // The first 16 bytes above the static data hold the marker word owns() probes through.
+    this.marker = alignUp(heapBase);
+    this.heapBase = this.marker + ALIGN;
     this.base = this.heapBase;
     this.refresh();
+  }
+
+  /** The address of the word owns() writes through this memory and reads through another handle. */
+  private readonly marker: number;
+  /** Other handles of a shared memory seen so far (SharedArrayBuffers), and whether each is this memory. */
+  private readonly handles = new WeakMap<ArrayBufferLike, boolean>();
+
+  /**
+   * Whether a buffer is this memory: its current buffer, one from before a grow, or (a shared
+   * memory) another SharedArrayBuffer object over the same memory — one that came back through
+   * postMessage, or a worker's `memory.buffer`. Such a handle is told apart by writing two
+   * values to the marker word through this memory and reading them through the handle.
+   */
+  owns(buffer: ArrayBufferLike): boolean {
+    if (buffer === this.buffer || this.retired.has(buffer)) return true;
+    if (typeof SharedArrayBuffer !== "function" || !(this.buffer instanceof SharedArrayBuffer) || !(buffer instanceof SharedArrayBuffer)) {
+      return false;
+    }
+    let known = this.handles.get(buffer);
+    if (known === undefined) {
+      known = false;
+      if (buffer.byteLength >= this.marker + 4) {
+        const mine = new Int32Array(this.buffer, this.marker, 1), theirs = new Int32Array(buffer, this.marker, 1);
+        const nonce = (Math.random() * 2 ** 31) | 0;
+        known = true;
+        for (const value of [nonce, ~nonce]) {
+          Atomics.store(mine, 0, value);
+          if (Atomics.load(theirs, 0) !== value) known = false;
+        }
+      }
+      this.handles.set(buffer, known);
+    }
+    return known;
   }
 
   /** Start of the arena: just above the highest user block (kept current by allocate/free). */

@@ -24,7 +24,8 @@ export const offloadWorthIt = (pool: ThreadPool, call: KernelCall) => queueWorth
  * took it, or a row was refused (the synchronous run then names the first refused row, as it
  * always would).
  */
-export async function executeOffloaded(rt: Runtime, pool: ThreadPool, call: KernelCall, slots: Slots): Promise<Elements[] | null> {
+export async function executeOffloaded(rt: Runtime, pool: ThreadPool, given: KernelCall, slots: Slots): Promise<Elements[] | null> {
+  const { call, finish } = detachResizable(given);
   const { fn } = call;
   // Chunks overlap the calling thread's copies with the workers' compute; with nothing to copy
   // (every operand in the shared memory), one chunk per worker saves hand-offs and awaits.
@@ -80,6 +81,41 @@ export async function executeOffloaded(rt: Runtime, pool: ThreadPool, call: Kern
     await pool.endQueueAsync(fn, failing);
   }
   splitStats.offloaded++;
+  finish();
   // Views of a shared memory stay valid when it grows: the declared outputs are the results.
-  return call.outputs.map((op) => op.view);
+  return given.outputs.map((op) => op.view);
+}
+
+const isResizable = (view: Elements) => (view.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true;
+
+/**
+ * A resizable ArrayBuffer can shrink and grow back between two awaits, leaving a view of the
+ * same length over zeroed rows: such inputs are copied when the call starts (it computes from
+ * the rows as they were), and such outputs are written into arrays of ours and copied into the
+ * caller's when the call ends (`finish`, which fails the call if one no longer fits).
+ */
+function detachResizable(call: KernelCall): { call: KernelCall; finish: () => void } {
+  if (!call.inputs.some((op) => isResizable(op.view)) && !call.outputs.some((op) => isResizable(op.view))) {
+    return { call, finish: () => undefined };
+  }
+  const inputs = call.inputs.map((op) => (isResizable(op.view) ? { ...op, view: op.view.slice(), own: true } : op));
+  const outputs = call.outputs.map((op) => {
+    if (!isResizable(op.view)) return op;
+    const Ctor = op.view.constructor as new (n: number) => Elements;
+    return { ...op, view: new Ctor(op.view.length), own: true, inPlaceOf: undefined };
+  });
+  const finish = () => {
+    outputs.forEach((op, o) => {
+      const target = call.outputs[o];
+      if (op === target) return;
+      if (target.view.length !== op.view.length) {
+        throw new TypeError(
+          `${call.fn}: ${target.name} was detached or resized while the call ran (length ${op.view.length}, now ${target.view.length}); ` +
+            `leave a call's arrays alone until its promise settles`,
+        );
+      }
+      target.view.set(op.view);
+    });
+  };
+  return { call: { ...call, inputs, outputs }, finish };
 }

@@ -203,12 +203,35 @@ interface NodePort {
 }
 export type NodeMessageChannel = new () => { port1: NodePort; port2: NodePort };
 
+/**
+ * What a worker's died() says, said on the calling thread: a worker ended from outside (its
+ * terminate() called by someone else, an out-of-memory kill) runs no exit handler of its own,
+ * and a call waiting for it must wake and fail rather than wait for the timeout.
+ */
+function markDead({ control, queue }: Pick<WorkerData, "control" | "queue">): void {
+  if (Atomics.load(control, STATE) === QUIT) return;
+  Atomics.store(control, STATE, DEAD);
+  Atomics.notify(control, STATE);
+  Atomics.notify(queue, Q_COMPLETED);
+}
+
+/** Makes `worker.terminate()`, whoever calls it, mark the worker dead first (markDead). */
+function markDeadOnTerminate(worker: { terminate(): unknown }, data: WorkerData): void {
+  const terminate = worker.terminate.bind(worker);
+  worker.terminate = () => {
+    markDead(data);
+    return terminate();
+  };
+}
+
 export function nodeSpawner(Worker: NodeWorkerConstructor, MessageChannel: NodeMessageChannel): SpawnWorker {
   return (data) => {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { ...data, port: port2 }, transferList: [port2] });
     worker.unref();
     port1.unref?.();
+    markDeadOnTerminate(worker, data);
+    worker.on("exit", () => markDead(data));
     return {
       post: (message) => port1.postMessage(message),
       onReady: (listener) => void worker.once("message", () => listener()),
@@ -230,6 +253,7 @@ export function browserSpawner(Worker: typeof globalThis.Worker): SpawnWorker {
   return (data) => {
     url ??= URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: "text/javascript" }));
     const worker = new Worker(url);
+    markDeadOnTerminate(worker, data);
     worker.postMessage(data);
     return {
       onReady: (listener) => worker.addEventListener("message", () => listener(), { once: true }),

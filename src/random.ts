@@ -240,6 +240,8 @@ export class RandomGenerator {
   readonly stream: bigint;
   #position = 0n;
   #splits = 0n;
+  /** The call drawing from this generator across awaits (sampleCategoricalAsync), or null. */
+  #drawing: string | null = null;
   #mt: MT19937 | null = null;
 
   constructor(seed?: Seed, options?: RandomGeneratorOptions) {
@@ -252,6 +254,13 @@ export class RandomGenerator {
     }
     this.stream = o.stream === undefined ? 0n : checkSeed(fn, o.stream, "stream");
     if (this.compat === "torch") this.#mt = new MT19937(this.seed);
+  }
+
+  /** Refuses to move a generator that an async call is drawing from (its positions would be drawn twice). */
+  #checkIdle(fn: string): void {
+    if (this.#drawing !== null) {
+      throw new Error(`${fn}: ${this.#drawing} is drawing from this generator; await it before moving the generator`);
+    }
   }
 
   /** How many values have been drawn so far (the index of the next one). */
@@ -267,6 +276,7 @@ export class RandomGenerator {
   /** @internal fill, with errors named after the public function that called it. */
   fillAs(fn: string, out: unknown, mean?: unknown, std?: unknown): Float32Array {
     // A detached or freed view is refused (both kinds) rather than filled as if empty.
+    this.#checkIdle(fn);
     const view = checkFloat32Out(fn, out);
     const [m, s] = checkMeanStd(fn, mean, std);
     const count = BigInt(view.length);
@@ -292,6 +302,7 @@ export class RandomGenerator {
 
   /** @internal fillUniform, with errors named after the public function that called it. */
   uniformAs(fn: string, out: unknown, low?: unknown, high?: unknown): Float32Array {
+    this.#checkIdle(fn);
     const view = checkFloat32Out(fn, out);
     const [l, h] = checkUniformBounds(fn, low, high);
     const count = BigInt(view.length);
@@ -320,6 +331,7 @@ export class RandomGenerator {
 
   /** @internal fillIntegers, with errors named after the public function that called it. */
   integersAs(fn: string, out: unknown, low: unknown, high: unknown): Int32Array {
+    this.#checkIdle(fn);
     const view = checkInt32Out(fn, out);
     const [l, h] = checkIntBounds(fn, low, high);
     const range = h - l;
@@ -352,6 +364,7 @@ export class RandomGenerator {
 
   /** @internal permutation, with errors named after the public function that called it. */
   permutationAs(fn: string, n: unknown): Int32Array {
+    this.#checkIdle(fn);
     const size = checkCount(fn, n, "n");
     const perm = new Int32Array(size);
     for (let i = 0; i < size; i++) perm[i] = i;
@@ -371,7 +384,8 @@ export class RandomGenerator {
   /**
    * @internal One uniform in [0, 1) with 53 random bits per row, for categorical draws (philox
    * only): position p uses Philox block p of the categorical key. The generator advances by
-   * `rows` when the caller commits (after its kernel succeeded), so a refused call draws nothing.
+   * `rows` when the caller commits (after its kernel succeeded), so a refused call draws nothing;
+   * until the caller releases it, nothing else may move the generator.
    * Static, reading the generator's private state: a subclass or a proxy cannot hand the kernel
    * an array of its own making (a proxy fails the private-field read with a TypeError).
    */
@@ -380,10 +394,13 @@ export class RandomGenerator {
     return typeof value === "object" && value !== null && #position in value;
   }
 
-  static categoricalUniforms(g: RandomGenerator, fn: string, rows: number): { uniforms: Float64Array; commit: () => void } {
+  static categoricalUniforms(
+    g: RandomGenerator, fn: string, rows: number,
+  ): { uniforms: Float64Array; commit: () => void; release: () => void } {
     if (g.#mt) {
       throw new RangeError(`${fn}: draws come from the default (philox) generator; compat "torch" (PyTorch's multinomial stream) is not reproduced`);
     }
+    g.#checkIdle(fn);
     const from = g.#position;
     checkStreamEnd(fn, from, BigInt(rows));
     const key = g.#key(CATEGORICAL_TAG);
@@ -395,10 +412,14 @@ export class RandomGenerator {
       philox4x32(p0, p1, s0, s1, key[0], key[1], block);
       u[r] = ((block[0] >>> 11) * 2 ** 32 + block[1]) * 2 ** -53;
     }
+    g.#drawing = fn;
     return {
       uniforms: u,
       commit: () => {
-        if (g.#position === from) g.#position += BigInt(rows);
+        g.#position = from + BigInt(rows);
+      },
+      release: () => {
+        g.#drawing = null;
       },
     };
   }
@@ -414,6 +435,7 @@ export class RandomGenerator {
   skip(count: number | bigint): this {
     const fn = "RandomGenerator.skip";
     if (this.#mt) throw new RangeError(`${fn}: the torch-compatible generator (mt19937) cannot jump; skip needs the default generator`);
+    this.#checkIdle(fn);
     const n = typeof count === "bigint" ? count : BigInt(checkCount(fn, count));
     if (typeof count === "bigint" && count < 0n) throw new RangeError(`${fn}: count must be ≥ 0, got ${count}n`);
     checkStreamEnd(fn, this.#position, n);
@@ -427,6 +449,7 @@ export class RandomGenerator {
    * state always gives the same children (philox only).
    */
   split(): RandomGenerator {
+    this.#checkIdle("RandomGenerator.split");
     if (this.#mt) throw new RangeError("RandomGenerator.split: the torch-compatible generator cannot split; use the default generator");
     const [k0, k1] = halves(this.seed);
     const [s0, s1] = halves(this.stream);

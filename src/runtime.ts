@@ -314,8 +314,13 @@ export function queueAsyncCall<R>(fn: string, body: () => Promise<R>): Promise<R
       asyncWaiting--;
     }
   };
-  const result = asyncWaiting++ === 0 ? run() : asyncTail.then(run);
-  asyncTail = result.then(() => undefined, () => undefined);
+  // The tail moves before run() starts: its first step runs caller code (argument reading),
+  // and anything queued from there must wait behind this call.
+  const previous = asyncTail;
+  let settled!: () => void;
+  asyncTail = new Promise<void>((resolve) => { settled = resolve; });
+  const result = asyncWaiting++ === 0 ? run() : previous.then(run);
+  result.then(settled, settled);
   return result;
 }
 

@@ -127,29 +127,33 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>("sampleCategoric
   const generator = checkGenerator(fn, o.seed, o.generator);
   // Greedy draws nothing, so the generator does not move.
   const draw = f.temperature === 0 ? null : RandomGenerator.categoricalUniforms(generator, fn, args.rows);
-  const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
   // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and
   // into the caller's out after the whole call succeeded, so a refused call leaves out unchanged.
   const picks = new Int32Array(args.rows);
   const outAfter = given ? keepView(rt, given) : null;
   const cols = args.classes;
-  yield {
-    fn,
-    rows: args.rows,
-    inputs: [
-      penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols },
-      { name: "uniforms", view: uniforms, perRow: 1, own: true },
-    ],
-    outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
-    scratchBytes: sampleScratchBytes(cols),
-    export: "sampleRows",
-    args: (at, _first, count) => [
-      at.inputs[0], 0, count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
-      clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
-    ],
-    refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
-  };
-  draw?.commit();
+  try {
+    const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
+    yield {
+      fn,
+      rows: args.rows,
+      inputs: [
+        penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols },
+        { name: "uniforms", view: uniforms, perRow: 1, own: true },
+      ],
+      outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
+      scratchBytes: sampleScratchBytes(cols),
+      export: "sampleRows",
+      args: (at, _first, count) => [
+        at.inputs[0], 0, count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
+        clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
+      ],
+      refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
+    };
+    draw?.commit();
+  } finally {
+    draw?.release();
+  }
   if (!outAfter) return picks;
   const target = outAfter();
   target.set(picks);
