@@ -17,15 +17,34 @@
 import type { Addresses, Elements, KernelCall, RowOperand, RowOutput } from "./call.js";
 import { copy, heapFor, MAX_PER_KIND, NO_FIXED, refreshedOutputs, SLOT_LAYOUT, type Frame, type Slots } from "./frame.js";
 import type { Runtime } from "./runtime.js";
-import { checkApart, type NamedView } from "./validate.js";
+import { checkViewsApart, type NamedView } from "./validate.js";
 import type { KernelExports } from "./wasm.js";
 
 export type { Addresses, Elements, KernelCall, RowOperand, RowOutput };
 
 /** Runs a call's export on `count` rows from `first` with these kernels; returns the refused row or −1. */
 export function invoke(kernels: KernelExports, call: KernelCall, at: Addresses, first: number, count: number): number {
-  const result = (kernels[call.export] as (...args: number[]) => number | undefined)(...call.args(at, first, count));
+  const result = callWith(kernels[call.export] as Export, call.args(at, first, count));
   return result === undefined ? -1 : result;
+}
+
+type Export = (...args: number[]) => number | undefined;
+
+/** f(...a) for the kernels' arities, as plain calls: a spread call costs more than a small kernel's work. */
+function callWith(f: Export, a: number[]): number | undefined {
+  switch (a.length) {
+    case 3: return f(a[0], a[1], a[2]);
+    case 4: return f(a[0], a[1], a[2], a[3]);
+    case 5: return f(a[0], a[1], a[2], a[3], a[4]);
+    case 6: return f(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case 7: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 10: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+    case 11: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+    case 12: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+    case 13: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+    case 14: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+    default: return f(...a);
+  }
 }
 
 /** Whether a view lives in the runtime's memory; refuses one outside every live block. */
@@ -47,20 +66,6 @@ const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.
 const NONE = -1;
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 
-/**
- * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
- * declaration's own, or for an output in wasm memory that grew during the call, a fresh view
- * of the same elements.
- */
-export function execute(rt: Runtime, call: KernelCall, frame: Frame): Elements[];
-/** With `offload` (an async call): on a threaded runtime a large call goes to the workers (a promise). */
-export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload: true): Elements[] | Promise<Elements[]>;
-export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = false): Elements[] | Promise<Elements[]> {
-  const staged = stageSharedOutputs(rt, call);
-  if (staged === null) return executeRows(rt, call, frame, offload);
-  const done = executeRows(rt, staged.call, frame, offload);
-  return done instanceof Promise ? done.then(staged.finish) : staged.finish(done);
-}
 
 
 /**
@@ -78,7 +83,9 @@ function mayAlias(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return true;
 }
 
-const isSharedBuffer = (buffer: ArrayBufferLike) => typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
+/** SharedArrayBuffer where the engine has it (read once: a global lookup per call costs more than the test). */
+const SHARED: (new (n: number) => SharedArrayBuffer) | null = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : null;
+const isSharedBuffer = (buffer: ArrayBufferLike) => SHARED !== null && buffer instanceof SHARED;
 
 /**
  * An output in a caller's SharedArrayBuffer that may alias an input or another output through
@@ -89,7 +96,6 @@ const isSharedBuffer = (buffer: ArrayBufferLike) => typeof SharedArrayBuffer ===
 function stageSharedOutputs(rt: Runtime, call: KernelCall): { call: KernelCall; finish: (done: Elements[]) => Elements[] } | null {
   const callers = (op: { view: Elements | ArrayBufferView; own?: boolean }) =>
     !op.own && isSharedBuffer(op.view.buffer) && !rt.arena.owns(op.view.buffer);
-  if (!call.outputs.some(callers)) return null;
   const read: ArrayBufferView[] = [...call.inputs, ...call.outputs, ...(call.fixed ?? []), ...(call.alsoRead ?? [])]
     .filter(callers).map((op) => op.view);
   const risky = (out: Elements) => read.some((view) => view.buffer !== out.buffer && mayAlias(out, view));
@@ -109,7 +115,15 @@ function stageSharedOutputs(rt: Runtime, call: KernelCall): { call: KernelCall; 
   return { call: { ...call, outputs }, finish };
 }
 
-function executeRows(rt: Runtime, call: KernelCall, frame: Frame, offload: boolean): Elements[] | Promise<Elements[]> {
+/**
+ * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
+ * declaration's own, or for an output in wasm memory that grew during the call, a fresh view
+ * of the same elements.
+ */
+export function execute(rt: Runtime, call: KernelCall, frame: Frame): Elements[];
+/** With `offload` (an async call): on a threaded runtime a large call goes to the workers (a promise). */
+export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload: true): Elements[] | Promise<Elements[]>;
+export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = false): Elements[] | Promise<Elements[]> {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
   const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
@@ -122,7 +136,7 @@ function executeRows(rt: Runtime, call: KernelCall, frame: Frame, offload: boole
 
   // Residency, and addresses taken before planning: a plan may grow memory, which detaches
   // views of it (a detached view reads as offset 0, length 0).
-  let anyResident = 0;
+  let anyResident = 0, sharedOutput = false;
   for (let i = 0; i < nIn; i++) {
     const op = inputs[i];
     resident[i] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
@@ -133,6 +147,7 @@ function executeRows(rt: Runtime, call: KernelCall, frame: Frame, offload: boole
   for (let j = 0; j < nOut; j++) {
     const op = outputs[j];
     resident[OUT + j] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
+    if (!op.own && !resident[OUT + j] && isSharedBuffer(op.view.buffer)) sharedOutput = true;
     anyResident |= resident[OUT + j];
     base[OUT + j] = op.view.byteOffset;
     frame.length[OUT + j] = op.view.length;
@@ -144,24 +159,32 @@ function executeRows(rt: Runtime, call: KernelCall, frame: Frame, offload: boole
     base[FIXED + k] = fixed[k].view.byteOffset;
   }
 
+  if (sharedOutput) {
+    const staged = stageSharedOutputs(rt, call);
+    if (staged !== null) {
+      if (!offload) return staged.finish(execute(rt, staged.call, frame));
+      return Promise.resolve(execute(rt, staged.call, frame, true)).then(staged.finish);
+    }
+  }
+
   const threading = rt.threading;
   if (threading !== null) {
     // An async call large enough goes to the workers; one they hand back (a refused row, no
     // worker free) runs here as a synchronous call would.
     if (offload && threading.offloads(call)) {
       checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
-      return threading.offload(rt, call, frame).then((done) => done ?? executeRows(rt, call, frame, false));
+      return threading.offload(rt, call, frame).then((done) => done ?? execute(rt, call, frame));
     }
     // A call that stays on this thread and touches nothing in the shared memory runs on the
     // runtime's ordinary instance (copies into shared memory cost more), which makes the checks
     // below itself. So does one the threads handed back (a refused row: rerun here).
     const strategy = rows > 1 ? threading.strategy(rt, call, frame) : null;
-    if (strategy === null && anyResident === 0) return executeRows(threading.local, call, frame, false);
+    if (strategy === null && anyResident === 0) return execute(threading.local, call, frame);
     checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
     if (strategy !== null) {
       const done = threading.run(rt, call, frame, strategy);
       if (done !== null) return done;
-      if (anyResident === 0) return executeRows(threading.local, call, frame, false);
+      if (anyResident === 0) return execute(threading.local, call, frame);
     }
   } else {
     checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
@@ -271,26 +294,28 @@ export function checkOutputsApart(
   rt: Runtime, fn: string, inputs: readonly RowOperand[], outputs: readonly RowOutput[],
   fixed: readonly NamedView[], alsoRead: readonly NamedView[] | undefined,
 ): void {
-  const arena = rt.arena;
-  const canonical = (op: NamedView): NamedView =>
-    op.view.buffer === arena.buffer || !arena.owns(op.view.buffer)
-      ? op
-      : { name: op.name, view: new Uint8Array(arena.buffer, op.view.byteOffset, op.view.byteLength) };
-  const ins = inputs.map((op) => (op.own ? null : canonical(op)));
-  const outs = outputs.map((op) => (op.own ? null : canonical(op)));
-  const others = [...fixed, ...(alsoRead ?? [])].map(canonical);
   for (let j = 0; j < outputs.length; j++) {
-    const out = outs[j];
-    if (out === null) continue;
-    const i = outputs[j].inPlaceOf;
-    const declared = { ...out, inPlaceOf: i === undefined ? undefined : ins[i]?.view };
-    for (const op of ins) if (op !== null) checkApart(fn, declared, op);
-    for (const op of others) checkApart(fn, declared, op);
+    const out = outputs[j];
+    if (out.own) continue;
+    const view = canonical(rt, out.view);
+    for (let i = 0; i < inputs.length; i++) {
+      if (!inputs[i].own) checkViewsApart(fn, out.name, view, inputs[i].name, canonical(rt, inputs[i].view), out.inPlaceOf === i);
+    }
+    // The caller arrays named again in alsoRead include the input this output may overwrite.
+    const inPlaceOf = out.inPlaceOf === undefined ? null : inputs[out.inPlaceOf].view;
+    for (const op of fixed) checkViewsApart(fn, out.name, view, op.name, canonical(rt, op.view), op.view === inPlaceOf);
+    if (alsoRead) for (const op of alsoRead) checkViewsApart(fn, out.name, view, op.name, canonical(rt, op.view), op.view === inPlaceOf);
     for (let k = j + 1; k < outputs.length; k++) {
-      const other = outs[k];
-      if (other !== null) checkApart(fn, declared, other);
+      if (!outputs[k].own) checkViewsApart(fn, out.name, view, outputs[k].name, canonical(rt, outputs[k].view), false);
     }
   }
+}
+
+/** A view through another handle of the runtime's memory, as a view of the memory itself; any other view as it is. */
+function canonical(rt: Runtime, view: ArrayBufferView): ArrayBufferView {
+  const arena = rt.arena;
+  if (!arena.shared || view.buffer === arena.buffer || !arena.owns(view.buffer)) return view;
+  return new Uint8Array(arena.buffer, view.byteOffset, view.byteLength);
 }
 
 /**

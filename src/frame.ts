@@ -1,10 +1,9 @@
 // The per-call frame: everything one call keeps while it runs — the executor's bookkeeping of
 // its operands (residency, addresses, regions) and the JavaScript-side buffers it fills for
 // itself (label snapshots, per-row losses, gradient scales). A frame belongs to one call from
-// its first argument check to its last copy-back; frames come from a free list (allocating
-// typed arrays costs more than a small kernel call), and a call that is still alive — an async
-// call across its awaits, or one whose argument reading runs caller code — never shares its
-// frame with another.
+// its first argument check to its last copy-back; the op runner (ops.ts) keeps free frames for
+// reuse (allocating typed arrays costs more than a small kernel call), and a call that is still
+// alive — an async call across its awaits — never shares its frame with another.
 import type { Arena } from "./memory.js";
 import type { Elements, KernelCall } from "./call.js";
 
@@ -21,10 +20,10 @@ const KEPT_MAX = 1 << 16;
 
 /** A grow-only JavaScript buffer of one element type, owned by one frame. */
 class Buffer<T extends Int32Array | Float32Array | Float64Array> {
-  #array: T;
+  private array: T;
 
   constructor(private readonly make: (length: number) => T) {
-    this.#array = make(64);
+    this.array = make(64);
   }
 
   /**
@@ -33,8 +32,8 @@ class Buffer<T extends Int32Array | Float32Array | Float64Array> {
    */
   take(length: number): T {
     if (length > KEPT_MAX) return this.make(length);
-    if (this.#array.length < length) this.#array = this.make(Math.max(length, this.#array.length * 2));
-    return this.#array;
+    if (this.array.length < length) this.array = this.make(Math.max(length, this.array.length * 2));
+    return this.array;
   }
 }
 
@@ -63,18 +62,6 @@ export class Frame extends Slots {
   readonly float32 = new Buffer((n) => new Float32Array(n));
   /** Per-row losses. */
   readonly float64 = new Buffer((n) => new Float64Array(n));
-}
-
-const free: Frame[] = [];
-
-/** A frame for a call that starts now: a free one, or a new one. */
-export function takeFrame(): Frame {
-  return free.pop() ?? new Frame();
-}
-
-/** Gives a frame back once its call has ended (nothing of the call may use it after this). */
-export function releaseFrame(frame: Frame): void {
-  if (free.length < 8) free.push(frame);
 }
 
 type Heap = Float32Array | Int32Array | Float64Array;

@@ -49,10 +49,13 @@ export class Arena {
     // The first 16 bytes above the static data hold the marker word owns() probes through.
     this.marker = alignUp(heapBase);
     this.heapBase = this.marker + ALIGN;
+    this.shared = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
     this.base = this.heapBase;
     this.refresh();
   }
 
+  /** Whether the memory is shared (a threaded runtime's): only then can another object be a handle of it. */
+  readonly shared: boolean;
   /** The address of the word owns() writes through this memory and reads through another handle. */
   private readonly marker: number;
   /** Other handles of a shared memory seen so far (SharedArrayBuffers), and whether each is this memory. */
@@ -65,10 +68,10 @@ export class Arena {
    * values to the marker word through this memory and reading them through the handle.
    */
   owns(buffer: ArrayBufferLike): boolean {
-    if (buffer === this.buffer || this.retired.has(buffer)) return true;
-    if (typeof SharedArrayBuffer !== "function" || !(this.buffer instanceof SharedArrayBuffer) || !(buffer instanceof SharedArrayBuffer)) {
-      return false;
-    }
+    if (buffer === this.buffer) return true;
+    if (!this.shared) return this.retired.has(buffer);
+    if (this.retired.has(buffer)) return true;
+    if (!(buffer instanceof SharedArrayBuffer)) return false;
     let known = this.handles.get(buffer);
     if (known === undefined) {
       known = false;

@@ -11,7 +11,7 @@
 // there is refused, so no call ever starts while another one is halfway through its steps.
 import type { Elements, KernelCall } from "./call.js";
 import { execute } from "./executor.js";
-import { releaseFrame, takeFrame, type Frame } from "./frame.js";
+import { Frame } from "./frame.js";
 import { asyncStep, queueAsyncCall, requireRuntime, type Runtime } from "./runtime.js";
 
 /** What a body is given: the public function's name, the runtime it runs on, and its frame. */
@@ -19,6 +19,29 @@ export interface CallContext {
   readonly fn: string;
   readonly rt: Runtime;
   readonly frame: Frame;
+}
+
+/** A frame with its call's name and runtime: the body's CallContext itself (no object per call). */
+class CallFrame extends Frame implements CallContext {
+  fn = "";
+  rt = null as unknown as Runtime;
+  readonly frame: Frame = this;
+}
+
+const free: CallFrame[] = [];
+
+/** A frame for a call that starts now (a free one, or a new one). */
+function takeFrame(fn: string, rt: Runtime): CallFrame {
+  const frame = free.pop() ?? new CallFrame();
+  frame.fn = fn;
+  frame.rt = rt;
+  return frame;
+}
+
+/** Gives a frame back once its call has ended: nothing of the call uses it after this. */
+function releaseFrame(frame: CallFrame): void {
+  frame.rt = null as unknown as Runtime;
+  if (free.length < 8) free.push(frame);
 }
 
 /** A public function's body: yields kernel calls, receives their outputs, returns the result. */
@@ -34,14 +57,20 @@ function nested(fn: string): Error {
   );
 }
 
+/**
+ * A body's arguments, at most five (every public function takes up to five: a missing one is
+ * undefined either way). Fixed, not a rest array: no array per call on the small-call path.
+ */
+type Body<R> = (cx: CallContext, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => Op<R>;
+
 /** Runs a body synchronously. An error of a kernel call is thrown into the body (its finally blocks run). */
-export function runSync<R>(fn: string, body: (cx: CallContext) => Op<R>): R {
+export function runSync<R>(fn: string, body: Body<R>, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): R {
   if (running !== null) throw nested(fn);
   const rt = requireRuntime(fn);
-  const frame = takeFrame();
+  const frame = takeFrame(fn, rt);
   running = fn;
   try {
-    const op = body({ fn, rt, frame });
+    const op = body(frame, a, b, c, d, e);
     let step = op.next(undefined as unknown as Elements[]);
     while (!step.done) {
       let outputs: Elements[];
@@ -61,10 +90,10 @@ export function runSync<R>(fn: string, body: (cx: CallContext) => Op<R>): R {
 }
 
 /** Runs a body as an async call (once the async calls made before it have ended). */
-export function runAsync<R>(fn: string, body: (cx: CallContext) => Op<R>): Promise<R> {
+export function runAsync<R>(fn: string, body: Body<R>, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): Promise<R> {
   if (running !== null) return Promise.reject(nested(fn));
   return queueAsyncCall(fn, async () => {
-    const frame = takeFrame();
+    let frame: CallFrame | null = null;
     const step = <T>(f: () => T): T => asyncStep(() => {
       running = fn;
       try {
@@ -75,7 +104,8 @@ export function runAsync<R>(fn: string, body: (cx: CallContext) => Op<R>): Promi
     });
     try {
       const rt = step(() => requireRuntime(fn));
-      const op = body({ fn, rt, frame });
+      const cx = (frame = takeFrame(fn, rt));
+      const op = body(cx, a, b, c, d, e);
       let outputs = undefined as unknown as Elements[];
       let failure: { error: unknown } | null = null;
       for (;;) {
@@ -90,7 +120,7 @@ export function runAsync<R>(fn: string, body: (cx: CallContext) => Op<R>): Promi
         }
       }
     } finally {
-      releaseFrame(frame);
+      if (frame !== null) releaseFrame(frame);
     }
   });
 }
@@ -115,8 +145,9 @@ export function defineOp<F extends AnyFunction>(
   name: string, body: (cx: CallContext, ...args: Parameters<F>) => Op<ReturnType<F>>,
 ): { sync: F; async: AsyncOf<F> } {
   const asyncName = `${name}Async`;
-  const sync = (...args: Parameters<F>) => runSync(name, (cx) => body(cx, ...args));
-  const async = (...args: Parameters<F>) => runAsync(asyncName, (cx) => body(cx, ...args));
+  const run = body as unknown as Body<ReturnType<F>>;
+  const sync = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => runSync(name, run, a, b, c, d, e);
+  const async = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => runAsync(asyncName, run, a, b, c, d, e);
   Object.defineProperty(sync, "name", { value: name });
   Object.defineProperty(async, "name", { value: asyncName });
   return { sync: sync as unknown as F, async: async as unknown as AsyncOf<F> };

@@ -214,14 +214,16 @@ export function checkNoOverlap(
 }
 
 export function checkApart(fn: string, out: NamedView & { inPlaceOf?: ArrayBufferView }, other: NamedView): void {
-  if (!overlaps(out.view, other.view)) return;
-  const declaredInPlace = out.inPlaceOf === other.view;
-  if (declaredInPlace && sameElements(out.view, other.view)) return;
+  checkViewsApart(fn, out.name, out.view, other.name, other.view, out.inPlaceOf === other.view);
+}
+
+/** checkApart on two views: `inPlace` when the output is declared in place of the other. */
+export function checkViewsApart(fn: string, outName: string, out: ArrayBufferView, name: string, other: ArrayBufferView, inPlace: boolean): void {
+  if (!overlaps(out, other)) return;
+  if (inPlace && sameElements(out, other)) return;
   throw new RangeError(
-    `${fn}: ${out.name} overlaps ${other.name}` +
-      (declaredInPlace
-        ? ` without being the same elements; pass ${other.name} itself for an in-place call, or a separate buffer`
-        : "; pass a separate buffer"),
+    `${fn}: ${outName} overlaps ${name}` +
+      (inPlace ? ` without being the same elements; pass ${name} itself for an in-place call, or a separate buffer` : "; pass a separate buffer"),
   );
 }
 
