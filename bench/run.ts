@@ -9,9 +9,9 @@ import { Bench } from "tinybench";
 // call per closure, which shows in per-call times of a few hundred nanoseconds.
 import * as pk from "../dist/index.js";
 import * as ref from "../dist/reference/index.js";
-import { PIPELINE_CROSSOVER_ELEMENTS, THREAD_CROSSOVER_ELEMENTS } from "../dist/parallel.js";
-import { requireRuntime } from "../dist/runtime.js";
-import { SCRATCH_BYTES } from "../dist/wasm.js";
+import { PIPELINE_CROSSOVER_ELEMENTS, THREAD_CROSSOVER_ELEMENTS } from "../dist/engine/threads/parallel.js";
+import { requireRuntime } from "../dist/engine/runtime.js";
+import { SCRATCH_BYTES } from "../dist/engine/wasm.js";
 import { renderChart } from "./chart.js";
 import { loadTfWasm, xoshiroNormalFill, type Tf } from "./peers.js";
 

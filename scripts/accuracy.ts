@@ -5,7 +5,7 @@
 //     of the data's tolerance (abs + rel·|expected|).
 import { readFileSync } from "node:fs";
 import * as pk from "../src/index.js";
-import { requireRuntime } from "../src/runtime.js";
+import { requireRuntime } from "../src/engine/runtime.js";
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

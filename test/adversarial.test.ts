@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInNewContext } from "node:vm";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { requireRuntime } from "../src/runtime.js";
-import { SCRATCH_BYTES } from "../src/wasm.js";
+import { requireRuntime } from "../src/engine/runtime.js";
+import { SCRATCH_BYTES } from "../src/engine/wasm.js";
 import { BUILDS, LOG_TOL, PROB_TOL, mismatch, randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const X = randomLogits(4 * 10, 11);

@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { splitStats } from "../src/parallel.js";
-import { currentRuntime } from "../src/runtime.js";
-import { poolOf } from "../src/threads.js";
+import { splitStats } from "../src/engine/threads/parallel.js";
+import { currentRuntime } from "../src/engine/runtime.js";
+import { poolOf } from "../src/engine/threads/threaded-runtime.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const THREADS_AVAILABLE = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === "function";

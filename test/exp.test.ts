@@ -1,10 +1,10 @@
 // The exp inside every kernel: within 2 ULP of the correctly rounded result on a dense sample
 // of [-87.3, 0] (`npm run accuracy` checks every float32 there and finds 2 ULP at most), exact
 // 0 for −Infinity and below the flush point, NaN for NaN.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { requireRuntime } from "../src/runtime.js";
-import { BUILDS, describeBuilds } from "./helpers.js";
+import { requireRuntime } from "../src/engine/runtime.js";
+import { describeBuilds } from "./helpers.js";
 
 function kernelExp(xs: Float32Array): Float32Array {
   const rt = requireRuntime("exp test");

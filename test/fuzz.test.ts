@@ -3,10 +3,10 @@
 // (fast-check; the seed is printed on failure). Short rows (≤ 20 classes, four rows per vector),
 // row-wise kernels and their tails all get special values here.
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { BUILDS, describeBuilds, LOG_TOL, mismatch, type Tolerance } from "./helpers.js";
+import { describeBuilds, LOG_TOL, mismatch, type Tolerance } from "./helpers.js";
 
 const GRAD_TOL: Tolerance = { abs: 2e-6, rel: 1e-5 };
 const PROB_TOL: Tolerance = { abs: 1e-6, rel: 1e-5 };

@@ -1,10 +1,10 @@
 // Every PyTorch reference case (test/fixtures/torch-reference.json) through the public API on
 // every build, and through the plain-TS reference, within the data's tolerances.
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { BUILDS, describeBuilds, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
+import { describeBuilds, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
 
 interface Case {
   name: string; op: string; rows: number; cols: number;

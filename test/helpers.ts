@@ -1,8 +1,8 @@
 // Shared test utilities: the builds to test, seeded inputs, and tolerance comparison.
 import { afterEach, beforeAll, describe, expect } from "vitest";
 import * as pk from "../src/index.js";
-import { availableBuilds } from "../src/builds.js";
-import type { BuildName } from "../src/wasm.js";
+import { availableBuilds } from "../src/engine/builds.js";
+import type { BuildName } from "../src/engine/wasm.js";
 
 /** Every build this engine compiles (relaxed-simd needs Node ≥ 22 or a flag on Node 20). */
 export const BUILDS: BuildName[] = availableBuilds();

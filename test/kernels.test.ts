@@ -1,11 +1,10 @@
 // Every kernel against the plain-TS reference (float64 inside) on random inputs whose row
 // lengths hit every tile boundary of the SIMD loops (1–67), and long rows (1000, 4099, 32000),
 // with odd row counts, on every build this engine compiles.
-import { beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import {
-  BUILDS, describeBuilds, LOG_TOL, mismatch, PROB_TOL, randomLabels, randomLogits, randomTargets, type Tolerance,
+import {describeBuilds, LOG_TOL, mismatch, PROB_TOL, randomLabels, randomLogits, randomTargets, type Tolerance,
 } from "./helpers.js";
 
 const SHORT = Array.from({ length: 67 }, (_, i) => i + 1);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { BUILDS, describeBuilds, LOG_TOL, mismatch, randomLabels, randomLogits, randomTargets, rng } from "./helpers.js";
+import { describeBuilds, LOG_TOL, mismatch, randomLabels, randomLogits, randomTargets, rng } from "./helpers.js";
 
 const PAGE = 65536;
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { requireRuntime } from "../src/runtime.js";
+import { requireRuntime } from "../src/engine/runtime.js";
 import { describeBuilds, LOG_TOL, mismatch, PROB_TOL, randomLabels, randomLogits } from "./helpers.js";
 
 describeBuilds("nll_loss", (build) => {

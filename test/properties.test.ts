@@ -2,9 +2,9 @@
 // softmax rows sum to 1, shift invariance, hard-label gradient rows sum to 0, and results that
 // do not depend on the chunk size.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { BUILDS, describeBuilds } from "./helpers.js";
+import { describeBuilds } from "./helpers.js";
 
 /** A [rows, classes] batch of moderate logits. */
 const batch = fc

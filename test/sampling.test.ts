@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import { BUILDS, describeBuilds, mismatch, PROB_TOL, randomLogits, rng } from "./helpers.js";
+import { BUILDS, describeBuilds, mismatch, randomLogits, rng } from "./helpers.js";
 
 /** Kept entries of filtered rows (not −Infinity), as one boolean array. */
 const keptMask = (filtered: Float32Array) => Array.from(filtered, (v) => v > -Infinity);

@@ -7,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
 import { relaxedSimdBase64, scalarBase64, simdBase64 } from "../src/generated/wasm-builds.js";
-import { execute } from "../src/executor.js";
-import { Frame } from "../src/frame.js";
-import { moduleOf } from "../src/builds.js";
-import { Runtime } from "../src/runtime.js";
-import { KERNEL_SIGNATURES, SCRATCH_BYTES, type KernelName } from "../src/wasm.js";
+import { execute } from "../src/engine/execute.js";
+import { Frame } from "../src/engine/frame.js";
+import { moduleOf } from "../src/engine/builds.js";
+import { Runtime } from "../src/engine/runtime.js";
+import { KERNEL_SIGNATURES, SCRATCH_BYTES, type KernelName } from "../src/engine/wasm.js";
 import { BUILDS, PROB_TOL, mismatch, randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 const TYPES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };

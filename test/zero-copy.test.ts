@@ -1,8 +1,8 @@
 // The zero-copy tier: arrays allocated inside wasm memory are read and written in place, give
 // the same bits as the copying path in every combination, and stale views are refused.
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { BUILDS, describeBuilds, randomLabels, randomLogits, randomTargets } from "./helpers.js";
+import { describeBuilds, randomLabels, randomLogits, randomTargets } from "./helpers.js";
 
 function inWasm(values: Float32Array): pk.WasmArray<Float32Array> {
   const a = pk.allocFloat32(values.length);

@@ -1,6 +1,6 @@
 // Seeds: a safe integer or a bigint, taken modulo 2^64 (negative values wrap, as PyTorch's
 // manual_seed does). With no seed, 64 random bits from crypto.getRandomValues.
-import { describe } from "../validate.js";
+import { describe } from "../checks/describe.js";
 
 export type Seed = number | bigint;
 

@@ -1,8 +1,6 @@
 // Plain-TypeScript binary_cross_entropy_with_logits in float64 (PyTorch's stable form): the oracle.
-import {
-  checkBceArgs, type BceArgs, type BceWithLogitsBackwardOptions, type BceWithLogitsFunction, type BceWithLogitsWithGradFunction,
-} from "../bce.js";
-import { checkNoOverlap } from "../validate.js";
+import { checkBceArgs, type BceArgs, type BceWithLogitsBackwardOptions, type BceWithLogitsFunction, type BceWithLogitsWithGradFunction } from "../checks/bce.js";
+import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(fn: string, args: BceArgs, wantGrad: boolean) {
   // accumulate: the gradient is added to what `out` held (kept here before it is written).

@@ -3,11 +3,8 @@
 // own. Gradients composed the same way: d loss / d log p, then log-softmax's backward, so that
 // infinities (gradOutput ±Infinity, D = 0) spread exactly as PyTorch's autograd spreads them
 // (docs/semantics.md §2.2–2.4). The oracle for the kernels.
-import {
-  checkCrossEntropyArgs, checkNoOverlap, meanDivisor,
-  type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction,
-  type CrossEntropyWithGradFunction, type LossAndGrad,
-} from "../validate.js";
+import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction, type CrossEntropyWithGradFunction, type LossAndGrad } from "../checks/crossentropy.js";
+import { checkNoOverlap } from "../checks/overlap.js";
 import { rowStatistics } from "./softmax.js";
 
 

@@ -1,7 +1,7 @@
 // Plain-TypeScript distillation loss in float64: log-softmax of both rows at T, the kl_div sum
 // term by term as PyTorch writes it, and the reference cross-entropy for the hard term: the
 // oracle for the fused kernel.
-import { checkDistillationArgs, type DistillationOptions, type DistillationResult } from "../distillation.js";
+import { checkDistillationArgs, type DistillationOptions, type DistillationResult } from "../checks/distillation.js";
 import { crossEntropyWithGrad } from "./crossentropy.js";
 import { rowStatistics } from "./softmax.js";
 

@@ -1,6 +1,6 @@
 // Plain-TypeScript gaussian_nll_loss in float64: the oracle for the kernel.
-import { checkGaussianArgs, gaussianOutputs, type GaussianArgs, type GaussianNllFunction, type GaussianNllWithGradFunction } from "../gaussian.js";
-import { checkNoOverlap } from "../validate.js";
+import { checkGaussianArgs, gaussianOutputs, type GaussianArgs, type GaussianNllFunction, type GaussianNllWithGradFunction } from "../checks/gaussian.js";
+import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(args: GaussianArgs, wantGrad: boolean) {
   const { rows, classes: C } = args;

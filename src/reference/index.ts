@@ -9,8 +9,7 @@ export { gaussianNllLoss, gaussianNllLossWithGrad } from "./gaussian.js";
 export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { SoftmaxOptions } from "./softmax.js";
-export type {
-  CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyOptions, CrossEntropyReducedOptions,
-  CrossEntropyTarget, LabelArray, LossAndGrad, Reduction,
-} from "../validate.js";
+export type { CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyOptions, CrossEntropyReducedOptions, CrossEntropyTarget, LossAndGrad } from "../checks/crossentropy.js";
+export type { LabelArray } from "../checks/targets.js";
+export type { Reduction } from "../checks/scalars.js";
 export { filterLogits, sampleCategorical } from "./sampling.js";

@@ -1,6 +1,6 @@
 // Plain-TypeScript kl_div in float64, term by term as PyTorch writes it: the oracle for the kernel.
-import { checkKlArgs, klDivisor, type KlDivBackwardOptions, type KlDivFunction, type KlDivWithGradFunction } from "../kl.js";
-import { checkNoOverlap } from "../validate.js";
+import { checkKlArgs, klDivisor, type KlDivBackwardOptions, type KlDivFunction, type KlDivWithGradFunction } from "../checks/kl.js";
+import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(fn: string, args: ReturnType<typeof checkKlArgs>, wantGrad: boolean) {
   // accumulate: the gradient is added to what `out` held (kept here before it is written).

@@ -1,6 +1,7 @@
 // Plain-TypeScript nll_loss in float64: the oracle for the kernel.
-import type { NllLossBackwardOptions, NllLossFunction, NllLossWithGradFunction } from "../nll.js";
-import { checkCrossEntropyArgs, checkNoOverlap, meanDivisor, type CrossEntropyArgs } from "../validate.js";
+import type { NllLossBackwardOptions, NllLossFunction, NllLossWithGradFunction } from "../checks/nll.js";
+import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs } from "../checks/crossentropy.js";
+import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean) {
   // accumulate: the gradient is added to what `out` held (kept here before it is written).

@@ -1,7 +1,8 @@
 // Plain-TypeScript normal log density and density, float64: the oracle for the kernel.
-import type { NormalPdfOptions } from "../normal.js";
-import { checkMeanStd } from "../random.js";
-import { checkFloat32, readOptions } from "../validate.js";
+import type { NormalPdfOptions } from "../checks/normal.js";
+import { checkMeanStd } from "../checks/random.js";
+import { checkFloat32 } from "../checks/arrays.js";
+import { readOptions } from "../checks/describe.js";
 
 function run(fn: string, x: Float32Array, options: NormalPdfOptions | undefined, density: boolean): Float32Array {
   const o = readOptions(fn, options, ["mean", "std", "out"]);

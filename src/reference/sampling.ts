@@ -2,8 +2,9 @@
 // the way transformers' logits warpers are (a full sort per filter, probabilities in float64).
 // One rule differs from transformers, as in the kernel: values equal to one that top-p keeps are
 // kept too (transformers' sort puts equal values in an unspecified order and may split them).
-import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "../filters.js";
-import { checkLogits, describe, readOptions } from "../validate.js";
+import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "../checks/filters.js";
+import { checkLogits } from "../checks/arrays.js";
+import { describe, readOptions } from "../checks/describe.js";
 
 /** Indices sorted by value, descending (equal values by index). */
 const descending = (x: Float32Array) => Array.from(x.keys()).sort((a, b) => x[b] - x[a] || a - b);

@@ -1,10 +1,11 @@
 // Plain-TypeScript argmax, accuracy and topK: the oracle for the selection kernels. topK sorts
 // the whole row (what the kernel avoids), in the same order: larger first, NaN first of all,
 // equal values by index.
-import type { AccuracyOptions, ArgmaxOptions, TopK } from "../select.js";
-import {
-  checkIgnoreIndex, checkLogits, checkTarget, describe, readOptions, type LabelArray,
-} from "../validate.js";
+import type { AccuracyOptions, ArgmaxOptions, TopK } from "../checks/select.js";
+import { checkIgnoreIndex } from "../checks/scalars.js";
+import { checkLogits } from "../checks/arrays.js";
+import { checkTarget, type LabelArray } from "../checks/targets.js";
+import { describe, readOptions } from "../checks/describe.js";
 
 function order(a: number, ia: number, b: number, ib: number): number {
   const na = Number.isNaN(a), nb = Number.isNaN(b);

@@ -1,7 +1,8 @@
 // Plain-TypeScript softmax, log-softmax and log-sum-exp, float64 inside: the oracle the wasm
 // kernels are tested against and the baseline the bench compares with. Written straight from
 // the formulas (docs/semantics.md §2.1), with no shared code with the kernels.
-import { checkNoOverlap, checkSoftmaxArgs, type SoftmaxOptions } from "../validate.js";
+import { checkNoOverlap } from "../checks/overlap.js";
+import { checkSoftmaxArgs, type SoftmaxOptions } from "../checks/softmax.js";
 
 export type { SoftmaxOptions };
 

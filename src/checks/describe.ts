@@ -1,0 +1,50 @@
+// How the checks talk: describe() names a value in a message, readOptions() reads an options
+// object once into a record of our own (getters and proxies run once, before any check).
+import { WASM_ARRAY_BRAND, typedArrayLength, typedArrayName } from "./views.js";
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  // Typed arrays are named from their internal slots: a getter or another realm cannot lie.
+  const typed = typedArrayName(value);
+  if (typed !== undefined) return `a ${typed} of length ${typedArrayLength(value)}`;
+  switch (typeof value) {
+    case "string": return `the string ${JSON.stringify(value)}`;
+    case "number": return String(value);
+    case "bigint": return `${value}n`;
+    case "undefined": return "undefined";
+    case "function": return "a function";
+    case "object":
+      if (WASM_ARRAY_BRAND in value) return "a WasmArray (pass its .array)";
+      return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+    default: return String(value);
+  }
+}
+
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * Reads an options object once: rejects anything but a plain object, refuses unknown keys
+ * (typos), then reads each known key exactly once into a record of our own. Getters and
+ * proxies run once, before any check, so nothing the caller runs can change an option after it
+ * was checked (a getter that resizes a buffer, or swaps `out`, between the check and the copy).
+ */
+export function readOptions<K extends string>(
+  fn: string, options: unknown, known: readonly K[],
+): Readonly<Partial<Record<K, unknown>>> {
+  if (options === undefined) return NO_OPTIONS as Readonly<Partial<Record<K, unknown>>>;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new TypeError(`${fn}: unknown option "${key}" (known options: ${known.join(", ")})`);
+    }
+  }
+  const record: Partial<Record<K, unknown>> = {};
+  for (const key of known) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) record[key] = value;
+  }
+  return record;
+}

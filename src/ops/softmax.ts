@@ -1,0 +1,78 @@
+// softmax, logSoftmax, logSumExp and entropy over rows: validation, then one declaration each for the
+// executor (which stages rows through the arena, or uses arrays in wasm memory in place).
+import { returned } from "../engine/execute.js";
+import { defineOp, type Op } from "../engine/op.js";
+import { checkSoftmaxArgs, type SoftmaxOptions } from "../checks/softmax.js";
+import { SCRATCH_BYTES } from "../engine/wasm.js";
+
+export type { SoftmaxOptions };
+
+type RowKernel = "softmaxRows" | "logSoftmaxRows" | "logSumExpRows" | "entropyRows";
+type RowFunction = (logits: Float32Array, classes: number, options?: SoftmaxOptions) => Float32Array;
+
+/** One row-wise kernel: logits rows in, `outPerRow` outputs per row (classes, or 1). */
+function rowsOp(name: string, kernel: RowKernel, outPerRow: (classes: number) => number) {
+  return defineOp<RowFunction>(name, function* ({ fn }, logits, classes, options): Op<Float32Array> {
+    const args = checkSoftmaxArgs(fn, logits, classes, options, outPerRow);
+    const perRow = outPerRow(args.classes);
+    const out = args.out ?? new Float32Array(args.rows * perRow);
+    const invT = Math.fround(1 / args.temperature);
+    const cols = args.classes;
+    const [final] = yield {
+      fn,
+      rows: args.rows,
+      inputs: [{ name: "logits", view: args.logits, perRow: cols }],
+      // Every row kernel reads a row before writing its outputs, so out may be logits itself.
+      outputs: [{ name: "out", view: out, perRow, inPlaceOf: 0, own: args.out === null }],
+      // softmax, log-softmax and log-sum-exp take scratch for their short-row path (a transposed block of rows).
+      scratchBytes: kernel === "entropyRows" ? 0 : SCRATCH_BYTES.softmaxRows,
+      export: kernel,
+      args: kernel === "entropyRows"
+        ? (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols, invT]
+        : (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols, invT, at.scratch],
+    };
+    return returned(args.outGiven, out, final);
+  });
+}
+
+const softmaxOp = rowsOp("softmax", "softmaxRows", (c) => c);
+const logSoftmaxOp = rowsOp("logSoftmax", "logSoftmaxRows", (c) => c);
+const logSumExpOp = rowsOp("logSumExp", "logSumExpRows", () => 1);
+const entropyOp = rowsOp("entropy", "entropyRows", () => 1);
+
+/**
+ * softmax(logits / T) over each row of a row-major [rows, classes] matrix.
+ * An all −Infinity row gives NaN, a row holding +Infinity gives NaN (as PyTorch).
+ */
+export const softmax: RowFunction = softmaxOp.sync;
+
+/** log(softmax(logits / T)) over each row, computed as (z − max) − log Σ exp(z − max). */
+export const logSoftmax: RowFunction = logSoftmaxOp.sync;
+
+/**
+ * log Σ exp(logits / T) of each row (one value per row). An all −Infinity row gives −Infinity,
+ * a row holding +Infinity gives +Infinity (PyTorch's logsumexp).
+ */
+export const logSumExp: RowFunction = logSumExpOp.sync;
+
+/**
+ * The entropy H = −Σ p·log p of p = softmax(logits / T), one value per row, in one sweep (p is
+ * not materialised). 0·log 0 = 0: masked −Infinity entries add nothing; an all −Infinity row, a
+ * +Infinity or a NaN gives NaN.
+ */
+export const entropy: RowFunction = entropyOp.sync;
+
+// Async twins (ops.ts): the same results; on a threaded runtime a large call runs on the workers
+// while the calling thread awaits it.
+
+/** softmax, as an async call. */
+export const softmaxAsync = softmaxOp.async;
+
+/** logSoftmax, as an async call. */
+export const logSoftmaxAsync = logSoftmaxOp.async;
+
+/** logSumExp, as an async call. */
+export const logSumExpAsync = logSumExpOp.async;
+
+/** entropy, as an async call. */
+export const entropyAsync = entropyOp.async;
