@@ -29,12 +29,20 @@ export function xoshiroNormalFill(out: Float32Array, seed: number): Float32Array
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let s0 = split(), s1 = split(), s2 = split(), s3 = split();
+  let s0 = split(),
+    s1 = split(),
+    s2 = split(),
+    s3 = split();
   const rotl = (v: number, k: number) => (v << k) | (v >>> (32 - k));
   const next = () => {
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
     return result;
   };
   for (let i = 0; i < out.length; i += 2) {

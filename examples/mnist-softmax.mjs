@@ -15,12 +15,14 @@ const quick = process.argv.includes("--quick");
 const EPOCHS = quick ? 1 : 8;
 const BATCH = 64;
 const LEARNING_RATE = 0.5;
-const PIXELS = 784, CLASSES = 10;
+const PIXELS = 784,
+  CLASSES = 10;
 
 await init();
 
 // Data: a fixed split, so every run sees the same digits.
-const train = [], test = [];
+const train = [],
+  test = [];
 for (let digit = 0; digit < CLASSES; digit++) {
   const samples = mnist[digit].range(0, mnist[digit].length - 1);
   const cut = Math.floor(samples.length * 0.8);
@@ -79,7 +81,8 @@ const labels = new Int32Array(BATCH);
 let step = 0;
 for (let epoch = 1; epoch <= EPOCHS; epoch++) {
   const order = shuffled(trainSet, epoch);
-  let epochLoss = 0, batches = 0;
+  let epochLoss = 0,
+    batches = 0;
   for (let start = 0; start + BATCH <= order.length; start += BATCH) {
     const batch = order.slice(start, start + BATCH);
     batch.forEach(({ label }, n) => (labels[n] = label));
@@ -101,6 +104,10 @@ for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     batches++;
     step++;
   }
-  console.log(`epoch ${epoch}: mean loss ${(epochLoss / batches).toFixed(4)}, test accuracy ${(100 * accuracy(test)).toFixed(1)} %`);
+  console.log(
+    `epoch ${epoch}: mean loss ${(epochLoss / batches).toFixed(4)}, test accuracy ${(100 * accuracy(test)).toFixed(1)} %`,
+  );
 }
-console.log(`done: ${step} steps, ${trainSet.length} training digits, ${test.length} test digits, test accuracy ${(100 * accuracy(test)).toFixed(1)} %`);
+console.log(
+  `done: ${step} steps, ${trainSet.length} training digits, ${test.length} test digits, test accuracy ${(100 * accuracy(test)).toFixed(1)} %`,
+);

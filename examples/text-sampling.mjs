@@ -13,7 +13,8 @@ const { values: args } = parseArgs({
   options: { seed: { type: "string", default: "42" }, length: { type: "string", default: "160" } },
   strict: true,
 });
-const SEED = Number(args.seed), LENGTH = Number(args.length);
+const SEED = Number(args.seed),
+  LENGTH = Number(args.length);
 
 const CORPUS = `Alice was beginning to get very tired of sitting by her sister on the bank, and of having
 nothing to do: once or twice she had peeped into the book her sister was reading, but it had no
@@ -22,8 +23,7 @@ or conversations? So she was considering in her own mind (as well as she could, 
 made her feel very sleepy and stupid), whether the pleasure of making a daisy-chain would be
 worth the trouble of getting up and picking the daisies, when suddenly a White Rabbit with pink
 eyes ran close by her. There was nothing so very remarkable in that; nor did Alice think it so
-very much out of the way to hear the Rabbit say to itself, Oh dear! Oh dear! I shall be late!`
-  .replace(/\s+/g, " ");
+very much out of the way to hear the Rabbit say to itself, Oh dear! Oh dear! I shall be late!`.replace(/\s+/g, " ");
 
 await init();
 
@@ -37,7 +37,9 @@ const logits = Float32Array.from(counts, (c) => Math.log(c + 0.05));
 
 /** `length` characters after `start`, one sampleCategorical call per step; mean entropy of what the filters kept. */
 function generate(start, length, options, generator) {
-  let previous = index.get(start), text = start, h = 0;
+  let previous = index.get(start),
+    text = start,
+    h = 0;
   for (let step = 0; step < length; step++) {
     const row = logits.subarray(previous * V, (previous + 1) * V);
     if (options.temperature !== 0) h += entropy(filterLogits(row, V, options), V)[0];

@@ -12,15 +12,21 @@ import { parseArgs } from "node:util";
 import { init, crossEntropy } from "probkernels";
 
 const { values } = parseArgs({
-  options: { rows: { type: "string", default: "8192" }, classes: { type: "string", default: "1000" }, workers: { type: "string", default: "2" } },
+  options: {
+    rows: { type: "string", default: "8192" },
+    classes: { type: "string", default: "1000" },
+    workers: { type: "string", default: "2" },
+  },
 });
-const rows = Number(values.rows), classes = Number(values.classes), workers = Number(values.workers);
+const rows = Number(values.rows),
+  classes = Number(values.classes),
+  workers = Number(values.workers);
 
 const { module, build } = await init();
 
 // A batch of logits and labels (seeded, so every run computes the same numbers).
 let seed = 7;
-const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
 const logits = Float32Array.from({ length: rows * classes }, () => 6 * random() - 3);
 const labels = Int32Array.from({ length: rows }, () => Math.floor(random() * classes));
 
@@ -38,13 +44,23 @@ const workerSource = `
 const started = performance.now();
 const pool = Array.from({ length: workers }, () => new Worker(workerSource, { eval: true, workerData: { module } }));
 const share = Math.ceil(rows / workers);
-const sums = await Promise.all(pool.map((worker, w) => new Promise((resolve, reject) => {
-  const from = w * share, to = Math.min(rows, from + share);
-  worker.once("message", resolve);
-  worker.once("error", reject);
-  // Copies of the shard: the workers own their rows (a SharedArrayBuffer would avoid the copy).
-  worker.postMessage({ logits: logits.slice(from * classes, to * classes), labels: labels.slice(from, to), classes });
-})));
+const sums = await Promise.all(
+  pool.map(
+    (worker, w) =>
+      new Promise((resolve, reject) => {
+        const from = w * share,
+          to = Math.min(rows, from + share);
+        worker.once("message", resolve);
+        worker.once("error", reject);
+        // Copies of the shard: the workers own their rows (a SharedArrayBuffer would avoid the copy).
+        worker.postMessage({
+          logits: logits.slice(from * classes, to * classes),
+          labels: labels.slice(from, to),
+          classes,
+        });
+      }),
+  ),
+);
 const mean = sums.reduce((total, s) => total + s, 0) / rows;
 const elapsed = performance.now() - started;
 await Promise.all(pool.map((worker) => worker.terminate()));
@@ -52,4 +68,6 @@ await Promise.all(pool.map((worker) => worker.terminate()));
 const single = crossEntropy(logits, labels, classes);
 console.log(`${rows}×${classes} logits, build ${build}, ${workers} workers sharing one compiled module`);
 console.log(`mean loss from the workers: ${mean.toFixed(6)} (${elapsed.toFixed(0)} ms including starting the workers)`);
-console.log(`mean loss in one call:      ${single.toFixed(6)} (difference ${Math.abs(mean - single).toExponential(1)})`);
+console.log(
+  `mean loss in one call:      ${single.toFixed(6)} (difference ${Math.abs(mean - single).toExponential(1)})`,
+);

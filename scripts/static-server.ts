@@ -7,12 +7,21 @@ import { createServer, type Server } from "node:http";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json", ".css": "text/css", ".svg": "image/svg+xml", ".map": "application/json",
-  ".png": "image/png", ".ico": "image/x-icon",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+  ".map": "application/json",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
 };
 
-export interface StaticServer { url: string; close(): Promise<void> }
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
 
 export interface ServeOptions {
   port?: number;
@@ -28,7 +37,10 @@ export interface ServeOptions {
   headers?: Record<string, string>;
 }
 
-const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+const ISOLATION_HEADERS = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
 
 /** The file a request path names inside `base`, or an HTTP status refusing it. */
 export function resolveRequest(base: string, rawPath: string, allow?: readonly string[]): string | 400 | 404 {
@@ -46,7 +58,8 @@ export function resolveRequest(base: string, rawPath: string, allow?: readonly s
   if (rel.startsWith("..") || isAbsolute(rel)) return 404;
   const parts = rel === "" ? [] : rel.split(sep);
   if (parts.some((part) => part.startsWith("."))) return 404;
-  if (allow && !allow.some((folder) => rel === folder || rel.startsWith(`${folder.split("/").join(sep)}${sep}`))) return 404;
+  if (allow && !allow.some((folder) => rel === folder || rel.startsWith(`${folder.split("/").join(sep)}${sep}`)))
+    return 404;
   return file;
 }
 
@@ -79,7 +92,9 @@ export async function serveDirectory(root: string, options: ServeOptions = {}): 
       ...(options.crossOriginIsolated ? ISOLATION_HEADERS : {}),
       ...options.headers,
     });
-    createReadStream(file).on("error", () => res.destroy()).pipe(res);
+    createReadStream(file)
+      .on("error", () => res.destroy())
+      .pipe(res);
   });
   await new Promise<void>((done) => server.listen(options.port ?? 0, "127.0.0.1", done));
   const address = server.address();

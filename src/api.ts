@@ -4,35 +4,129 @@ export { runtimeInfo, dispose } from "./engine/runtime.js";
 export type { InitOptions, RuntimeInfo } from "./engine/runtime.js";
 export type { BuildChoice, BuildName } from "./engine/wasm.js";
 export { DEFAULT_ARENA_BYTES } from "./engine/arena.js";
-export { softmax, logSoftmax, logSumExp, entropy, softmaxAsync, logSoftmaxAsync, logSumExpAsync, entropyAsync } from "./ops/softmax.js";
+export {
+  softmax,
+  logSoftmax,
+  logSumExp,
+  entropy,
+  softmaxAsync,
+  logSoftmaxAsync,
+  logSumExpAsync,
+  entropyAsync,
+} from "./ops/softmax.js";
 export type { AsyncOf } from "./engine/op.js";
 export type { SoftmaxOptions } from "./ops/softmax.js";
-export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad, crossEntropyAsync, crossEntropyBackwardAsync, crossEntropyWithGradAsync } from "./ops/crossentropy.js";
-export type { CrossEntropyBackwardFunction, CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyFunction, CrossEntropyOptions, CrossEntropyReducedOptions, CrossEntropyTarget, CrossEntropyWithGradFunction, LossAndGrad } from "./checks/crossentropy.js";
+export {
+  crossEntropy,
+  crossEntropyBackward,
+  crossEntropyWithGrad,
+  crossEntropyAsync,
+  crossEntropyBackwardAsync,
+  crossEntropyWithGradAsync,
+} from "./ops/crossentropy.js";
+export type {
+  CrossEntropyBackwardFunction,
+  CrossEntropyBackwardOptions,
+  CrossEntropyBaseOptions,
+  CrossEntropyFunction,
+  CrossEntropyOptions,
+  CrossEntropyReducedOptions,
+  CrossEntropyTarget,
+  CrossEntropyWithGradFunction,
+  LossAndGrad,
+} from "./checks/crossentropy.js";
 export type { LabelArray } from "./checks/targets.js";
 export type { Reduction } from "./checks/scalars.js";
 export { argmax, accuracy, topK, argmaxAsync, accuracyAsync, topKAsync } from "./ops/select.js";
 export type { AccuracyOptions, ArgmaxOptions, TopK } from "./checks/select.js";
 export { normalLogPdf, normalPdf, normalLogPdfAsync, normalPdfAsync } from "./ops/normal.js";
 export { klDiv, klDivBackward, klDivWithGrad, klDivAsync, klDivBackwardAsync, klDivWithGradAsync } from "./ops/kl.js";
-export { nllLoss, nllLossBackward, nllLossWithGrad, nllLossAsync, nllLossBackwardAsync, nllLossWithGradAsync } from "./ops/nll.js";
+export {
+  nllLoss,
+  nllLossBackward,
+  nllLossWithGrad,
+  nllLossAsync,
+  nllLossBackwardAsync,
+  nllLossWithGradAsync,
+} from "./ops/nll.js";
 export { distillationLoss, distillationLossAsync } from "./ops/distillation.js";
-export { gaussianNllLoss, gaussianNllLossWithGrad, gaussianNllLossAsync, gaussianNllLossWithGradAsync } from "./ops/gaussian.js";
-export type { GaussianNllFunction, GaussianNllOptions, GaussianNllResult, GaussianNllWithGradFunction, GaussianNllWithGradOptions } from "./checks/gaussian.js";
+export {
+  gaussianNllLoss,
+  gaussianNllLossWithGrad,
+  gaussianNllLossAsync,
+  gaussianNllLossWithGradAsync,
+} from "./ops/gaussian.js";
+export type {
+  GaussianNllFunction,
+  GaussianNllOptions,
+  GaussianNllResult,
+  GaussianNllWithGradFunction,
+  GaussianNllWithGradOptions,
+} from "./checks/gaussian.js";
 export type { DistillationOptions, DistillationResult } from "./checks/distillation.js";
-export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad, binaryCrossEntropyWithLogitsAsync, binaryCrossEntropyWithLogitsBackwardAsync, binaryCrossEntropyWithLogitsWithGradAsync } from "./ops/bce.js";
-export type { BceLossAndGrad, BceWithLogitsBackwardOptions, BceWithLogitsFunction, BceWithLogitsOptions, BceWithLogitsWithGradFunction } from "./checks/bce.js";
+export {
+  binaryCrossEntropyWithLogits,
+  binaryCrossEntropyWithLogitsBackward,
+  binaryCrossEntropyWithLogitsWithGrad,
+  binaryCrossEntropyWithLogitsAsync,
+  binaryCrossEntropyWithLogitsBackwardAsync,
+  binaryCrossEntropyWithLogitsWithGradAsync,
+} from "./ops/bce.js";
+export type {
+  BceLossAndGrad,
+  BceWithLogitsBackwardOptions,
+  BceWithLogitsFunction,
+  BceWithLogitsOptions,
+  BceWithLogitsWithGradFunction,
+} from "./checks/bce.js";
 export type { NllLossBackwardOptions, NllLossFunction, NllLossOptions, NllLossWithGradFunction } from "./checks/nll.js";
-export type { KlDivBackwardOptions, KlDivFunction, KlDivOptions, KlDivWithGradFunction, KlLossAndGrad, KlReduction } from "./checks/kl.js";
+export type {
+  KlDivBackwardOptions,
+  KlDivFunction,
+  KlDivOptions,
+  KlDivWithGradFunction,
+  KlLossAndGrad,
+  KlReduction,
+} from "./checks/kl.js";
 export type { NormalPdfOptions } from "./checks/normal.js";
 export { allocFloat32, allocInt32, WasmArray } from "./engine/wasm-array.js";
-export { randomNormal, randomUniform, randomInt, randperm, getDefaultGenerator, setDefaultGenerator } from "./ops/random.js";
+export {
+  randomNormal,
+  randomUniform,
+  randomInt,
+  randperm,
+  getDefaultGenerator,
+  setDefaultGenerator,
+} from "./ops/random.js";
 export { RandomGenerator } from "./random/generator.js";
 /** The earlier name of RandomGenerator (it first drew normals only); the same class. */
 export { RandomGenerator as NormalGenerator } from "./random/generator.js";
-export type { Compat, RandomGeneratorOptions, RandomGeneratorState, RandomNormalOptions, RandomUniformOptions, RandomIntOptions, RandpermOptions } from "./checks/random.js";
+export type {
+  Compat,
+  RandomGeneratorOptions,
+  RandomGeneratorState,
+  RandomNormalOptions,
+  RandomUniformOptions,
+  RandomIntOptions,
+  RandpermOptions,
+} from "./checks/random.js";
 export type { Seed } from "./random/seed.js";
-export { xavierNormal, xavierUniform, kaimingNormal, kaimingUniform, truncNormal, linearInit, calculateGain } from "./ops/initializers.js";
-export type { XavierOptions, KaimingOptions, TruncNormalOptions, Nonlinearity, LinearInitOptions, LinearParameters } from "./ops/initializers.js";
+export {
+  xavierNormal,
+  xavierUniform,
+  kaimingNormal,
+  kaimingUniform,
+  truncNormal,
+  linearInit,
+  calculateGain,
+} from "./ops/initializers.js";
+export type {
+  XavierOptions,
+  KaimingOptions,
+  TruncNormalOptions,
+  Nonlinearity,
+  LinearInitOptions,
+  LinearParameters,
+} from "./ops/initializers.js";
 export { filterLogits, sampleCategorical, filterLogitsAsync, sampleCategoricalAsync } from "./ops/sampling.js";
 export type { FilterOptions, FilterLogitsOptions, SampleCategoricalOptions } from "./ops/sampling.js";

@@ -6,8 +6,11 @@ import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
 import { describeBuilds, mismatch, PROB_TOL, randomLabels, randomLogits } from "./helpers.js";
 
-const rows = 9, classes = 37, n = rows * classes;
-const x = randomLogits(n, 1), t = randomLogits(n, 2);
+const rows = 9,
+  classes = 37,
+  n = rows * classes;
+const x = randomLogits(n, 1),
+  t = randomLogits(n, 2);
 const labels = randomLabels(rows, classes, 3);
 // Made by the reference (no init needed at import time).
 const probs = ref.softmax(t, classes);
@@ -15,14 +18,18 @@ const logP = ref.logSoftmax(x, classes);
 const binary = Float32Array.from(probs, (p) => (p > 1 / classes ? 1 : 0));
 
 /** Each gradient function, called with extra options. */
-const CALLS: [string, (m: typeof pk | typeof ref, o: { out?: Float32Array; accumulate?: boolean }) => Float32Array][] = [
-  ["crossEntropyBackward", (m, o) => m.crossEntropyBackward(x, labels, classes, { labelSmoothing: 0.1, ...o })],
-  ["crossEntropyWithGrad (soft)", (m, o) => m.crossEntropyWithGrad(x, probs, classes, o).grad],
-  ["nllLossWithGrad", (m, o) => m.nllLossWithGrad(logP, labels, classes, o).grad],
-  ["klDivWithGrad", (m, o) => m.klDivWithGrad(logP, probs, classes, { reduction: "batchmean", ...o }).grad],
-  ["binaryCrossEntropyWithLogitsWithGrad", (m, o) => m.binaryCrossEntropyWithLogitsWithGrad(x, binary, classes, o).grad],
-  ["distillationLoss", (m, o) => m.distillationLoss(x, t, classes, { temperature: 2, labels, ...o }).grad],
-];
+const CALLS: [string, (m: typeof pk | typeof ref, o: { out?: Float32Array; accumulate?: boolean }) => Float32Array][] =
+  [
+    ["crossEntropyBackward", (m, o) => m.crossEntropyBackward(x, labels, classes, { labelSmoothing: 0.1, ...o })],
+    ["crossEntropyWithGrad (soft)", (m, o) => m.crossEntropyWithGrad(x, probs, classes, o).grad],
+    ["nllLossWithGrad", (m, o) => m.nllLossWithGrad(logP, labels, classes, o).grad],
+    ["klDivWithGrad", (m, o) => m.klDivWithGrad(logP, probs, classes, { reduction: "batchmean", ...o }).grad],
+    [
+      "binaryCrossEntropyWithLogitsWithGrad",
+      (m, o) => m.binaryCrossEntropyWithLogitsWithGrad(x, binary, classes, o).grad,
+    ],
+    ["distillationLoss", (m, o) => m.distillationLoss(x, t, classes, { temperature: 2, labels, ...o }).grad],
+  ];
 
 const start = () => Float32Array.from({ length: n }, (_, i) => (i % 11) / 4 - 1);
 const sum = (a: Float32Array, b: Float32Array) => Float32Array.from(a, (v, i) => v + b[i]);
@@ -50,7 +57,12 @@ describeBuilds("accumulate", (build) => {
   it("two losses into one buffer: CE on the labels plus 0.5 × KL to a teacher", () => {
     const grad = new Float32Array(n);
     pk.crossEntropyWithGrad(x, labels, classes, { out: grad });
-    pk.klDivWithGrad(pk.logSoftmax(x, classes), probs, classes, { reduction: "batchmean", gradOutput: 0.5, out: grad, accumulate: true });
+    pk.klDivWithGrad(pk.logSoftmax(x, classes), probs, classes, {
+      reduction: "batchmean",
+      gradOutput: 0.5,
+      out: grad,
+      accumulate: true,
+    });
     const a = pk.crossEntropyBackward(x, labels, classes);
     const b = pk.klDivBackward(pk.logSoftmax(x, classes), probs, classes, { reduction: "batchmean", gradOutput: 0.5 });
     expect(Array.from(grad)).toEqual(Array.from(sum(a, b)));
@@ -58,11 +70,25 @@ describeBuilds("accumulate", (build) => {
 });
 
 describe("accumulate bad input", () => {
-  beforeAll(async () => { await pk.init(); });
+  beforeAll(async () => {
+    await pk.init();
+  });
   it.each([
-    [() => pk.crossEntropyBackward(x, labels, classes, { accumulate: true }), TypeError, /crossEntropyBackward: accumulate adds the gradient into out: pass out/],
-    [() => pk.klDivWithGrad(logP, probs, classes, { accumulate: 1 as unknown as boolean, out: new Float32Array(n) }), TypeError, /accumulate must be a boolean, got 1/],
-    [() => pk.crossEntropy(x, labels, classes, { accumulate: true } as never), TypeError, /crossEntropy: unknown option "accumulate"/],
+    [
+      () => pk.crossEntropyBackward(x, labels, classes, { accumulate: true }),
+      TypeError,
+      /crossEntropyBackward: accumulate adds the gradient into out: pass out/,
+    ],
+    [
+      () => pk.klDivWithGrad(logP, probs, classes, { accumulate: 1 as unknown as boolean, out: new Float32Array(n) }),
+      TypeError,
+      /accumulate must be a boolean, got 1/,
+    ],
+    [
+      () => pk.crossEntropy(x, labels, classes, { accumulate: true } as never),
+      TypeError,
+      /crossEntropy: unknown option "accumulate"/,
+    ],
   ] as const)("%#", (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);

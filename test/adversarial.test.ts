@@ -24,7 +24,8 @@ function expectHealthy(): void {
 }
 
 /** Bytes of every array, to check that a refused call changed none of them. */
-const snapshot = (...arrays: ArrayBufferView[]) => arrays.map((a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+const snapshot = (...arrays: ArrayBufferView[]) =>
+  arrays.map((a) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
 
 beforeAll(async () => {
   await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
@@ -37,7 +38,12 @@ describe("labels are read once, checked where the kernel reads them", () => {
     let reads = 0;
     // Harmless when read once; a reader that reads `out` again after checking the labels would
     // hand the kernel label 1000000.
-    const options = { get out() { if (reads++ > 0) labels[0] = 1_000_000; return out; } };
+    const options = {
+      get out() {
+        if (reads++ > 0) labels[0] = 1_000_000;
+        return out;
+      },
+    };
     const { loss, grad } = pk.crossEntropyWithGrad(X, labels, 10, options);
     expect(reads).toBe(1);
     expect(grad).toBe(out);
@@ -50,12 +56,15 @@ describe("labels are read once, checked where the kernel reads them", () => {
   it("every option is read exactly once, through a Proxy that counts", () => {
     const reads = new Map<PropertyKey, number>();
     const out = new Float32Array(40);
-    const options = new Proxy({ out, temperature: 2, labelSmoothing: 0.1 }, {
-      get(target, key, receiver) {
-        reads.set(key, (reads.get(key) ?? 0) + 1);
-        return Reflect.get(target, key, receiver);
+    const options = new Proxy(
+      { out, temperature: 2, labelSmoothing: 0.1 },
+      {
+        get(target, key, receiver) {
+          reads.set(key, (reads.get(key) ?? 0) + 1);
+          return Reflect.get(target, key, receiver);
+        },
       },
-    });
+    );
     pk.crossEntropyWithGrad(X, LABELS, 10, options);
     expect([...reads.values()].every((n) => n === 1)).toBe(true);
     expect(reads.get("out")).toBe(1);
@@ -69,15 +78,34 @@ describe("labels are read once, checked where the kernel reads them", () => {
         // Operands laid out by hand in the arena, with canaries around them.
         const rows = 6;
         const base = rt.arena.base + 64;
-        const x = base, labels = x + rows * classes * 4 + 64, loss = labels + rows * 4 + 64, scratch = loss + rows * 8 + 64;
+        const x = base,
+          labels = x + rows * classes * 4 + 64,
+          loss = labels + rows * 4 + 64,
+          scratch = loss + rows * 8 + 64;
         const end = scratch + SCRATCH_BYTES.crossEntropyHardRows + 64;
-        const f32 = rt.arena.f32, i32 = rt.arena.i32;
+        const f32 = rt.arena.f32,
+          i32 = rt.arena.i32;
         f32.fill(1, x >> 2, (x >> 2) + rows * classes);
         i32.set([0, 1, 2, 7, -5, 3], labels >> 2); // row 4: neither a class nor ignoreIndex
         const memoryBefore = new Uint8Array(rt.arena.buffer.slice(0, base));
         for (const label of [-5, classes, 2 ** 31 - 1, -(2 ** 31)]) {
           i32[(labels >> 2) + 4] = label;
-          const refused = rt.kernels.crossEntropyHardRows(x, labels, rows, classes, 1, 0, classes, -100, 0, loss, x, 0, 1, scratch);
+          const refused = rt.kernels.crossEntropyHardRows(
+            x,
+            labels,
+            rows,
+            classes,
+            1,
+            0,
+            classes,
+            -100,
+            0,
+            loss,
+            x,
+            0,
+            1,
+            scratch,
+          );
           expect(refused, `${build}, ${classes} classes, label ${label}`).toBe(4);
         }
         // Nothing below the operands (static data: the kernels' constant tables) changed.
@@ -91,7 +119,8 @@ describe("labels are read once, checked where the kernel reads them", () => {
 
   it("labels in a SharedArrayBuffer rewritten by another thread: every call is right or refused, never out of bounds", async () => {
     const { Worker } = await import("node:worker_threads");
-    const rows = 64, classes = 10;
+    const rows = 64,
+      classes = 10;
     const shared = new Int32Array(new SharedArrayBuffer(rows * 4));
     const x = randomLogits(rows * classes, 2);
     const stop = new Int32Array(new SharedArrayBuffer(4));
@@ -102,7 +131,8 @@ describe("labels are read once, checked where the kernel reads them", () => {
        while (Atomics.load(stop, 0) === 0) { labels[i % labels.length] = (i & 1) ? 1e6 : (i % 10); i++; }`,
       { eval: true, workerData: [shared, stop] },
     );
-    let refused = 0, done = 0;
+    let refused = 0,
+      done = 0;
     try {
       await new Promise((r) => setTimeout(r, 20));
       for (let k = 0; k < 300; k++) {
@@ -134,11 +164,31 @@ describe("outputs never overlap an input", () => {
   const gradOutput = new Float32Array(buffer, 360, 4); // bytes 360–376
   const labels = new Int32Array(buffer, 400, 4);
   cases.push(["out partly over logits", () => pk.softmax(logits, 10, { out: new Float32Array(buffer, 4, 40) })]);
-  cases.push(["grad over soft targets", () => pk.crossEntropyWithGrad(logits, soft, 10, { out: new Float32Array(buffer, 160, 40) })]);
-  cases.push(["grad over the weight", () => pk.crossEntropyBackward(logits, LABELS, 10, { weight, out: new Float32Array(buffer, 300, 40) })]);
-  cases.push(["grad over gradOutput", () => pk.crossEntropyBackward(logits, LABELS, 10, { reduction: "none", gradOutput, out: new Float32Array(buffer, 364, 40) })]);
-  cases.push(["per-row losses over the labels", () => pk.crossEntropy(logits, labels, 10, { reduction: "none", out: new Float32Array(buffer, 400, 4) })]);
-  cases.push(["logSumExp out over logits (same start, other length)", () => pk.logSumExp(logits, 10, { out: new Float32Array(buffer, 0, 4) })]);
+  cases.push([
+    "grad over soft targets",
+    () => pk.crossEntropyWithGrad(logits, soft, 10, { out: new Float32Array(buffer, 160, 40) }),
+  ]);
+  cases.push([
+    "grad over the weight",
+    () => pk.crossEntropyBackward(logits, LABELS, 10, { weight, out: new Float32Array(buffer, 300, 40) }),
+  ]);
+  cases.push([
+    "grad over gradOutput",
+    () =>
+      pk.crossEntropyBackward(logits, LABELS, 10, {
+        reduction: "none",
+        gradOutput,
+        out: new Float32Array(buffer, 364, 40),
+      }),
+  ]);
+  cases.push([
+    "per-row losses over the labels",
+    () => pk.crossEntropy(logits, labels, 10, { reduction: "none", out: new Float32Array(buffer, 400, 4) }),
+  ]);
+  cases.push([
+    "logSumExp out over logits (same start, other length)",
+    () => pk.logSumExp(logits, 10, { out: new Float32Array(buffer, 0, 4) }),
+  ]);
 
   it.each(cases)("%s: RangeError naming both, every buffer unchanged", (_, call) => {
     new Float32Array(buffer).set(randomLogits(200, 9));
@@ -175,7 +225,9 @@ describe("wasm memory views", () => {
     const a = pk.allocFloat32(16);
     const all = new Float32Array(a.array.buffer, 0, 64); // the kernels' constant tables live here
     const before = Array.from(all);
-    expect(() => pk.softmax(X, 10, { out: new Float32Array(a.array.buffer, 0, 40) })).toThrow(/outside every live WasmArray/);
+    expect(() => pk.softmax(X, 10, { out: new Float32Array(a.array.buffer, 0, 40) })).toThrow(
+      /outside every live WasmArray/,
+    );
     expect(() => pk.randomNormal(64, { seed: 1, out: all })).toThrow(/outside every live WasmArray/);
     expect(Array.from(new Float32Array(a.array.buffer, 0, 64))).toEqual(before);
     a.free();
@@ -208,7 +260,9 @@ describe("wasm memory views", () => {
     expect(() => pk.softmax(x, 10)).toThrow(/softmax: logits is a view of a detached ArrayBuffer/);
     const out = new Float32Array(40);
     structuredClone(out.buffer, { transfer: [out.buffer] });
-    expect(() => pk.crossEntropyWithGrad(X, LABELS, 10, { out })).toThrow(/crossEntropyWithGrad: out is a view of a detached/);
+    expect(() => pk.crossEntropyWithGrad(X, LABELS, 10, { out })).toThrow(
+      /crossEntropyWithGrad: out is a view of a detached/,
+    );
     const labels = LABELS.slice();
     structuredClone(labels.buffer, { transfer: [labels.buffer] });
     expect(() => pk.crossEntropy(X, labels, 10)).toThrow(/target is a view of a detached/);
@@ -216,11 +270,21 @@ describe("wasm memory views", () => {
 
   it("a resizable buffer shrunk by an options getter is read as it is after the getter (options are read first)", () => {
     // Resizable ArrayBuffers are ES2024 (Node 20 has them; the project's lib is ES2022).
-    const rab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void })(160, { maxByteLength: 320 });
+    const rab = new (
+      ArrayBuffer as unknown as new (
+        n: number,
+        o: { maxByteLength: number },
+      ) => ArrayBuffer & { resize(n: number): void }
+    )(160, { maxByteLength: 320 });
     const x = new Float32Array(rab); // tracks the buffer's length
     x.set(X);
     pk.softmax(randomLogits(400, 1), 10); // leave other values in the arena
-    const result = pk.softmax(x, 10, { get temperature() { rab.resize(40); return 1; } });
+    const result = pk.softmax(x, 10, {
+      get temperature() {
+        rab.resize(40);
+        return 1;
+      },
+    });
     expect(result.length).toBe(10);
     expect(mismatch(result, ref.softmax(X.slice(0, 10), 10), PROB_TOL)).toBeNull();
   });
@@ -235,9 +299,15 @@ describe("wasm memory views", () => {
 
   it("a subclass that lies about its length or overrides subarray/set is read as the engine sees it", () => {
     class Liar extends Float32Array {
-      override get length() { return 1_000_000; }
-      override subarray(): Float32Array<ArrayBuffer> { throw new Error("subarray of the caller's object was called"); }
-      override set(): void { throw new Error("set of the caller's object was called"); }
+      override get length() {
+        return 1_000_000;
+      }
+      override subarray(): Float32Array<ArrayBuffer> {
+        throw new Error("subarray of the caller's object was called");
+      }
+      override set(): void {
+        throw new Error("set of the caller's object was called");
+      }
     }
     const x = new Liar(40);
     Float32Array.prototype.set.call(x, X);
@@ -254,7 +324,9 @@ describe("allocation failures leave nothing behind", () => {
   it("allocFloat32(2^30) is refused with the limit, and every kernel works afterwards", () => {
     const before = pk.runtimeInfo().memoryBytes;
     expect(() => pk.allocFloat32(2 ** 30)).toThrow(RangeError);
-    expect(() => pk.allocFloat32(2 ** 30)).toThrow(/allocFloat32: needs \d+ bytes of wasm memory, more than a wasm32 memory can hold \(4294967296 bytes, 4 GiB\)/);
+    expect(() => pk.allocFloat32(2 ** 30)).toThrow(
+      /allocFloat32: needs \d+ bytes of wasm memory, more than a wasm32 memory can hold \(4294967296 bytes, 4 GiB\)/,
+    );
     expect(pk.runtimeInfo().memoryBytes).toBe(before);
     const a = pk.allocFloat32(40);
     a.array.set(X);
@@ -268,9 +340,13 @@ describe("allocation failures leave nothing behind", () => {
     const memory = rt.arena.memory;
     const base = rt.arena.base;
     const grow = memory.grow;
-    memory.grow = () => { throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded"); };
+    memory.grow = () => {
+      throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded");
+    };
     try {
-      expect(() => pk.allocFloat32(64 << 20)).toThrow(/allocFloat32: could not grow wasm memory .*Maximum memory size exceeded.*stays usable/);
+      expect(() => pk.allocFloat32(64 << 20)).toThrow(
+        /allocFloat32: could not grow wasm memory .*Maximum memory size exceeded.*stays usable/,
+      );
       expect(rt.arena.base).toBe(base);
       const wide = randomLogits(2 * 200_000, 3); // a row larger than the arena: staging must grow
       expect(() => pk.softmax(wide, 200_000)).toThrow(/softmax: could not grow wasm memory/);
@@ -315,7 +391,8 @@ describe("init and WasmArrays", () => {
   });
 
   it("a weight in wasm memory with rows longer than the arena (8 × 128256)", () => {
-    const classes = 128_256, rows = 8;
+    const classes = 128_256,
+      rows = 8;
     const x = randomLogits(rows * classes, 8);
     const labels = randomLabels(rows, classes, 8);
     const weight = Float32Array.from({ length: classes }, (_, i) => 0.5 + (i % 7) / 7);
@@ -345,7 +422,9 @@ describe("init and WasmArrays", () => {
       const stale = pk.allocFloat32(8).array;
       pk.allocFloat32(4 << 20);
       expect(() => pk.truncNormal(stale, { seed: 1 })).toThrow(/truncNormal: out is a view of a detached/);
-      probe.free(); filler.free(); target.free();
+      probe.free();
+      filler.free();
+      target.free();
     } finally {
       await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
     }
@@ -368,7 +447,9 @@ describe("numerics the issue found", () => {
           expect(got.grad.every(Number.isFinite), `${build} ${classes} ${bad}`).toBe(true);
           expect(mismatch(got.grad, want.grad, { abs: 0, rel: 0 })).toBeNull();
           expect(got.loss).toBe(want.loss);
-          expect(mismatch(got.grad, ref.crossEntropyWithGrad(x, labels, classes, { weight }).grad, PROB_TOL)).toBeNull();
+          expect(
+            mismatch(got.grad, ref.crossEntropyWithGrad(x, labels, classes, { weight }).grad, PROB_TOL),
+          ).toBeNull();
         }
       }
     }
@@ -377,7 +458,7 @@ describe("numerics the issue found", () => {
 
   it("a number[] weight with a hole is refused", () => {
     // eslint-disable-next-line no-sparse-arrays
-    const weight = [1, 1, , 1, 1, 1, 1, 1, 1, 1] as number[];
+    const weight = [1, 1, undefined, 1, 1, 1, 1, 1, 1, 1] as number[];
     for (const m of [pk, ref]) {
       expect(() => m.crossEntropy(X, LABELS, 10, { weight })).toThrow(/weight\[2\] must be a number, got undefined/);
     }
@@ -395,7 +476,10 @@ describe("numerics the issue found", () => {
       for (const build of BUILDS) {
         pk.initSync({ build });
         const got = pk.crossEntropyWithGrad(x, t, classes, { weight, labelSmoothing: 0.05, reduction: "none" });
-        expect(mismatch(got.loss as Float32Array, want.loss as Float32Array, LOG_TOL), `${build} ${classes}`).toBeNull();
+        expect(
+          mismatch(got.loss as Float32Array, want.loss as Float32Array, LOG_TOL),
+          `${build} ${classes}`,
+        ).toBeNull();
         expect(mismatch(got.grad, want.grad, PROB_TOL), `${build} ${classes}`).toBeNull();
       }
     }
@@ -405,7 +489,8 @@ describe("numerics the issue found", () => {
   it("gradOutput ±Infinity and weights summing to exactly 0 give PyTorch's infinities, not NaN everywhere", () => {
     const classes = 10;
     const sameSpecials = (a: ArrayLike<number>, b: ArrayLike<number>) =>
-      Array.from(a, (v) => (Number.isFinite(v) ? "f" : String(v))).join() === Array.from(b, (v) => (Number.isFinite(v) ? "f" : String(v))).join();
+      Array.from(a, (v) => (Number.isFinite(v) ? "f" : String(v))).join() ===
+      Array.from(b, (v) => (Number.isFinite(v) ? "f" : String(v))).join();
     for (const build of BUILDS) {
       pk.initSync({ build });
       for (const cols of [classes, 100]) {
@@ -414,7 +499,10 @@ describe("numerics the issue found", () => {
         for (const gradOutput of [Infinity, -Infinity]) {
           const got = pk.crossEntropyBackward(x, labels, cols, { gradOutput });
           const want = ref.crossEntropyBackward(x, labels, cols, { gradOutput });
-          expect(got.some((v) => v === gradOutput || v === -gradOutput), `${build} ${cols}`).toBe(true);
+          expect(
+            got.some((v) => v === gradOutput || v === -gradOutput),
+            `${build} ${cols}`,
+          ).toBe(true);
           expect(sameSpecials(got, want), `${build} ${cols} gradOutput ${gradOutput}`).toBe(true);
         }
         // w[0] + w[1] = 0: D = 0 with rows left; the loss is ±Infinity as PyTorch's nll sum / 0.

@@ -36,9 +36,13 @@ describe.runIf(run)("in Chromium", () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+    });
     // Every request must succeed except the favicon the browser asks for on its own.
-    page.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
+    page.on("response", (r) => {
+      if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(url);
     await page.waitForFunction(probe, undefined, { timeout: 60_000 });
     const value = (await page.evaluate(probe)) as T;
@@ -49,13 +53,18 @@ describe.runIf(run)("in Chromium", () => {
 
   it("a plain module script runs every PyTorch reference case on every build, samples the same bits as Node, and falls back to one thread without cross-origin isolation", async () => {
     const result = await pageResult<{
-      error?: string; available: string[];
+      error?: string;
+      available: string[];
       builds: Record<string, { cases: number; failures: string[]; running: string }>;
-      randomBits: number[]; torchBits: number[]; threads: { threads: number; reason: string; softmax: number[] };
+      randomBits: number[];
+      torchBits: number[];
+      threads: { threads: number; reason: string; softmax: number[] };
     }>(`${server.url}/test/browser/pages/golden.html`, "window.__result");
     // A page without COOP/COEP has no SharedArrayBuffer: init({ threads: 2 }) runs on one and says why.
     expect(result.threads.threads).toBe(1);
-    expect(result.threads.reason).toMatch(/2 threads were asked for: the page is not cross-origin isolated .*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+    expect(result.threads.reason).toMatch(
+      /2 threads were asked for: the page is not cross-origin isolated .*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/,
+    );
     expect(result.threads.softmax.length).toBe(3);
     expect(result.error).toBeUndefined();
     expect(result.available).toContain("simd");
@@ -76,8 +85,15 @@ describe.runIf(run)("in Chromium", () => {
     const isolated = await serveDirectory(ROOT, { allow: REPO_FOLDERS, crossOriginIsolated: true });
     try {
       const result = await pageResult<{
-        error?: string; crossOriginIsolated: boolean; threads: number; reason: string | null; split: number; hashes: Record<string, number>;
-        asyncHashes: Record<string, number>; offloaded: number; turns: number;
+        error?: string;
+        crossOriginIsolated: boolean;
+        threads: number;
+        reason: string | null;
+        split: number;
+        hashes: Record<string, number>;
+        asyncHashes: Record<string, number>;
+        offloaded: number;
+        turns: number;
       }>(`${isolated.url}/test/browser/pages/threads.html`, "window.__result");
       expect(result.error).toBeUndefined();
       expect(result.crossOriginIsolated).toBe(true);
@@ -99,14 +115,23 @@ describe.runIf(run)("in Chromium", () => {
 
   it("a cross-origin-isolated page whose Content-Security-Policy forbids blob: workers falls back to one thread and says why", async () => {
     const csp = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'";
-    const strict = await serveDirectory(ROOT, { allow: REPO_FOLDERS, crossOriginIsolated: true, headers: { "content-security-policy": csp } });
+    const strict = await serveDirectory(ROOT, {
+      allow: REPO_FOLDERS,
+      crossOriginIsolated: true,
+      headers: { "content-security-policy": csp },
+    });
     try {
       const page = await browser.newPage();
       await page.goto(`${strict.url}/test/browser/pages/threads.html`);
       // Functions, not strings: the page's CSP forbids evaluating strings.
       const read = () => (window as unknown as { __result?: unknown }).__result;
       await page.waitForFunction(read, undefined, { timeout: 60_000 });
-      const result = (await page.evaluate(read)) as { error?: string; threads: number; reason: string; hashes: Record<string, number> };
+      const result = (await page.evaluate(read)) as {
+        error?: string;
+        threads: number;
+        reason: string;
+        hashes: Record<string, number>;
+      };
       await page.close();
       expect(result.error).toBeUndefined();
       expect(result.threads).toBe(1);
@@ -123,7 +148,10 @@ describe.runIf(run)("in Chromium", () => {
   async function checkApp(dir: string) {
     const app = await serveDirectory(dir);
     try {
-      const text = await pageResult<string>(app.url, `(() => { const t = document.getElementById("out").textContent; return t !== "loading" && t; })()`);
+      const text = await pageResult<string>(
+        app.url,
+        `(() => { const t = document.getElementById("out").textContent; return t !== "loading" && t; })()`,
+      );
       const { softmax, build } = JSON.parse(text);
       expect(build).toBe("relaxed-simd");
       const expected = [0.6590011388859679, 0.2424329707047139, 0.09856589040931818];
@@ -135,7 +163,9 @@ describe.runIf(run)("in Chromium", () => {
 
   it("a plain module script runs every PyTorch case of the second reference file (loss and sampling families) on every build", async () => {
     const result = await pageResult<{
-      error?: string; available: string[]; builds: Record<string, { cases: number; failures: string[]; running: string }>;
+      error?: string;
+      available: string[];
+      builds: Record<string, { cases: number; failures: string[]; running: string }>;
     }>(`${server.url}/test/browser/pages/family.html`, "window.__result");
     expect(result.error).toBeUndefined();
     expect(Object.keys(result.builds)).toEqual(result.available);
@@ -167,16 +197,19 @@ describe.runIf(run)("in Chromium", () => {
     const outDir = mkdtempSync(join(tmpdir(), "pk-webpack-"));
     temp.push(outDir);
     await new Promise<void>((done, fail) => {
-      webpack({
-        mode: "production",
-        entry: join(ROOT, "test/browser/apps/webpack/main.js"),
-        output: { path: outDir, filename: "bundle.js" },
-        resolve: { alias: { probkernels: DIST_ENTRY } },
-      }, (error, stats) => {
-        if (error) fail(error);
-        else if (stats?.hasErrors()) fail(new Error(stats.toString("errors-only")));
-        else done();
-      });
+      webpack(
+        {
+          mode: "production",
+          entry: join(ROOT, "test/browser/apps/webpack/main.js"),
+          output: { path: outDir, filename: "bundle.js" },
+          resolve: { alias: { probkernels: DIST_ENTRY } },
+        },
+        (error, stats) => {
+          if (error) fail(error);
+          else if (stats?.hasErrors()) fail(new Error(stats.toString("errors-only")));
+          else done();
+        },
+      );
     });
     cpSync(join(ROOT, "test/browser/apps/webpack/index.html"), join(outDir, "index.html"));
     await checkApp(outDir);
@@ -188,10 +221,13 @@ describe.runIf(run)("in Chromium", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     // Every request the page makes is answered (the favicon included).
-    page.on("response", (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+    page.on("response", (r) => {
+      if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(`${server.url}/demo/`);
     await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
-    const barValues = (id: string) => page.$$eval(`#${id} .bar`, (bars) => bars.map((b) => Number((b as HTMLElement).dataset.value)));
+    const barValues = (id: string) =>
+      page.$$eval(`#${id} .bar`, (bars) => bars.map((b) => Number((b as HTMLElement).dataset.value)));
     const barTexts = (id: string) => page.$$eval(`#${id} .bar .value`, (cells) => cells.map((c) => c.textContent));
     const logits = new Float32Array([2, 1, 0.1]);
 
@@ -223,11 +259,17 @@ describe.runIf(run)("in Chromium", () => {
     expect(Number(await page.getAttribute("#loss", "data-value"))).toBe(ce.loss);
 
     // Each panel shows the call behind it, with the values on screen.
-    expect(await page.textContent("#softmax-code")).toBe(`const p = softmax(Float32Array.from([0.5, -1, 3, 2]), 4, { temperature: ${temperature} });`);
-    expect(await page.textContent("#ce-code")).toContain(`crossEntropyWithGrad(Float32Array.from([0.5, -1, 3, 2]), [2], 4, { temperature: ${temperature} })`);
+    expect(await page.textContent("#softmax-code")).toBe(
+      `const p = softmax(Float32Array.from([0.5, -1, 3, 2]), 4, { temperature: ${temperature} });`,
+    );
+    expect(await page.textContent("#ce-code")).toContain(
+      `crossEntropyWithGrad(Float32Array.from([0.5, -1, 3, 2]), [2], 4, { temperature: ${temperature} })`,
+    );
 
     // The sampling histogram's measured bands are close to 68.27 / 95.45 / 99.73 %.
-    const bands = await page.$$eval("#bands tbody tr td:last-child", (cells) => cells.map((c) => parseFloat(c.textContent ?? "")));
+    const bands = await page.$$eval("#bands tbody tr td:last-child", (cells) =>
+      cells.map((c) => parseFloat(c.textContent ?? "")),
+    );
     [68.27, 95.45, 99.73].forEach((p, i) => expect(Math.abs(bands[i] - p)).toBeLessThan(1));
 
     // A seed beyond 64 bits: the library's message on the page and no stale histogram; a seed
@@ -255,7 +297,9 @@ describe.runIf(run)("in Chromium", () => {
     const filtered = pk.filterLogits(vocab, V, options);
     const probs = pk.softmax(filtered, V);
     expect(await barValues("tok-bars")).toEqual(Array.from(probs));
-    expect(await page.$$eval("#tok-bars .bar", (bars) => bars.map((b) => (b as HTMLElement).dataset.removed))).toEqual(Array.from(probs, (p) => String(p === 0)));
+    expect(await page.$$eval("#tok-bars .bar", (bars) => bars.map((b) => (b as HTMLElement).dataset.removed))).toEqual(
+      Array.from(probs, (p) => String(p === 0)),
+    );
     expect(Number(await page.textContent("#tok-kept"))).toBe(probs.filter((p) => p > 0).length);
     expect(Number(await page.getAttribute("#tok-entropy", "data-value"))).toBe(pk.entropy(filtered, V)[0]);
     await page.click("#tok-draw");
@@ -263,8 +307,12 @@ describe.runIf(run)("in Chromium", () => {
     for (let r = 0; r < 1000; r++) batch.set(vocab, r * V);
     const counts = new Array(V).fill(0);
     for (const i of pk.sampleCategorical(batch, V, { ...options, seed: 7 })) counts[i]++;
-    expect(await page.$$eval("#tok-bars .bar", (bars) => bars.map((b) => Number((b as HTMLElement).dataset.count)))).toEqual(counts);
-    counts.forEach((c, i) => { if (probs[i] === 0) expect(c).toBe(0); });
+    expect(
+      await page.$$eval("#tok-bars .bar", (bars) => bars.map((b) => Number((b as HTMLElement).dataset.count))),
+    ).toEqual(counts);
+    counts.forEach((c, i) => {
+      if (probs[i] === 0) expect(c).toBe(0);
+    });
     // Temperature 0: greedy, one token keeps all the mass.
     await page.focus("#tok-temperature");
     await page.keyboard.press("Home");

@@ -28,9 +28,13 @@ describe("a compiled module handed over (init({ module }), probkernels/core)", (
     pk.initSync({ module: first.module });
     expect(pk.runtimeInfo().build).toBe("simd");
     expect(pk.initSync({ module: scalar.module }).build).toBe("scalar");
-    expect(() => pk.initSync({ module: {} as WebAssembly.Module })).toThrow(/init: module must be a WebAssembly\.Module/);
+    expect(() => pk.initSync({ module: {} as WebAssembly.Module })).toThrow(
+      /init: module must be a WebAssembly\.Module/,
+    );
     const foreign = new WebAssembly.Module(Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0]));
-    expect(() => pk.initSync({ module: foreign })).toThrow(/init: module is not a probkernels build \(missing exports: heapBase, buildId/);
+    expect(() => pk.initSync({ module: foreign })).toThrow(
+      /init: module is not a probkernels build \(missing exports: heapBase, buildId/,
+    );
     await pk.init();
   });
 
@@ -58,6 +62,8 @@ describe("a compiled module handed over (init({ module }), probkernels/core)", (
 
   it("probkernels/core without a module says what to pass", async () => {
     const core = await import("../src/core.js");
-    expect(() => core.initSync({})).toThrow(/probkernels\/core carries no builds; pass the module another thread compiled/);
+    expect(() => core.initSync({})).toThrow(
+      /probkernels\/core carries no builds; pass the module another thread compiled/,
+    );
   });
 });

@@ -58,20 +58,23 @@ for (const { name, impl, build } of impls) {
       }
     });
 
-    it.each(LENGTHS)("NaN next to +Infinity, next to −Infinity only, or alone gives NaN everywhere (length %i)", (n) => {
-      for (const at of positions(n)) {
-        for (const fill of [Infinity, -Infinity, NaN, 1]) {
-          const x = new Float32Array(n).fill(-Infinity);
-          x[(at + 1) % n] = fill;
-          x[at] = NaN;
-          const what = `NaN at ${at} with ${fill}`;
-          expect(impl.logSumExp(x, n)[0], what).toBeNaN();
-          expect(Array.from(impl.softmax(x, n)).every(Number.isNaN), what).toBe(true);
-          expect(Array.from(impl.logSoftmax(x, n)).every(Number.isNaN), what).toBe(true);
-          expect(impl.crossEntropy(x, [(at + 1) % n], n), what).toBeNaN();
+    it.each(LENGTHS)(
+      "NaN next to +Infinity, next to −Infinity only, or alone gives NaN everywhere (length %i)",
+      (n) => {
+        for (const at of positions(n)) {
+          for (const fill of [Infinity, -Infinity, NaN, 1]) {
+            const x = new Float32Array(n).fill(-Infinity);
+            x[(at + 1) % n] = fill;
+            x[at] = NaN;
+            const what = `NaN at ${at} with ${fill}`;
+            expect(impl.logSumExp(x, n)[0], what).toBeNaN();
+            expect(Array.from(impl.softmax(x, n)).every(Number.isNaN), what).toBe(true);
+            expect(Array.from(impl.logSoftmax(x, n)).every(Number.isNaN), what).toBe(true);
+            expect(impl.crossEntropy(x, [(at + 1) % n], n), what).toBeNaN();
+          }
         }
-      }
-    });
+      },
+    );
 
     it.each(LENGTHS)("masked (−Infinity) entries and one finite entry (length %i)", (n) => {
       for (const at of positions(n)) {
@@ -121,7 +124,10 @@ for (const { name, impl, build } of impls) {
       expect(impl.crossEntropy(x, labels, 7, { reduction: "sum" })).toBe(0);
       for (const reduction of ["mean", "sum", "none"] as const) {
         const grad = impl.crossEntropyBackward(x, labels, 7, { reduction, labelSmoothing: 0.1 });
-        expect(Array.from(grad).every((g) => g === 0), reduction).toBe(true);
+        expect(
+          Array.from(grad).every((g) => g === 0),
+          reduction,
+        ).toBe(true);
       }
     });
 

@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 const repo = new URL("..", import.meta.url).pathname;
 
 function runExample(file: string, args: string[] = []): string {
-  const result = spawnSync(process.execPath, [`examples/${file}`, ...args], { cwd: repo, encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync(process.execPath, [`examples/${file}`, ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   expect(result.stderr, `${file}: stderr`).toBe("");
   expect(result.status, `${file}: exit status`).toBe(0);
   return result.stdout;
@@ -38,7 +42,9 @@ describe("examples", () => {
     const out = runExample("text-sampling.mjs");
     expect(runExample("text-sampling.mjs")).toBe(out);
     expect(out).toMatch(/replayed from a saved state: identical/);
-    const h = Object.fromEntries([...out.matchAll(/^(.+) \(mean entropy ([\d.]+) nats per step\)/gm)].map((m) => [m[1], Number(m[2])]));
+    const h = Object.fromEntries(
+      [...out.matchAll(/^(.+) \(mean entropy ([\d.]+) nats per step\)/gm)].map((m) => [m[1], Number(m[2])]),
+    );
     expect(h["greedy (temperature 0)"]).toBe(0);
     expect(h["temperature 1, top-p 0.9"]).toBeLessThan(h["temperature 1, no filter"]);
     expect(h["temperature 0.7, top-k 5"]).toBeLessThan(h["temperature 1, top-p 0.9"]);

@@ -17,12 +17,16 @@ const realCompile = WebAssembly.compile;
 /** Makes the engine refuse the named builds (by their byte length), with `message`. */
 function refuse(builds: (keyof typeof sizes)[], message: string): void {
   const refused = (bytes: BufferSource) => builds.some((b) => sizes[b] === (bytes as Uint8Array).byteLength);
-  const Fake = function (bytes: BufferSource) {
+  const Fake = ((bytes: BufferSource) => {
     if (refused(bytes)) throw new WebAssembly.CompileError(message);
     return new RealModule(bytes);
-  } as unknown as typeof WebAssembly.Module;
+  }) as unknown as typeof WebAssembly.Module;
   // The statics and the prototype stay the engine's (exports(), imports(), instanceof).
-  Object.assign(Fake, { exports: RealModule.exports, imports: RealModule.imports, customSections: RealModule.customSections });
+  Object.assign(Fake, {
+    exports: RealModule.exports,
+    imports: RealModule.imports,
+    customSections: RealModule.customSections,
+  });
   Fake.prototype = RealModule.prototype;
   WebAssembly.Module = Fake;
   WebAssembly.compile = async (bytes: BufferSource) => {
@@ -48,9 +52,12 @@ describe("build fallback", () => {
     expect(info.availableBuilds).toEqual(["scalar"]);
     expect(pk.runtimeInfo().build).toBe("scalar");
     const x = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i) * 4);
-    const got = pk.softmax(x, 10), want = ref.softmax(x, 10);
+    const got = pk.softmax(x, 10),
+      want = ref.softmax(x, 10);
     for (let i = 0; i < 30; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-6);
-    await expect(pk.init({ build: "simd" })).rejects.toThrow(/cannot compile the "simd" build \(available: scalar\) \(simd: CompileError: WebAssembly\.Module\(\): invalid opcode/);
+    await expect(pk.init({ build: "simd" })).rejects.toThrow(
+      /cannot compile the "simd" build \(available: scalar\) \(simd: CompileError: WebAssembly\.Module\(\): invalid opcode/,
+    );
   });
 
   it("without relaxed SIMD only, auto picks the SIMD build", async () => {
@@ -61,11 +68,15 @@ describe("build fallback", () => {
   });
 
   it("when no build compiles, init's error carries the engine's reason and names the CSP fix", async () => {
-    const csp = "WebAssembly.compile(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script";
+    const csp =
+      "WebAssembly.compile(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script";
     refuse(["relaxed-simd", "simd", "scalar"], csp);
     vi.resetModules();
     const pk = await import("../src/index.js");
-    const failure = pk.init().then(() => null, (e: Error) => e);
+    const failure = pk.init().then(
+      () => null,
+      (e: Error) => e,
+    );
     const error = await failure;
     expect(error).toBeInstanceOf(Error);
     expect(error!.message).toMatch(/init: this engine compiles none of the WebAssembly builds/);

@@ -10,14 +10,30 @@ import { describeBuilds, mismatch, num, PROB_TOL } from "./helpers.js";
 
 type Value = number | string;
 interface Case {
-  name: string; op: string; rows: number; cols: number; seed: number; n: number; low: number; high: number;
-  logits: Value[]; options: { temperature: number; topK: number; topP: number; minP: number; minTokensToKeep: number };
-  expectedProbs: Value[]; expectedKept: number[]; expected: number[];
-  inFeatures: number; outFeatures: number;
-  expectedWeight: number[]; expectedBias: number[]; expectedXavierUniform: number[]; expectedKaimingUniformRelu: number[];
+  name: string;
+  op: string;
+  rows: number;
+  cols: number;
+  seed: number;
+  n: number;
+  low: number;
+  high: number;
+  logits: Value[];
+  options: { temperature: number; topK: number; topP: number; minP: number; minTokensToKeep: number };
+  expectedProbs: Value[];
+  expectedKept: number[];
+  expected: number[];
+  inFeatures: number;
+  outFeatures: number;
+  expectedWeight: number[];
+  expectedBias: number[];
+  expectedXavierUniform: number[];
+  expectedKaimingUniformRelu: number[];
 }
 
-const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
+const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as {
+  cases: Case[];
+};
 const of = (op: string) => data.cases.filter((c) => c.op === op);
 
 /** softmax of filtered logits in float64 (removed entries are −Infinity: probability 0). */
@@ -26,8 +42,12 @@ function probabilities(filtered: Float32Array, rows: number, cols: number): { pr
   const kept: number[] = [];
   for (let r = 0; r < rows; r++) {
     const row = filtered.subarray(r * cols, (r + 1) * cols);
-    let max = -Infinity, count = 0;
-    for (const v of row) { max = Math.max(max, v); if (v > -Infinity) count++; }
+    let max = -Infinity,
+      count = 0;
+    for (const v of row) {
+      max = Math.max(max, v);
+      if (v > -Infinity) count++;
+    }
     let z = 0;
     for (const v of row) z += Math.exp(v - max);
     for (let i = 0; i < cols; i++) probs[r * cols + i] = Math.exp(row[i] - max) / z;
@@ -69,8 +89,11 @@ describeBuilds("torch-compatible uniform streams and initialisers (PyTorch 1.13 
     expect(bits(bias!)).toEqual(bits(c.expectedBias));
     const shape = [c.outFeatures, c.inFeatures];
     const size = c.outFeatures * c.inFeatures;
-    expect(bits(pk.xavierUniform(new Float32Array(size), shape, { seed: c.seed, compat: "torch" }))).toEqual(bits(c.expectedXavierUniform));
-    expect(bits(pk.kaimingUniform(new Float32Array(size), shape, { seed: c.seed, compat: "torch", nonlinearity: "relu" })))
-      .toEqual(bits(c.expectedKaimingUniformRelu));
+    expect(bits(pk.xavierUniform(new Float32Array(size), shape, { seed: c.seed, compat: "torch" }))).toEqual(
+      bits(c.expectedXavierUniform),
+    );
+    expect(
+      bits(pk.kaimingUniform(new Float32Array(size), shape, { seed: c.seed, compat: "torch", nonlinearity: "relu" })),
+    ).toEqual(bits(c.expectedKaimingUniformRelu));
   });
 });

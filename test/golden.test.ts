@@ -7,12 +7,21 @@ import * as ref from "../src/reference/index.js";
 import { describeBuilds, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
 
 interface Case {
-  name: string; op: string; rows: number; cols: number;
-  logits: (number | string)[]; temperature?: number;
+  name: string;
+  op: string;
+  rows: number;
+  cols: number;
+  logits: (number | string)[];
+  temperature?: number;
   expected?: (number | string)[];
-  labels?: number[]; targets?: (number | string)[]; weight?: (number | string)[];
-  ignoreIndex?: number; labelSmoothing?: number; reduction?: "mean" | "sum" | "none";
-  expectedLoss?: number | string | (number | string)[]; expectedGrad?: (number | string)[];
+  labels?: number[];
+  targets?: (number | string)[];
+  weight?: (number | string)[];
+  ignoreIndex?: number;
+  labelSmoothing?: number;
+  reduction?: "mean" | "sum" | "none";
+  expectedLoss?: number | string | (number | string)[];
+  expectedGrad?: (number | string)[];
 }
 
 const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference.json", import.meta.url), "utf8"));

@@ -10,20 +10,57 @@ import { describeBuilds, LOG_TOL, mismatch, num, PROB_TOL } from "./helpers.js";
 
 type Value = number | string;
 interface Case {
-  name: string; op: string; rows: number; cols: number;
-  logits?: Value[]; temperature?: number; expected?: Value[];
-  labels?: number[]; expectedAccuracy?: number;
-  k?: number; expectedValues?: Value[]; expectedIndices?: number[];
-  x?: Value[]; mean?: number; std?: number; expectedLogPdf?: Value[]; expectedPdf?: Value[];
-  input?: Value[]; target?: Value[]; logTarget?: boolean; reduction?: string;
-  expectedLoss?: Value | Value[]; expectedGrad?: Value[];
-  weight?: Value[]; ignoreIndex?: number; targets?: Value[]; posWeight?: Value[];
-  student?: Value[]; teacher?: Value[]; alpha?: number;
-  var?: Value[]; full?: boolean; eps?: number; expectedGradInput?: Value[]; expectedGradVar?: Value[];
+  name: string;
+  op: string;
+  rows: number;
+  cols: number;
+  logits?: Value[];
+  temperature?: number;
+  expected?: Value[];
+  labels?: number[];
+  expectedAccuracy?: number;
+  k?: number;
+  expectedValues?: Value[];
+  expectedIndices?: number[];
+  x?: Value[];
+  mean?: number;
+  std?: number;
+  expectedLogPdf?: Value[];
+  expectedPdf?: Value[];
+  input?: Value[];
+  target?: Value[];
+  logTarget?: boolean;
+  reduction?: string;
+  expectedLoss?: Value | Value[];
+  expectedGrad?: Value[];
+  weight?: Value[];
+  ignoreIndex?: number;
+  targets?: Value[];
+  posWeight?: Value[];
+  student?: Value[];
+  teacher?: Value[];
+  alpha?: number;
+  var?: Value[];
+  full?: boolean;
+  eps?: number;
+  expectedGradInput?: Value[];
+  expectedGradVar?: Value[];
 }
 
-const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as { cases: Case[] };
-const OPS = ["entropy", "argmax", "topK", "normalLogPdf", "klDiv", "nllLoss", "binaryCrossEntropyWithLogits", "distillation", "gaussianNllLoss"];
+const data = JSON.parse(readFileSync(new URL("./fixtures/torch-reference-2.json", import.meta.url), "utf8")) as {
+  cases: Case[];
+};
+const OPS = [
+  "entropy",
+  "argmax",
+  "topK",
+  "normalLogPdf",
+  "klDiv",
+  "nllLoss",
+  "binaryCrossEntropyWithLogits",
+  "distillation",
+  "gaussianNllLoss",
+];
 const cases = data.cases.filter((c) => OPS.includes(c.op));
 const f32 = (values: Value[]) => Float32Array.from(values, num);
 
@@ -57,30 +94,44 @@ function check(m: typeof pk | typeof ref, c: Case): void {
       break;
     }
     case "nllLoss": {
-      const options = { reduction: c.reduction as pk.Reduction, ignoreIndex: c.ignoreIndex, weight: c.weight?.map(num) };
+      const options = {
+        reduction: c.reduction as pk.Reduction,
+        ignoreIndex: c.ignoreIndex,
+        weight: c.weight?.map(num),
+      };
       const input = f32(c.input!);
       const expectedLoss = Array.isArray(c.expectedLoss) ? c.expectedLoss.map(num) : num(c.expectedLoss!);
       expect(mismatch(m.nllLoss(input, c.labels!, c.cols, options), expectedLoss, LOG_TOL)).toBeNull();
       const both = m.nllLossWithGrad(input, c.labels!, c.cols, options);
       expect(mismatch(both.loss, expectedLoss, LOG_TOL)).toBeNull();
       expect(mismatch(both.grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
-      expect(mismatch(m.nllLossBackward(input, c.labels!, c.cols, options), c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      expect(
+        mismatch(m.nllLossBackward(input, c.labels!, c.cols, options), c.expectedGrad!.map(num), PROB_TOL),
+      ).toBeNull();
       break;
     }
     case "binaryCrossEntropyWithLogits": {
-      const options = { reduction: c.reduction as pk.Reduction, weight: c.weight?.map(num), posWeight: c.posWeight?.map(num) };
+      const options = {
+        reduction: c.reduction as pk.Reduction,
+        weight: c.weight?.map(num),
+        posWeight: c.posWeight?.map(num),
+      };
       const [x, t] = [f32(c.logits!), f32(c.targets!)];
       const expectedLoss = Array.isArray(c.expectedLoss) ? c.expectedLoss.map(num) : num(c.expectedLoss!);
       expect(mismatch(m.binaryCrossEntropyWithLogits(x, t, c.cols, options), expectedLoss, LOG_TOL)).toBeNull();
       const both = m.binaryCrossEntropyWithLogitsWithGrad(x, t, c.cols, options);
       expect(mismatch(both.loss, expectedLoss, LOG_TOL)).toBeNull();
       expect(mismatch(both.grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
-      expect(mismatch(m.binaryCrossEntropyWithLogitsBackward(x, t, c.cols, options), c.expectedGrad!.map(num), PROB_TOL)).toBeNull();
+      expect(
+        mismatch(m.binaryCrossEntropyWithLogitsBackward(x, t, c.cols, options), c.expectedGrad!.map(num), PROB_TOL),
+      ).toBeNull();
       break;
     }
     case "distillation": {
       const { loss, grad } = m.distillationLoss(f32(c.student!), f32(c.teacher!), c.cols, {
-        temperature: c.temperature, alpha: c.alpha, labels: c.labels,
+        temperature: c.temperature,
+        alpha: c.alpha,
+        labels: c.labels,
       });
       expect(mismatch(loss, num(c.expectedLoss as Value), LOG_TOL)).toBeNull();
       expect(mismatch(grad, c.expectedGrad!.map(num), PROB_TOL)).toBeNull();

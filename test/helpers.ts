@@ -48,7 +48,10 @@ export function randomTargets(rows: number, classes: number, seed: number): Floa
   return out;
 }
 
-export interface Tolerance { abs: number; rel: number }
+export interface Tolerance {
+  abs: number;
+  rel: number;
+}
 
 /** The PyTorch reference data's tolerances (test/fixtures/torch-reference.json). */
 export const PROB_TOL: Tolerance = { abs: 1e-6, rel: 1e-5 };
@@ -59,13 +62,16 @@ export const LOG_TOL: Tolerance = { abs: 1e-5, rel: 1e-5 };
  * must match exactly), or returns null when all agree.
  */
 export function mismatch(
-  actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, tol: Tolerance,
+  actual: ArrayLike<number> | number,
+  expected: ArrayLike<number> | number,
+  tol: Tolerance,
 ): string | null {
   const a = typeof actual === "number" ? [actual] : actual;
   const e = typeof expected === "number" ? [expected] : expected;
   if (a.length !== e.length) return `length ${a.length} ≠ expected ${e.length}`;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = e[i];
+    const x = a[i],
+      y = e[i];
     if (Number.isNaN(y) || Number.isNaN(x)) {
       if (Number.isNaN(y) !== Number.isNaN(x)) return `[${i}]: got ${x}, expected ${y}`;
       continue;
@@ -91,7 +97,11 @@ export function num(v: number | string): number {
  * init({ build, arenaBytes }), and every test ends by checking that the build it was meant to
  * test is the one that ran (a fallback would otherwise pass silently as another build).
  */
-export function describeBuilds(title: string, body: (build: BuildName) => void, options: { arenaBytes?: number } = {}): void {
+export function describeBuilds(
+  title: string,
+  body: (build: BuildName) => void,
+  options: { arenaBytes?: number } = {},
+): void {
   for (const build of BUILDS) {
     describe(`${title}, ${build} build`, () => {
       beforeAll(async () => {

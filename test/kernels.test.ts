@@ -4,13 +4,24 @@
 import { expect, it } from "vitest";
 import * as pk from "../src/index.js";
 import * as ref from "../src/reference/index.js";
-import {describeBuilds, LOG_TOL, mismatch, PROB_TOL, randomLabels, randomLogits, randomTargets, type Tolerance,
+import {
+  describeBuilds,
+  LOG_TOL,
+  mismatch,
+  PROB_TOL,
+  randomLabels,
+  randomLogits,
+  randomTargets,
+  type Tolerance,
 } from "./helpers.js";
 
 const SHORT = Array.from({ length: 67 }, (_, i) => i + 1);
 const SHAPES: [rows: number, classes: number][] = [
   ...SHORT.map((c) => [c % 2 === 0 ? 3 : 5, c] as [number, number]),
-  [7, 1000], [3, 4099], [1, 32000], [3, 32000],
+  [7, 1000],
+  [3, 4099],
+  [1, 32000],
+  [3, 32000],
 ];
 
 function agree(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, tol: Tolerance, what: string) {
@@ -20,13 +31,28 @@ function agree(actual: ArrayLike<number> | number, expected: ArrayLike<number> |
 /** Gradient tolerance: probabilities scaled by the weight and 1/D factors of the call. */
 const GRAD_TOL: Tolerance = { abs: 2e-6, rel: 1e-5 };
 
-describeBuilds("against the reference", (build) => {
+describeBuilds("against the reference", (_build) => {
   it.each(SHAPES)("softmax, logSoftmax, logSumExp on %i×%i (T = 1 and 0.7)", (rows, classes) => {
     const x = randomLogits(rows * classes, rows * 1000 + classes);
     for (const temperature of [1, 0.7, 3]) {
-      agree(pk.softmax(x, classes, { temperature }), ref.softmax(x, classes, { temperature }), PROB_TOL, `softmax T=${temperature}`);
-      agree(pk.logSoftmax(x, classes, { temperature }), ref.logSoftmax(x, classes, { temperature }), LOG_TOL, `logSoftmax T=${temperature}`);
-      agree(pk.logSumExp(x, classes, { temperature }), ref.logSumExp(x, classes, { temperature }), LOG_TOL, `logSumExp T=${temperature}`);
+      agree(
+        pk.softmax(x, classes, { temperature }),
+        ref.softmax(x, classes, { temperature }),
+        PROB_TOL,
+        `softmax T=${temperature}`,
+      );
+      agree(
+        pk.logSoftmax(x, classes, { temperature }),
+        ref.logSoftmax(x, classes, { temperature }),
+        LOG_TOL,
+        `logSoftmax T=${temperature}`,
+      );
+      agree(
+        pk.logSumExp(x, classes, { temperature }),
+        ref.logSumExp(x, classes, { temperature }),
+        LOG_TOL,
+        `logSumExp T=${temperature}`,
+      );
     }
   });
 
@@ -38,7 +64,10 @@ describeBuilds("against the reference", (build) => {
     ["smoothing 0.1", { labelSmoothing: 0.1 }],
     ["weight + smoothing + ignore, sum", { weightSeed: 1, labelSmoothing: 0.2, ignoreEvery: 3, reduction: "sum" }],
     ["weight + ignoreIndex 0, mean", { weightSeed: 2, ignoreIndex: 0 }],
-    ["weight + smoothing + T, none, gradOutput per row", { weightSeed: 3, labelSmoothing: 0.3, temperature: 2, reduction: "none", perRowGrad: true }],
+    [
+      "weight + smoothing + T, none, gradOutput per row",
+      { weightSeed: 3, labelSmoothing: 0.3, temperature: 2, reduction: "none", perRowGrad: true },
+    ],
   ];
 
   it.each(SHAPES)("hard-label cross-entropy on %i×%i under every option set", (rows, classes) => {
@@ -51,11 +80,19 @@ describeBuilds("against the reference", (build) => {
         if (s[key] !== undefined) options[key] = s[key];
       }
       if (s.weightSeed) options.weight = Float32Array.from(randomLogits(classes, s.weightSeed as number), Math.abs);
-      if (s.ignoreEvery) labels.forEach((_, i) => { if (i % (s.ignoreEvery as number) === 0) labels[i] = -100; });
+      if (s.ignoreEvery)
+        labels.forEach((_, i) => {
+          if (i % (s.ignoreEvery as number) === 0) labels[i] = -100;
+        });
       if (s.perRowGrad) options.gradOutput = Float32Array.from({ length: rows }, (_, i) => 0.5 + i);
       const forward = { ...options };
       delete forward.gradOutput;
-      agree(pk.crossEntropy(x, labels, classes, forward) as number, ref.crossEntropy(x, labels, classes, forward) as number, LOG_TOL, `loss ${name}`);
+      agree(
+        pk.crossEntropy(x, labels, classes, forward) as number,
+        ref.crossEntropy(x, labels, classes, forward) as number,
+        LOG_TOL,
+        `loss ${name}`,
+      );
       const a = pk.crossEntropyWithGrad(x, labels, classes, options);
       const b = ref.crossEntropyWithGrad(x, labels, classes, options);
       agree(a.loss as number, b.loss as number, LOG_TOL, `withGrad loss ${name}`);
@@ -69,8 +106,11 @@ describeBuilds("against the reference", (build) => {
     const t = randomTargets(rows, classes, classes + 5);
     const weight = Float32Array.from(randomLogits(classes, 9), Math.abs);
     for (const options of [
-      {}, { reduction: "sum" as const }, { reduction: "none" as const, temperature: 0.8 },
-      { labelSmoothing: 0.05, weight }, { reduction: "none" as const, weight, gradOutput: 2.5 },
+      {},
+      { reduction: "sum" as const },
+      { reduction: "none" as const, temperature: 0.8 },
+      { labelSmoothing: 0.05, weight },
+      { reduction: "none" as const, weight, gradOutput: 2.5 },
     ]) {
       const a = pk.crossEntropyWithGrad(x, t, classes, options);
       const b = ref.crossEntropyWithGrad(x, t, classes, options);

@@ -18,7 +18,10 @@ function everything(x: Float32Array, classes: number, labels: Int32Array, soft: 
     sum: pk.crossEntropy(x, labels, classes, { reduction: "sum" }),
     none: pk.crossEntropy(x, labels, classes, { reduction: "none" }),
     withGrad: pk.crossEntropyWithGrad(x, labels, classes, { weight, temperature: 2 }),
-    soft: pk.crossEntropyWithGrad(x, soft, classes, { reduction: "none", gradOutput: Float32Array.from(labels, (y) => y / 3) }),
+    soft: pk.crossEntropyWithGrad(x, soft, classes, {
+      reduction: "none",
+      gradOutput: Float32Array.from(labels, (y) => y / 3),
+    }),
   };
 }
 
@@ -27,7 +30,12 @@ describeBuilds("chunking and in-place use", (build) => {
     await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
   });
 
-  it.each([[37, 5], [64, 33], [9, 1000], [3, 4099]])("the same bits with one row per chunk and with one chunk (%i×%i)", async (rows, classes) => {
+  it.each([
+    [37, 5],
+    [64, 33],
+    [9, 1000],
+    [3, 4099],
+  ])("the same bits with one row per chunk and with one chunk (%i×%i)", async (rows, classes) => {
     const x = randomLogits(rows * classes, rows + classes);
     const labels = randomLabels(rows, classes, 3);
     labels[1] = -100;
@@ -89,10 +97,18 @@ describe("memory stays bounded", () => {
       const rows = Math.floor(next() * Math.floor(x.length / classes / 4));
       const input = x.subarray(0, rows * classes);
       switch (i % 4) {
-        case 0: pk.sampleCategorical(input, classes, { topP: 0.9, generator: g }); break;
-        case 1: pk.filterLogits(input, classes, { topK: 5, minP: 0.05 }); break;
-        case 2: pk.randomUniform(rows * 10, { low: -1, high: 1 }); break;
-        case 3: pk.randomInt(rows * 10, 0, 1000); break;
+        case 0:
+          pk.sampleCategorical(input, classes, { topP: 0.9, generator: g });
+          break;
+        case 1:
+          pk.filterLogits(input, classes, { topK: 5, minP: 0.05 });
+          break;
+        case 2:
+          pk.randomUniform(rows * 10, { low: -1, high: 1 });
+          break;
+        case 3:
+          pk.randomInt(rows * 10, 0, 1000);
+          break;
       }
     }
     // The widest row's scratch (64 KB of histograms + 24 bytes per class) and a row fit the budget.
@@ -115,11 +131,25 @@ describe("memory stays bounded", () => {
       const input = x.subarray(0, n);
       largestRowBytes = Math.max(largestRowBytes, classes * 8 + 16);
       switch (i % 5) {
-        case 0: pk.softmax(input, classes); break;
-        case 1: pk.logSumExp(input, classes); break;
-        case 2: pk.crossEntropy(input, labels.subarray(0, rows).map((y) => y % classes), classes); break;
-        case 3: pk.crossEntropyWithGrad(input, soft.subarray(0, n), classes, { reduction: "none" }); break;
-        case 4: pk.logSoftmax(input, classes, { temperature: 2 }); break;
+        case 0:
+          pk.softmax(input, classes);
+          break;
+        case 1:
+          pk.logSumExp(input, classes);
+          break;
+        case 2:
+          pk.crossEntropy(
+            input,
+            labels.subarray(0, rows).map((y) => y % classes),
+            classes,
+          );
+          break;
+        case 3:
+          pk.crossEntropyWithGrad(input, soft.subarray(0, n), classes, { reduction: "none" });
+          break;
+        case 4:
+          pk.logSoftmax(input, classes, { temperature: 2 });
+          break;
       }
     }
     const info = pk.runtimeInfo();
@@ -144,7 +174,8 @@ describe("memory stays bounded", () => {
     const expected = ref.logSumExp(pattern, classes);
     for (let r = 0; r < rows; r += 997) expect(mismatch([lse[r]], [expected[r % 8]], LOG_TOL), `row ${r}`).toBeNull();
     // The mean loss over the whole batch against the reference over the same rows.
-    const perRow = (r: number) => (ref.crossEntropy(pattern.subarray((r % 8) * classes, (r % 8 + 1) * classes), [labels[r]], classes) as number);
+    const perRow = (r: number) =>
+      ref.crossEntropy(pattern.subarray((r % 8) * classes, ((r % 8) + 1) * classes), [labels[r]], classes) as number;
     let total = 0;
     for (let r = 0; r < rows; r++) total += perRow(r);
     expect(mismatch([loss], [total / rows], LOG_TOL)).toBeNull();

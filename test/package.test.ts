@@ -82,17 +82,31 @@ beforeAll(() => {
   execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", root], { cwd: repo, stdio: "pipe" });
   tarball = join(root, readdirSync(root).find((f) => f.endsWith(".tgz"))!);
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "consumers", private: true }));
-  execFileSync("npm", ["install", tarball, "--no-audit", "--no-fund", "--ignore-scripts", "--offline"], { cwd: root, stdio: "pipe" });
+  execFileSync("npm", ["install", tarball, "--no-audit", "--no-fund", "--ignore-scripts", "--offline"], {
+    cwd: root,
+    stdio: "pipe",
+  });
   for (const c of CONSUMERS) {
     const dir = join(root, c.name);
     mkdirSync(dir);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: c.name, private: true, type: c.type }));
     if (c.ts) {
       writeFileSync(join(dir, "index.ts"), source(c));
-      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
-        compilerOptions: { ...c.ts, target: "es2022", strict: true, lib: ["es2022", "dom"], types: [], skipLibCheck: false, outDir: "out" },
-        files: ["index.ts"],
-      }));
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            ...c.ts,
+            target: "es2022",
+            strict: true,
+            lib: ["es2022", "dom"],
+            types: [],
+            skipLibCheck: false,
+            outDir: "out",
+          },
+          files: ["index.ts"],
+        }),
+      );
     } else {
       writeFileSync(join(dir, "index.js"), source(c));
     }
@@ -113,17 +127,20 @@ function run(dir: string, entry: string, node: string[] = ["node"]): { ok: boole
 }
 
 describe("the packed package in fresh consumer projects", () => {
-  it.each(CONSUMERS.map((c) => [c.name, c] as const))("%s: compiles (TypeScript), loads, and agrees with the reference", (_, c) => {
-    const dir = join(root, c.name);
-    let entry = "index.js";
-    if (c.ts) {
-      const tsc = spawnSync(bin("tsc"), ["-p", dir], { encoding: "utf8" });
-      expect(tsc.stdout + tsc.stderr, `${c.name}: tsc`).toBe("");
-      entry = "out/index.js";
-    }
-    const result = run(dir, entry);
-    expect(result).toEqual({ ok: true, build: expect.any(String), core: "function" });
-  });
+  it.each(CONSUMERS.map((c) => [c.name, c] as const))(
+    "%s: compiles (TypeScript), loads, and agrees with the reference",
+    (_, c) => {
+      const dir = join(root, c.name);
+      let entry = "index.js";
+      if (c.ts) {
+        const tsc = spawnSync(bin("tsc"), ["-p", dir], { encoding: "utf8" });
+        expect(tsc.stdout + tsc.stderr, `${c.name}: tsc`).toBe("");
+        entry = "out/index.js";
+      }
+      const result = run(dir, entry);
+      expect(result).toEqual({ ok: true, build: expect.any(String), core: "function" });
+    },
+  );
 
   it.each(["22", "24"])("ESM import and CommonJS require on Node %s", (version) => {
     const node = ["npx", "-y", "-p", `node@${version}`, "node"];
@@ -140,7 +157,9 @@ describe("the packed package in fresh consumer projects", () => {
   });
 
   it("publint finds no problem", () => {
-    const result = spawnSync(bin("publint"), ["run", join(root, "node_modules", "probkernels"), "--strict"], { encoding: "utf8" });
+    const result = spawnSync(bin("publint"), ["run", join(root, "node_modules", "probkernels"), "--strict"], {
+      encoding: "utf8",
+    });
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/All good!/);
   });

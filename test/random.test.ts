@@ -14,10 +14,12 @@ const hex = (a: Uint32Array) => Array.from(a, (v) => v.toString(16).padStart(8, 
 describe("Philox4x32-10", () => {
   it("matches the Random123 known-answer vectors", () => {
     expect(hex(philox4x32(0, 0, 0, 0, 0, 0))).toBe("6627e8d5 e169c58d bc57ac4c 9b00dbd8");
-    expect(hex(philox4x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff)))
-      .toBe("408f276d 41c83b0e a20bc7c6 6d5451fd");
-    expect(hex(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0)))
-      .toBe("d16cfe09 94fdcceb 5001e420 24126ea1");
+    expect(hex(philox4x32(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff))).toBe(
+      "408f276d 41c83b0e a20bc7c6 6d5451fd",
+    );
+    expect(hex(philox4x32(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0))).toBe(
+      "d16cfe09 94fdcceb 5001e420 24126ea1",
+    );
   });
 });
 
@@ -28,9 +30,12 @@ const same = (a: Float32Array, b: Float32Array) => {
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) expect.fail(`bits differ at ${i}: ${a[i]} vs ${b[i]}`);
 };
 
-describeBuilds("philox normals", (build) => {
+describeBuilds("philox normals", (_build) => {
   it.each([
-    [0n, 0n, 0n, 1000], [42n, 0n, 5n, 33], [1n, 7n, 13n, 1], [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
+    [0n, 0n, 0n, 1000],
+    [42n, 0n, 5n, 33],
+    [1n, 7n, 13n, 1],
+    [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
     [123456789012345n, 3n, 0xfffffff0n * 16n - 5n, 300],
   ])("equal the plain-TS oracle bit for bit (seed %s, stream %s, from %s, %i values)", (seed, stream, start, n) => {
     const g = new pk.RandomGenerator(seed, { stream }).skip(start);
@@ -110,7 +115,8 @@ describe("seeds and generators", () => {
 
   it("split() gives distinct, reproducible child streams", () => {
     const parent = new pk.RandomGenerator(8);
-    const a = parent.split(), b = parent.split();
+    const a = parent.split(),
+      b = parent.split();
     expect(a.stream).not.toBe(b.stream);
     expect(a.stream).not.toBe(parent.stream);
     const again = new pk.RandomGenerator(8);
@@ -127,11 +133,20 @@ describe("seeds and generators", () => {
   });
 });
 
-interface TorchCase { seed: number; n: number; mean?: number; std?: number; values: number[] }
-const torchCases: TorchCase[] = JSON.parse(readFileSync(new URL("./fixtures/torch-randn.json", import.meta.url), "utf8")).cases;
+interface TorchCase {
+  seed: number;
+  n: number;
+  mean?: number;
+  std?: number;
+  values: number[];
+}
+const torchCases: TorchCase[] = JSON.parse(
+  readFileSync(new URL("./fixtures/torch-randn.json", import.meta.url), "utf8"),
+).cases;
 
 describe('compat: "torch"', () => {
-  let exact = 0, total = 0;
+  let exact = 0,
+    total = 0;
   it.each(torchCases.map((c) => [c.seed, c.n, c.mean ?? 0, c.std ?? 1, c] as const))(
     "torch.randn / normal_ with seed %i, n = %i, mean %s, std %s within 1e-6",
     (seed, n, mean, std, c) => {
@@ -157,28 +172,107 @@ describe("bad input", () => {
   });
   const out = () => new Float32Array(4).fill(9);
   it.each([
-    ["count negative", RangeError, /randomNormal: count must be a non-negative integer, got -1/, (o: Float32Array) => pk.randomNormal(-1, { out: o })],
+    [
+      "count negative",
+      RangeError,
+      /randomNormal: count must be a non-negative integer, got -1/,
+      (o: Float32Array) => pk.randomNormal(-1, { out: o }),
+    ],
     ["count fractional", RangeError, /count must be a non-negative integer, got 2\.5/, () => pk.randomNormal(2.5)],
     ["count too large", RangeError, /count = 4294967296 is too large/, () => pk.randomNormal(2 ** 32)],
-    ["count not a number", TypeError, /count must be a non-negative integer, got the string "4"/, () => pk.randomNormal("4" as unknown as number)],
-    ["std negative", RangeError, /std must be a finite number ≥ 0, got -1/, (o: Float32Array) => pk.randomNormal(4, { std: -1, out: o })],
-    ["std NaN", RangeError, /std must be a finite number ≥ 0, got NaN/, (o: Float32Array) => pk.randomNormal(4, { std: NaN, out: o })],
-    ["mean infinite", RangeError, /mean must be a finite number, got Infinity/, (o: Float32Array) => pk.randomNormal(4, { mean: Infinity, out: o })],
-    ["seed not safe", RangeError, /seed must be a safe integer .* got 9007199254740992/, (o: Float32Array) => pk.randomNormal(4, { seed: 2 ** 53, out: o })],
-    ["seed fractional", RangeError, /seed must be a safe integer/, (o: Float32Array) => pk.randomNormal(4, { seed: 1.5, out: o })],
-    ["seed a string", TypeError, /seed must be a safe integer or a bigint, got the string "1"/, (o: Float32Array) => pk.randomNormal(4, { seed: "1" as unknown as number, out: o })],
-    ["seed bigint too large", RangeError, /seed must fit in 64 bits/, (o: Float32Array) => pk.randomNormal(4, { seed: 2n ** 64n, out: o })],
-    ["out not a Float32Array", TypeError, /out must be a Float32Array of length 4, got a Float64Array of length 4/, () => pk.randomNormal(4, { out: new Float64Array(4) as unknown as Float32Array })],
-    ["out of the wrong length", RangeError, /out must have length 5 \(count\), got length 4/, (o: Float32Array) => pk.randomNormal(5, { out: o })],
-    ["unknown compat", RangeError, /compat must be "philox" or "torch", got the string "numpy"/, (o: Float32Array) => pk.randomNormal(4, { compat: "numpy" as "torch", out: o })],
-    ["unknown option", TypeError, /randomNormal: unknown option "stddev"/, (o: Float32Array) => pk.randomNormal(4, { stddev: 2, out: o } as unknown as pk.RandomNormalOptions)],
-    ["generator fill with std NaN", RangeError, /RandomGenerator\.fill: std must be/, (o: Float32Array) => new pk.RandomGenerator(1).fill(o, 0, NaN)],
+    [
+      "count not a number",
+      TypeError,
+      /count must be a non-negative integer, got the string "4"/,
+      () => pk.randomNormal("4" as unknown as number),
+    ],
+    [
+      "std negative",
+      RangeError,
+      /std must be a finite number ≥ 0, got -1/,
+      (o: Float32Array) => pk.randomNormal(4, { std: -1, out: o }),
+    ],
+    [
+      "std NaN",
+      RangeError,
+      /std must be a finite number ≥ 0, got NaN/,
+      (o: Float32Array) => pk.randomNormal(4, { std: NaN, out: o }),
+    ],
+    [
+      "mean infinite",
+      RangeError,
+      /mean must be a finite number, got Infinity/,
+      (o: Float32Array) => pk.randomNormal(4, { mean: Infinity, out: o }),
+    ],
+    [
+      "seed not safe",
+      RangeError,
+      /seed must be a safe integer .* got 9007199254740992/,
+      (o: Float32Array) => pk.randomNormal(4, { seed: 2 ** 53, out: o }),
+    ],
+    [
+      "seed fractional",
+      RangeError,
+      /seed must be a safe integer/,
+      (o: Float32Array) => pk.randomNormal(4, { seed: 1.5, out: o }),
+    ],
+    [
+      "seed a string",
+      TypeError,
+      /seed must be a safe integer or a bigint, got the string "1"/,
+      (o: Float32Array) => pk.randomNormal(4, { seed: "1" as unknown as number, out: o }),
+    ],
+    [
+      "seed bigint too large",
+      RangeError,
+      /seed must fit in 64 bits/,
+      (o: Float32Array) => pk.randomNormal(4, { seed: 2n ** 64n, out: o }),
+    ],
+    [
+      "out not a Float32Array",
+      TypeError,
+      /out must be a Float32Array of length 4, got a Float64Array of length 4/,
+      () => pk.randomNormal(4, { out: new Float64Array(4) as unknown as Float32Array }),
+    ],
+    [
+      "out of the wrong length",
+      RangeError,
+      /out must have length 5 \(count\), got length 4/,
+      (o: Float32Array) => pk.randomNormal(5, { out: o }),
+    ],
+    [
+      "unknown compat",
+      RangeError,
+      /compat must be "philox" or "torch", got the string "numpy"/,
+      (o: Float32Array) => pk.randomNormal(4, { compat: "numpy" as "torch", out: o }),
+    ],
+    [
+      "unknown option",
+      TypeError,
+      /randomNormal: unknown option "stddev"/,
+      (o: Float32Array) => pk.randomNormal(4, { stddev: 2, out: o } as unknown as pk.RandomNormalOptions),
+    ],
+    [
+      "generator fill with std NaN",
+      RangeError,
+      /RandomGenerator\.fill: std must be/,
+      (o: Float32Array) => new pk.RandomGenerator(1).fill(o, 0, NaN),
+    ],
     ["torch generator skip", RangeError, /cannot jump/, () => new pk.RandomGenerator(1, { compat: "torch" }).skip(3)],
-    ["generator unknown option", TypeError, /RandomGenerator: unknown option "seed"/, () => new pk.RandomGenerator(1, { seed: 2 } as unknown as pk.RandomGeneratorOptions)],
+    [
+      "generator unknown option",
+      TypeError,
+      /RandomGenerator: unknown option "seed"/,
+      () => new pk.RandomGenerator(1, { seed: 2 } as unknown as pk.RandomGeneratorOptions),
+    ],
   ] as const)("%s", (_, type, message, call) => {
     const o = out();
     let error: unknown;
-    try { call(o); } catch (e) { error = e; }
+    try {
+      call(o);
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message).toMatch(message);
     expect(Array.from(o)).toEqual([9, 9, 9, 9]);

@@ -25,11 +25,14 @@ function rowProbabilities(filtered: Float32Array): Float64Array {
  */
 function chiSquare(counts: number[], p: Float64Array, n: number): { stat: number; critical: number } {
   const bins: { observed: number; expected: number }[] = [];
-  let pooled = { observed: 0, expected: 0 };
+  const pooled = { observed: 0, expected: 0 };
   p.forEach((pi, i) => {
     if (pi === 0) return;
     if (n * pi >= 5) bins.push({ observed: counts[i], expected: n * pi });
-    else { pooled.observed += counts[i]; pooled.expected += n * pi; }
+    else {
+      pooled.observed += counts[i];
+      pooled.expected += n * pi;
+    }
   });
   if (pooled.expected > 0) bins.push(pooled);
   const stat = bins.reduce((s, b) => s + (b.observed - b.expected) ** 2 / b.expected, 0);
@@ -64,7 +67,8 @@ describeBuilds("filterLogits", () => {
     const x = maskedLogits(rows * classes, classes);
     for (let r = 0; r < rows; r++) x[r * classes + (r % classes)] = 5; // never an all −Infinity row
     for (const options of SETTINGS) {
-      const got = pk.filterLogits(x, classes, options), want = ref.filterLogits(x, classes, options);
+      const got = pk.filterLogits(x, classes, options),
+        want = ref.filterLogits(x, classes, options);
       expect(keptMask(got), JSON.stringify(options)).toEqual(keptMask(want));
       expect(mismatch(got, want, { abs: 0, rel: 0 })).toBeNull();
     }
@@ -91,34 +95,44 @@ describeBuilds("filterLogits", () => {
   it("refuses rows with NaN, +Infinity or only −Infinity, naming the row; logits and out unchanged", () => {
     const x = randomLogits(30, 1);
     const out = new Float32Array(30).fill(7);
-    for (const [bad, what] of [[NaN, "holds NaN"], [Infinity, "holds \\+Infinity"]] as const) {
+    for (const [bad, what] of [
+      [NaN, "holds NaN"],
+      [Infinity, "holds \\+Infinity"],
+    ] as const) {
       const y = x.slice();
       y[14] = bad;
       expect(() => pk.filterLogits(y, 10, { out })).toThrow(new RegExp(`filterLogits: row 1 of logits ${what}`));
     }
     const y = x.slice();
     y.fill(-Infinity, 20, 30);
-    expect(() => pk.sampleCategorical(y, 10, { seed: 1 })).toThrow(/sampleCategorical: row 2 of logits is all −Infinity/);
+    expect(() => pk.sampleCategorical(y, 10, { seed: 1 })).toThrow(
+      /sampleCategorical: row 2 of logits is all −Infinity/,
+    );
     expect(Array.from(out)).toEqual(new Array(30).fill(7));
   });
 });
 
 describeBuilds("sampleCategorical", () => {
-  it.each(SETTINGS.map((s) => [JSON.stringify(s), s] as const))("fits the filtered distribution (χ², 20,000 draws over 50 tokens): %s", (_name, options) => {
-    const classes = 50, n = 20_000;
-    const row = randomLogits(classes, 11, 1.5);
-    const x = new Float32Array(n * classes);
-    for (let r = 0; r < n; r++) x.set(row, r * classes);
-    const picks = pk.sampleCategorical(x, classes, { ...options, seed: 2026 });
-    const p = rowProbabilities(pk.filterLogits(row, classes, { ...options, temperature: options.temperature ?? 1 }));
-    const counts = new Array(classes).fill(0);
-    for (const i of picks) counts[i]++;
-    const { stat, critical } = chiSquare(counts, p, n);
-    expect(stat).toBeLessThan(critical);
-  });
+  it.each(SETTINGS.map((s) => [JSON.stringify(s), s] as const))(
+    "fits the filtered distribution (χ², 20,000 draws over 50 tokens): %s",
+    (_name, options) => {
+      const classes = 50,
+        n = 20_000;
+      const row = randomLogits(classes, 11, 1.5);
+      const x = new Float32Array(n * classes);
+      for (let r = 0; r < n; r++) x.set(row, r * classes);
+      const picks = pk.sampleCategorical(x, classes, { ...options, seed: 2026 });
+      const p = rowProbabilities(pk.filterLogits(row, classes, { ...options, temperature: options.temperature ?? 1 }));
+      const counts = new Array(classes).fill(0);
+      for (const i of picks) counts[i]++;
+      const { stat, critical } = chiSquare(counts, p, n);
+      expect(stat).toBeLessThan(critical);
+    },
+  );
 
   it("fits a 32,000-token vocabulary with top-p 0.9 (χ² over the kept tokens, 4,000 draws)", () => {
-    const classes = 32_000, n = 4_000;
+    const classes = 32_000,
+      n = 4_000;
     const row = randomLogits(classes, 5, 3);
     const x = new Float32Array(n * classes);
     for (let r = 0; r < n; r++) x.set(row, r * classes);
@@ -134,12 +148,15 @@ describeBuilds("sampleCategorical", () => {
     const x = maskedLogits(64 * 300, 3);
     for (let r = 0; r < 64; r += 7) x[r * 300 + 17] = x[r * 300 + 200] = 50; // ties: the first wins
     const g = new pk.RandomGenerator(1);
-    expect(Array.from(pk.sampleCategorical(x, 300, { temperature: 0, generator: g, topK: 3 }))).toEqual(Array.from(pk.argmax(x, 300)));
+    expect(Array.from(pk.sampleCategorical(x, 300, { temperature: 0, generator: g, topK: 3 }))).toEqual(
+      Array.from(pk.argmax(x, 300)),
+    );
     expect(g.position).toBe(0n);
   });
 
   it("never draws a removed token (1,000,000 draws, top-k 3 of 20 with top-p 0.6)", () => {
-    const classes = 20, rows = 100_000;
+    const classes = 20,
+      rows = 100_000;
     const g = new pk.RandomGenerator(4);
     const row = randomLogits(classes, 8, 1);
     const x = new Float32Array(rows * classes);
@@ -155,7 +172,8 @@ describeBuilds("sampleCategorical", () => {
   });
 
   it("agrees with the reference given the same uniforms", () => {
-    const classes = 1000, rows = 200;
+    const classes = 1000,
+      rows = 200;
     const x = maskedLogits(rows * classes, 21);
     for (let r = 0; r < rows; r++) x[r * classes] = 4;
     for (const options of SETTINGS) {
@@ -181,7 +199,9 @@ describeBuilds("sampleCategorical", () => {
     }
     expect(steps).toEqual(Array.from(all));
     const replay = pk.RandomGenerator.fromState(JSON.parse(JSON.stringify(saved)));
-    expect(Array.from(pk.sampleCategorical(x.subarray(1000), 500, { generator: replay, topP: 0.95 }))).toEqual(steps.slice(2));
+    expect(Array.from(pk.sampleCategorical(x.subarray(1000), 500, { generator: replay, topP: 0.95 }))).toEqual(
+      steps.slice(2),
+    );
     // A refused call draws nothing.
     const before = g.position;
     expect(() => pk.sampleCategorical(new Float32Array(500).fill(NaN), 500, { generator: g })).toThrow(RangeError);
@@ -191,14 +211,16 @@ describeBuilds("sampleCategorical", () => {
 
 describe("sampleCategorical is bit-identical across builds and chunk sizes", () => {
   it("the same indices on every build, with the default arena and with one too small for two rows", async () => {
-    const classes = 4099, rows = 40;
+    const classes = 4099,
+      rows = 40;
     const x = maskedLogits(rows * classes, 13);
     for (let r = 0; r < rows; r++) x[r * classes + 7] = 2;
     const runs: number[][] = [];
     for (const build of BUILDS) {
       for (const arenaBytes of [pk.DEFAULT_ARENA_BYTES, 4 * 4099]) {
         await pk.init({ build, arenaBytes });
-        for (const options of SETTINGS) runs.push(Array.from(pk.sampleCategorical(x, classes, { ...options, seed: 3 })));
+        for (const options of SETTINGS)
+          runs.push(Array.from(pk.sampleCategorical(x, classes, { ...options, seed: 3 })));
       }
     }
     await pk.init({ arenaBytes: pk.DEFAULT_ARENA_BYTES });
@@ -210,25 +232,120 @@ describe("sampleCategorical is bit-identical across builds and chunk sizes", () 
 describe("sampling bad input", () => {
   const x = randomLogits(20, 2);
   it.each([
-    ["temperature negative", RangeError, /sampleCategorical: temperature must be a finite number ≥ 0 \(0: greedy, the largest entry\), got -1/, () => pk.sampleCategorical(x, 10, { temperature: -1 })],
-    ["temperature NaN", RangeError, /temperature must be a finite number ≥ 0 .*got NaN/, () => pk.sampleCategorical(x, 10, { temperature: NaN })],
-    ["temperature a string", TypeError, /temperature must be .*got the string "1"/, () => pk.sampleCategorical(x, 10, { temperature: "1" as unknown as number })],
-    ["temperature 0 in filterLogits", RangeError, /filterLogits: temperature must be a finite number > 0, got 0/, () => pk.filterLogits(x, 10, { temperature: 0 })],
-    ["temperature below float32", RangeError, /temperature must be representable as a float32/, () => pk.filterLogits(x, 10, { temperature: 1e-50 })],
-    ["topK negative", RangeError, /filterLogits: topK must be an integer ≥ 0 \(0: off\), got -1/, () => pk.filterLogits(x, 10, { topK: -1 })],
-    ["topK fractional", RangeError, /topK must be an integer ≥ 0 \(0: off\), got 2.5/, () => pk.filterLogits(x, 10, { topK: 2.5 })],
-    ["topP 0", RangeError, /topP must be a number in \(0, 1\] \(1: off\), got 0/, () => pk.filterLogits(x, 10, { topP: 0 })],
-    ["topP above 1", RangeError, /topP must be a number in \(0, 1\] \(1: off\), got 1.5/, () => pk.sampleCategorical(x, 10, { topP: 1.5 })],
-    ["minP negative", RangeError, /minP must be a number in \[0, 1\] \(0: off\), got -0.1/, () => pk.filterLogits(x, 10, { minP: -0.1 })],
-    ["minP above 1", RangeError, /minP must be a number in \[0, 1\] \(0: off\), got 2/, () => pk.filterLogits(x, 10, { minP: 2 })],
-    ["minTokensToKeep 0", RangeError, /minTokensToKeep must be an integer ≥ 1, got 0/, () => pk.filterLogits(x, 10, { minTokensToKeep: 0 })],
-    ["unknown option", TypeError, /sampleCategorical: unknown option "top_p"/, () => pk.sampleCategorical(x, 10, { top_p: 0.9 } as unknown as pk.SampleCategoricalOptions)],
-    ["out of the wrong type", TypeError, /sampleCategorical: out must be an Int32Array of length 2 \(one index per row\), got a Float32Array/, () => pk.sampleCategorical(x, 10, { out: new Float32Array(2) as unknown as Int32Array })],
-    ["out of the wrong length", RangeError, /out must have length 2 \(one index per row\), got length 3/, () => pk.sampleCategorical(x, 10, { out: new Int32Array(3) })],
-    ["filter out of the wrong length", RangeError, /filterLogits: out must have length 20, got length 10/, () => pk.filterLogits(x, 10, { out: new Float32Array(10) })],
-    ["seed and generator", TypeError, /give seed or generator, not both/, () => pk.sampleCategorical(x, 10, { seed: 1, generator: new pk.RandomGenerator(1) })],
-    ["a torch generator", RangeError, /compat "torch" \(PyTorch's multinomial stream\) is not reproduced/, () => pk.sampleCategorical(x, 10, { generator: new pk.RandomGenerator(1, { compat: "torch" }) })],
-    ["logits not a multiple of classes", RangeError, /logits.length must be a multiple of classes \(3\), got 20/, () => pk.sampleCategorical(x, 3)],
+    [
+      "temperature negative",
+      RangeError,
+      /sampleCategorical: temperature must be a finite number ≥ 0 \(0: greedy, the largest entry\), got -1/,
+      () => pk.sampleCategorical(x, 10, { temperature: -1 }),
+    ],
+    [
+      "temperature NaN",
+      RangeError,
+      /temperature must be a finite number ≥ 0 .*got NaN/,
+      () => pk.sampleCategorical(x, 10, { temperature: NaN }),
+    ],
+    [
+      "temperature a string",
+      TypeError,
+      /temperature must be .*got the string "1"/,
+      () => pk.sampleCategorical(x, 10, { temperature: "1" as unknown as number }),
+    ],
+    [
+      "temperature 0 in filterLogits",
+      RangeError,
+      /filterLogits: temperature must be a finite number > 0, got 0/,
+      () => pk.filterLogits(x, 10, { temperature: 0 }),
+    ],
+    [
+      "temperature below float32",
+      RangeError,
+      /temperature must be representable as a float32/,
+      () => pk.filterLogits(x, 10, { temperature: 1e-50 }),
+    ],
+    [
+      "topK negative",
+      RangeError,
+      /filterLogits: topK must be an integer ≥ 0 \(0: off\), got -1/,
+      () => pk.filterLogits(x, 10, { topK: -1 }),
+    ],
+    [
+      "topK fractional",
+      RangeError,
+      /topK must be an integer ≥ 0 \(0: off\), got 2.5/,
+      () => pk.filterLogits(x, 10, { topK: 2.5 }),
+    ],
+    [
+      "topP 0",
+      RangeError,
+      /topP must be a number in \(0, 1\] \(1: off\), got 0/,
+      () => pk.filterLogits(x, 10, { topP: 0 }),
+    ],
+    [
+      "topP above 1",
+      RangeError,
+      /topP must be a number in \(0, 1\] \(1: off\), got 1.5/,
+      () => pk.sampleCategorical(x, 10, { topP: 1.5 }),
+    ],
+    [
+      "minP negative",
+      RangeError,
+      /minP must be a number in \[0, 1\] \(0: off\), got -0.1/,
+      () => pk.filterLogits(x, 10, { minP: -0.1 }),
+    ],
+    [
+      "minP above 1",
+      RangeError,
+      /minP must be a number in \[0, 1\] \(0: off\), got 2/,
+      () => pk.filterLogits(x, 10, { minP: 2 }),
+    ],
+    [
+      "minTokensToKeep 0",
+      RangeError,
+      /minTokensToKeep must be an integer ≥ 1, got 0/,
+      () => pk.filterLogits(x, 10, { minTokensToKeep: 0 }),
+    ],
+    [
+      "unknown option",
+      TypeError,
+      /sampleCategorical: unknown option "top_p"/,
+      () => pk.sampleCategorical(x, 10, { top_p: 0.9 } as unknown as pk.SampleCategoricalOptions),
+    ],
+    [
+      "out of the wrong type",
+      TypeError,
+      /sampleCategorical: out must be an Int32Array of length 2 \(one index per row\), got a Float32Array/,
+      () => pk.sampleCategorical(x, 10, { out: new Float32Array(2) as unknown as Int32Array }),
+    ],
+    [
+      "out of the wrong length",
+      RangeError,
+      /out must have length 2 \(one index per row\), got length 3/,
+      () => pk.sampleCategorical(x, 10, { out: new Int32Array(3) }),
+    ],
+    [
+      "filter out of the wrong length",
+      RangeError,
+      /filterLogits: out must have length 20, got length 10/,
+      () => pk.filterLogits(x, 10, { out: new Float32Array(10) }),
+    ],
+    [
+      "seed and generator",
+      TypeError,
+      /give seed or generator, not both/,
+      () => pk.sampleCategorical(x, 10, { seed: 1, generator: new pk.RandomGenerator(1) }),
+    ],
+    [
+      "a torch generator",
+      RangeError,
+      /compat "torch" \(PyTorch's multinomial stream\) is not reproduced/,
+      () => pk.sampleCategorical(x, 10, { generator: new pk.RandomGenerator(1, { compat: "torch" }) }),
+    ],
+    [
+      "logits not a multiple of classes",
+      RangeError,
+      /logits.length must be a multiple of classes \(3\), got 20/,
+      () => pk.sampleCategorical(x, 3),
+    ],
   ] as const)("%s", async (_name, type, message, call) => {
     await pk.init();
     expect(call).toThrow(type);
@@ -242,7 +359,9 @@ describeBuilds("repetition penalty", () => {
     const got = pk.filterLogits(x, 3, { repetitionPenalty: 2, previousTokens: [[0, 1, 0], [2]] });
     expect(Array.from(got)).toEqual([1, -2, 0.5, 3, -2, 0.5]);
     // One list for every row; the caller's logits stay as they were.
-    expect(Array.from(pk.filterLogits(x, 3, { repetitionPenalty: 2, previousTokens: new Int32Array([1]) }))).toEqual([2, -2, 0.5, 3, -4, 1]);
+    expect(Array.from(pk.filterLogits(x, 3, { repetitionPenalty: 2, previousTokens: new Int32Array([1]) }))).toEqual([
+      2, -2, 0.5, 3, -4, 1,
+    ]);
     expect(Array.from(x)).toEqual([2, -1, 0.5, 3, -2, 1]);
     // In place, and the sampler sees the penalised row: token 0 falls from first to second place.
     const y = Float32Array.from([2, 1.5, -3]);
@@ -253,9 +372,15 @@ describeBuilds("repetition penalty", () => {
 
   it("refuses tokens outside the vocabulary, a penalty ≤ 0, and a list per row of the wrong count", () => {
     const x = new Float32Array(6);
-    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2, previousTokens: [[0], [3]] })).toThrow(/filterLogits: previousTokens\[1\]\[0\] must be a token index from 0 to 2, got 3/);
-    expect(() => pk.sampleCategorical(x, 3, { repetitionPenalty: 0, previousTokens: [1] })).toThrow(/repetitionPenalty must be a finite number > 0, got 0/);
-    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2, previousTokens: [[0]] })).toThrow(/previousTokens holds 1 lists but logits has 2 rows/);
+    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2, previousTokens: [[0], [3]] })).toThrow(
+      /filterLogits: previousTokens\[1\]\[0\] must be a token index from 0 to 2, got 3/,
+    );
+    expect(() => pk.sampleCategorical(x, 3, { repetitionPenalty: 0, previousTokens: [1] })).toThrow(
+      /repetitionPenalty must be a finite number > 0, got 0/,
+    );
+    expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2, previousTokens: [[0]] })).toThrow(
+      /previousTokens holds 1 lists but logits has 2 rows/,
+    );
     expect(() => pk.filterLogits(x, 3, { repetitionPenalty: 1.2 })).toThrow(/repetitionPenalty needs previousTokens/);
   });
 });
@@ -263,11 +388,15 @@ describeBuilds("repetition penalty", () => {
 describeBuilds("sampling safety", () => {
   it("a penalty that overflows a logit to +Infinity is named as such; out may not overlap logits even when the kernel reads a copy", () => {
     const x = Float32Array.from([3e38, 1, 2, 0]);
-    expect(() => pk.sampleCategorical(x, 4, { repetitionPenalty: 0.5, previousTokens: [0], seed: 1 })).toThrow(/row 0 of logits holds \+Infinity/);
+    expect(() => pk.sampleCategorical(x, 4, { repetitionPenalty: 0.5, previousTokens: [0], seed: 1 })).toThrow(
+      /row 0 of logits holds \+Infinity/,
+    );
     const buffer = new ArrayBuffer(64);
     const logits = new Float32Array(buffer, 0, 8).fill(1);
     const out = new Int32Array(buffer, 28, 2); // shares the last logit's bytes
-    expect(() => pk.sampleCategorical(logits, 4, { repetitionPenalty: 1.5, previousTokens: [0], out, seed: 1 })).toThrow(/overlap/);
+    expect(() =>
+      pk.sampleCategorical(logits, 4, { repetitionPenalty: 1.5, previousTokens: [0], out, seed: 1 }),
+    ).toThrow(/overlap/);
     expect(Array.from(logits)).toEqual(new Array(8).fill(1));
   });
 });
@@ -275,7 +404,8 @@ describeBuilds("sampling safety", () => {
 describeBuilds("a refused call leaves the caller's buffers unchanged", (build) => {
   it("a NaN row after many good ones: filterLogits' out and logits (in place), sampleCategorical's out", async () => {
     await pk.init({ build, arenaBytes: 4096 }); // many chunks: the bad row is far from the first
-    const classes = 100, rows = 50;
+    const classes = 100,
+      rows = 50;
     const x = randomLogits(rows * classes, 9);
     x[45 * classes + 3] = NaN;
     const copy = x.slice();
@@ -285,7 +415,9 @@ describeBuilds("a refused call leaves the caller's buffers unchanged", (build) =
     expect(() => pk.filterLogits(x, classes, { topP: 0.9, out: x })).toThrow(RangeError);
     expect(Array.from(x)).toEqual(Array.from(copy));
     const picks = new Int32Array(rows).fill(-1);
-    expect(() => pk.sampleCategorical(x, classes, { seed: 1, out: picks })).toThrow(/sampleCategorical: row 45 of logits holds NaN/);
+    expect(() => pk.sampleCategorical(x, classes, { seed: 1, out: picks })).toThrow(
+      /sampleCategorical: row 45 of logits holds NaN/,
+    );
     expect(picks.every((v) => v === -1)).toBe(true);
     await pk.init({ build, arenaBytes: pk.DEFAULT_ARENA_BYTES });
   });
@@ -300,8 +432,12 @@ describeBuilds("a hostile generator", () => {
     }
     const x = randomLogits(4 * 50, 3);
     const lying = pk.sampleCategorical(x, 50, { generator: new Lying(8) });
-    expect(Array.from(lying)).toEqual(Array.from(pk.sampleCategorical(x, 50, { generator: new pk.RandomGenerator(8) })));
+    expect(Array.from(lying)).toEqual(
+      Array.from(pk.sampleCategorical(x, 50, { generator: new pk.RandomGenerator(8) })),
+    );
     const proxy = new Proxy(new pk.RandomGenerator(8), {});
-    expect(() => pk.sampleCategorical(x, 50, { generator: proxy })).toThrow(/sampleCategorical: generator must be a RandomGenerator, got/);
+    expect(() => pk.sampleCategorical(x, 50, { generator: proxy })).toThrow(
+      /sampleCategorical: generator must be a RandomGenerator, got/,
+    );
   });
 });

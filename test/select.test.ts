@@ -26,7 +26,9 @@ describeBuilds("selection and entropy kernels", () => {
   it.each(LENGTHS)("entropy on rows of %i (T = 1 and 0.6), with and without special values", (classes) => {
     for (const x of [randomLogits(5 * classes, classes), specials(5 * classes, classes)]) {
       for (const temperature of [1, 0.6]) {
-        expect(mismatch(pk.entropy(x, classes, { temperature }), ref.entropy(x, classes, { temperature }), LOG_TOL)).toBeNull();
+        expect(
+          mismatch(pk.entropy(x, classes, { temperature }), ref.entropy(x, classes, { temperature }), LOG_TOL),
+        ).toBeNull();
       }
     }
   });
@@ -41,7 +43,8 @@ describeBuilds("selection and entropy kernels", () => {
 
   it("argmax without NaN (the vector maximum, then the first equal entry): ties, ±0, ±Infinity; a NaN only in the tail", () => {
     for (const classes of [8, 9, 11, 12, 15, 16, 17, 31, 33, 1000, 1003]) {
-      const rows = 40, next = rng(classes);
+      const rows = 40,
+        next = rng(classes);
       const choices = [-0, 0, 1, 1, 2, 2, -Infinity, Infinity, -3];
       const x = Float32Array.from({ length: rows * classes }, () => choices[Math.floor(next() * choices.length)]);
       for (let r = 0; r < 10; r++) x.fill(-0, r * classes, (r + 1) * classes); // all −0: the first
@@ -54,23 +57,30 @@ describeBuilds("selection and entropy kernels", () => {
   it.each(LENGTHS)("topK on rows of %i for k = 1, 5 and all, ties and NaN included", (classes) => {
     const x = specials(3 * classes, 7 * classes);
     for (const k of [1, Math.min(5, classes), classes]) {
-      const got = pk.topK(x, classes, k), want = ref.topK(x, classes, k);
+      const got = pk.topK(x, classes, k),
+        want = ref.topK(x, classes, k);
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expect(Array.from(got.values)).toEqual(Array.from(want.values));
     }
   });
 
   it("topK over a 128,256-entry vocabulary (k = 50) and 64 rows of 32,000", () => {
-    for (const [rows, classes] of [[1, 128_256], [64, 32_000]]) {
+    for (const [rows, classes] of [
+      [1, 128_256],
+      [64, 32_000],
+    ]) {
       const x = randomLogits(rows * classes, rows);
-      const got = pk.topK(x, classes, 50), want = ref.topK(x, classes, 50);
+      const got = pk.topK(x, classes, 50),
+        want = ref.topK(x, classes, 50);
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
     }
   });
 
   it("the normal density: values, in place, in wasm memory", () => {
     const x = randomLogits(1001, 4, 5);
-    x[0] = 1e30; x[1] = -Infinity; x[2] = NaN;
+    x[0] = 1e30;
+    x[1] = -Infinity;
+    x[2] = NaN;
     const options = { mean: 0.5, std: 1.7 };
     expect(mismatch(pk.normalLogPdf(x, options), ref.normalLogPdf(x, options), LOG_TOL)).toBeNull();
     expect(mismatch(pk.normalPdf(x, options), ref.normalPdf(x, options), PROB_TOL)).toBeNull();
@@ -85,10 +95,19 @@ describeBuilds("selection and entropy kernels", () => {
 
   it("the normal density keeps its relative accuracy in the tails and for narrow and wide σ (the factor past f32's range: float64)", () => {
     const x = Float32Array.from({ length: 2003 }, (_, i) => -13 + (26 * i) / 2002);
-    for (const [mean, std] of [[0, 1], [0.25, 1e-3], [0, 1e20], [0, 1e-39], [1, 3e38]]) {
+    for (const [mean, std] of [
+      [0, 1],
+      [0.25, 1e-3],
+      [0, 1e20],
+      [0, 1e-39],
+      [1, 3e38],
+    ]) {
       const xs = Float32Array.from(x, (v) => mean + v * std);
       const options = { mean, std };
-      expect(mismatch(pk.normalPdf(xs, options), ref.normalPdf(xs, options), { abs: 1e-44, rel: 1e-5 }), `${std}`).toBeNull();
+      expect(
+        mismatch(pk.normalPdf(xs, options), ref.normalPdf(xs, options), { abs: 1e-44, rel: 1e-5 }),
+        `${std}`,
+      ).toBeNull();
       expect(mismatch(pk.normalLogPdf(xs, options), ref.normalLogPdf(xs, options), LOG_TOL), `${std}`).toBeNull();
     }
   });
@@ -106,15 +125,39 @@ describe("bad input", () => {
     [() => pk.topK(x, 10, 11), RangeError, /got 11/],
     [() => pk.topK(x, 10, 2.5), RangeError, /got 2\.5/],
     [() => pk.topK(x, 10, "3" as unknown as number), TypeError, /got the string "3"/],
-    [() => pk.argmax(x, 10, { out: new Float32Array(4) as unknown as Int32Array }), TypeError, /argmax: out must be an Int32Array of length 4, got a Float32Array/],
+    [
+      () => pk.argmax(x, 10, { out: new Float32Array(4) as unknown as Int32Array }),
+      TypeError,
+      /argmax: out must be an Int32Array of length 4, got a Float32Array/,
+    ],
     [() => pk.argmax(x, 10, { out: new Int32Array(3) }), RangeError, /argmax: out must have length 4, got length 3/],
-    [() => pk.accuracy(x, [1, 2, 3], 10), RangeError, /accuracy: target must have one class index per row \(4 rows\), got length 3/],
+    [
+      () => pk.accuracy(x, [1, 2, 3], 10),
+      RangeError,
+      /accuracy: target must have one class index per row \(4 rows\), got length 3/,
+    ],
     [() => pk.accuracy(x, [1, 2, 3, 10], 10), RangeError, /accuracy: target\[3\] = 10 is out of range/],
-    [() => pk.accuracy(x, new Float32Array(4) as unknown as Int32Array, 10), TypeError, /accuracy: labels must be class indices/],
-    [() => pk.entropy(x, 10, { temperature: 0 }), RangeError, /entropy: temperature must be a finite number > 0, got 0/],
-    [() => pk.entropy(x, 10, { tempreature: 1 } as unknown as pk.SoftmaxOptions), TypeError, /entropy: unknown option "tempreature"/],
+    [
+      () => pk.accuracy(x, new Float32Array(4) as unknown as Int32Array, 10),
+      TypeError,
+      /accuracy: labels must be class indices/,
+    ],
+    [
+      () => pk.entropy(x, 10, { temperature: 0 }),
+      RangeError,
+      /entropy: temperature must be a finite number > 0, got 0/,
+    ],
+    [
+      () => pk.entropy(x, 10, { tempreature: 1 } as unknown as pk.SoftmaxOptions),
+      TypeError,
+      /entropy: unknown option "tempreature"/,
+    ],
     [() => pk.normalPdf(x, { std: 0 }), RangeError, /normalPdf: std must be a finite number > 0, got 0/],
-    [() => pk.normalLogPdf([1, 2] as unknown as Float32Array), TypeError, /normalLogPdf: x must be a Float32Array, got an array of length 2/],
+    [
+      () => pk.normalLogPdf([1, 2] as unknown as Float32Array),
+      TypeError,
+      /normalLogPdf: x must be a Float32Array, got an array of length 2/,
+    ],
   ] as const)("%#", (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);

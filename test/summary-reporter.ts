@@ -7,9 +7,13 @@ import type { Reporter, TestModule, TestRunEndReason } from "vitest/node";
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(
-    testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>, reason: TestRunEndReason,
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+    reason: TestRunEndReason,
   ): void {
-    let passed = 0, failed = 0, skipped = 0;
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
     for (const module of testModules) {
       let failedHere = 0;
       for (const test of module.children.allTests()) {
@@ -24,6 +28,8 @@ export default class SummaryReporter implements Reporter {
     }
     failed += unhandledErrors.length;
     if (reason !== "passed" && failed === 0) failed = 1;
-    console.log(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped${reason === "interrupted" ? " (interrupted)" : ""}`);
+    console.log(
+      `\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped${reason === "interrupted" ? " (interrupted)" : ""}`,
+    );
   }
 }

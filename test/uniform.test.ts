@@ -15,7 +15,9 @@ function oracleWords(seed: bigint, stream: bigint, start: bigint, count: number)
   const out = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     const p = start + BigInt(i);
-    const group = p >> 4n, j = Number(p & 3n), k = Number((p >> 2n) & 3n);
+    const group = p >> 4n,
+      j = Number(p & 3n),
+      k = Number((p >> 2n) & 3n);
     const [b0, b1] = halves(group * 4n + BigInt(j));
     out[i] = philox4x32(b0, b1, s0, s1, derived[0], derived[1])[k];
   }
@@ -24,22 +26,33 @@ function oracleWords(seed: bigint, stream: bigint, start: bigint, count: number)
 
 const f = Math.fround;
 const bitsEqual = (a: Float32Array, b: Float32Array) => {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length),
+    ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) expect.fail(`bits differ at ${i}: ${a[i]} vs ${b[i]}`);
   expect(a.length).toBe(b.length);
 };
 
 describeBuilds("philox uniforms", () => {
   it.each([
-    [0n, 0n, 0n, 1000], [42n, 0n, 5n, 33], [1n, 7n, 13n, 1], [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
+    [0n, 0n, 0n, 1000],
+    [42n, 0n, 5n, 33],
+    [1n, 7n, 13n, 1],
+    [2n ** 64n - 1n, 2n ** 63n, 2n ** 36n - 3n, 77],
   ])("floats and integers equal the oracle (seed %s, stream %s, from %s, %i values)", (seed, stream, start, n) => {
     const words = oracleWords(seed, stream, start, n);
-    const low = -1.5, high = 2.25, span = f(f(high) - f(low));
+    const low = -1.5,
+      high = 2.25,
+      span = f(f(high) - f(low));
     const floats = new pk.RandomGenerator(seed, { stream }).skip(start).fillUniform(new Float32Array(n), low, high);
-    bitsEqual(floats, Float32Array.from(words, (w) => f(f(f((w >>> 8) * 2 ** -24) * span) + f(low))));
+    bitsEqual(
+      floats,
+      Float32Array.from(words, (w) => f(f(f((w >>> 8) * 2 ** -24) * span) + f(low))),
+    );
     const ints = new pk.RandomGenerator(seed, { stream }).skip(start).fillIntegers(new Int32Array(n), -7, 1000);
     expect(Array.from(ints)).toEqual(Array.from(words, (w) => -7 + Number((BigInt(w) * 1007n) >> 32n)));
-    const full = new pk.RandomGenerator(seed, { stream }).skip(start).fillIntegers(new Int32Array(n), -(2 ** 31), 2 ** 31);
+    const full = new pk.RandomGenerator(seed, { stream })
+      .skip(start)
+      .fillIntegers(new Int32Array(n), -(2 ** 31), 2 ** 31);
     expect(Array.from(full)).toEqual(Array.from(words, (w) => (w - 2 ** 31) | 0)); // 2^32 values: low + w
   });
 
@@ -54,9 +67,18 @@ describeBuilds("philox uniforms", () => {
 
   it("values stay in [low, high) with the right mean and variance; integers are uniform (χ²)", () => {
     const u = pk.randomUniform(1_000_000, { seed: 5, low: 2, high: 6 });
-    let sum = 0, sq = 0, lo = Infinity, hi = -Infinity;
-    for (const v of u) { sum += v; sq += v * v; lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const mean = sum / u.length, variance = sq / u.length - mean * mean;
+    let sum = 0,
+      sq = 0,
+      lo = Infinity,
+      hi = -Infinity;
+    for (const v of u) {
+      sum += v;
+      sq += v * v;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const mean = sum / u.length,
+      variance = sq / u.length - mean * mean;
     expect(lo).toBeGreaterThanOrEqual(2);
     expect(hi).toBeLessThan(6);
     expect(Math.abs(mean - 4)).toBeLessThan(5 * Math.sqrt(16 / 12 / 1e6)); // 5σ
@@ -118,20 +140,80 @@ describe("philox uniforms across builds", () => {
 
 describe("uniform bad input", () => {
   it.each([
-    ["low ≥ high (integers)", RangeError, /randomInt: low must be less than high \(values are drawn from \[low, high\)\), got low = 5, high = 5/, () => pk.randomInt(3, 5, 5)],
-    ["fractional bound", RangeError, /randomInt: low must be an integer from -2\^31 to 2\^31 \(the values are int32\), got 0.5/, () => pk.randomInt(3, 0.5, 5)],
-    ["bound beyond int32", RangeError, /high must be an integer from -2\^31 to 2\^31/, () => pk.randomInt(3, 0, 2 ** 40)],
-    ["bound a string", TypeError, /randomInt: high must be an integer, got the string "5"/, () => pk.randomInt(3, 0, "5" as unknown as number)],
-    ["low > high (floats)", RangeError, /randomUniform: low must be at most high, got low = 2, high = 1/, () => pk.randomUniform(3, { low: 2, high: 1 })],
-    ["bound infinite", RangeError, /randomUniform: high must be a finite number, got Infinity/, () => pk.randomUniform(3, { high: Infinity })],
-    ["span overflows float32", RangeError, /high − low must be a finite float32/, () => pk.randomUniform(3, { low: -3e38, high: 3e38 })],
+    [
+      "low ≥ high (integers)",
+      RangeError,
+      /randomInt: low must be less than high \(values are drawn from \[low, high\)\), got low = 5, high = 5/,
+      () => pk.randomInt(3, 5, 5),
+    ],
+    [
+      "fractional bound",
+      RangeError,
+      /randomInt: low must be an integer from -2\^31 to 2\^31 \(the values are int32\), got 0.5/,
+      () => pk.randomInt(3, 0.5, 5),
+    ],
+    [
+      "bound beyond int32",
+      RangeError,
+      /high must be an integer from -2\^31 to 2\^31/,
+      () => pk.randomInt(3, 0, 2 ** 40),
+    ],
+    [
+      "bound a string",
+      TypeError,
+      /randomInt: high must be an integer, got the string "5"/,
+      () => pk.randomInt(3, 0, "5" as unknown as number),
+    ],
+    [
+      "low > high (floats)",
+      RangeError,
+      /randomUniform: low must be at most high, got low = 2, high = 1/,
+      () => pk.randomUniform(3, { low: 2, high: 1 }),
+    ],
+    [
+      "bound infinite",
+      RangeError,
+      /randomUniform: high must be a finite number, got Infinity/,
+      () => pk.randomUniform(3, { high: Infinity }),
+    ],
+    [
+      "span overflows float32",
+      RangeError,
+      /high − low must be a finite float32/,
+      () => pk.randomUniform(3, { low: -3e38, high: 3e38 }),
+    ],
     ["count negative", RangeError, /randperm: n must be a non-negative integer, got -1/, () => pk.randperm(-1)],
-    ["out of the wrong type", TypeError, /randomInt: out must be an Int32Array of length 3, got a Float32Array/, () => pk.randomInt(3, 0, 5, { out: new Float32Array(3) as unknown as Int32Array })],
-    ["compat torch without a seed", RangeError, /randperm: compat "torch" needs a seed/, () => pk.randperm(5, { compat: "torch" })],
+    [
+      "out of the wrong type",
+      TypeError,
+      /randomInt: out must be an Int32Array of length 3, got a Float32Array/,
+      () => pk.randomInt(3, 0, 5, { out: new Float32Array(3) as unknown as Int32Array }),
+    ],
+    [
+      "compat torch without a seed",
+      RangeError,
+      /randperm: compat "torch" needs a seed/,
+      () => pk.randperm(5, { compat: "torch" }),
+    ],
     ["compat torch skip", RangeError, /cannot jump/, () => new pk.RandomGenerator(1, { compat: "torch" }).skip(1)],
-    ["unknown option", TypeError, /randomUniform: unknown option "min"/, () => pk.randomUniform(3, { min: 0 } as unknown as pk.RandomUniformOptions)],
-    ["initialiser compat without seed", TypeError, /linearInit: compat goes with seed/, () => pk.linearInit(3, 2, { compat: "torch" })],
-    ["linearInit size", RangeError, /linearInit: inFeatures must be a positive integer, got 0/, () => pk.linearInit(0, 2)],
+    [
+      "unknown option",
+      TypeError,
+      /randomUniform: unknown option "min"/,
+      () => pk.randomUniform(3, { min: 0 } as unknown as pk.RandomUniformOptions),
+    ],
+    [
+      "initialiser compat without seed",
+      TypeError,
+      /linearInit: compat goes with seed/,
+      () => pk.linearInit(3, 2, { compat: "torch" }),
+    ],
+    [
+      "linearInit size",
+      RangeError,
+      /linearInit: inFeatures must be a positive integer, got 0/,
+      () => pk.linearInit(0, 2),
+    ],
   ] as const)("%s", async (_name, type, message, call) => {
     await pk.init();
     expect(call).toThrow(type);

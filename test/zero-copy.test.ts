@@ -10,105 +10,126 @@ function inWasm(values: Float32Array): pk.WasmArray<Float32Array> {
   return a;
 }
 
-describeBuilds("zero-copy", (build) => {
-  it.each([[37, 5], [9, 1000], [2, 4099]])("every input/output placement gives the copying path's bits (%i×%i)", (rows, classes) => {
-    const x = randomLogits(rows * classes, rows * classes);
-    const labels = randomLabels(rows, classes, 3);
-    const soft = randomTargets(rows, classes, 4);
-    const expected = {
-      softmax: pk.softmax(x, classes, { temperature: 0.7 }),
-      logSoftmax: pk.logSoftmax(x, classes),
-      logSumExp: pk.logSumExp(x, classes),
-      hard: pk.crossEntropyWithGrad(x, labels, classes, { labelSmoothing: 0.1 }),
-      soft: pk.crossEntropyWithGrad(x, soft, classes, { reduction: "none" }),
-    };
-    const xw = inWasm(x);
-    const lw = pk.allocInt32(rows);
-    lw.array.set(labels);
-    const sw = inWasm(soft);
-    // Allocated up front: an allocation may grow memory and detach views read before it.
-    const outWasm = pk.allocFloat32(rows * classes);
-    const outWasmRows = pk.allocFloat32(rows);
-    for (const input of ["js", "wasm"] as const) {
-      for (const output of ["new", "js", "wasm", "in place"] as const) {
-        const what = `${input} input, ${output} output`;
-        const src = () => (input === "js" ? x.slice() : (xw.array.set(x), xw.array));
-        const outFor = (length: number, source: Float32Array) =>
-          output === "new" ? undefined : output === "js" ? new Float32Array(length)
-            : output === "wasm" ? (length === rows ? outWasmRows : outWasm).array
-            : length === source.length ? source : undefined;
-        for (const fn of ["softmax", "logSoftmax"] as const) {
-          const s = src();
-          const out = outFor(s.length, s);
-          const result = fn === "softmax" ? pk.softmax(s, classes, { temperature: 0.7, out }) : pk.logSoftmax(s, classes, { out });
-          expect(Array.from(result), `${fn}, ${what}`).toEqual(Array.from(expected[fn]));
-          if (out) expect(result).toBe(out);
-        }
-        {
-          const s = src();
-          const out = output === "in place" ? undefined : outFor(rows, s);
-          expect(Array.from(pk.logSumExp(s, classes, { out })), `logSumExp, ${what}`).toEqual(Array.from(expected.logSumExp));
-        }
-        for (const target of [labels, lw.array] as const) {
-          const s = src();
-          const r = pk.crossEntropyWithGrad(s, target, classes, { labelSmoothing: 0.1, out: outFor(s.length, s) });
-          expect(r.loss, `hard loss, ${what}`).toBe(expected.hard.loss);
-          expect(Array.from(r.grad), `hard grad, ${what}`).toEqual(Array.from(expected.hard.grad));
-        }
-        for (const target of [soft, sw.array]) {
-          const s = src();
-          const r = pk.crossEntropyWithGrad(s, target, classes, { reduction: "none", out: outFor(s.length, s) });
-          expect(Array.from(r.loss as Float32Array), `soft loss, ${what}`).toEqual(Array.from(expected.soft.loss as Float32Array));
-          expect(Array.from(r.grad), `soft grad, ${what}`).toEqual(Array.from(expected.soft.grad));
+describeBuilds(
+  "zero-copy",
+  (_build) => {
+    it.each([
+      [37, 5],
+      [9, 1000],
+      [2, 4099],
+    ])("every input/output placement gives the copying path's bits (%i×%i)", (rows, classes) => {
+      const x = randomLogits(rows * classes, rows * classes);
+      const labels = randomLabels(rows, classes, 3);
+      const soft = randomTargets(rows, classes, 4);
+      const expected = {
+        softmax: pk.softmax(x, classes, { temperature: 0.7 }),
+        logSoftmax: pk.logSoftmax(x, classes),
+        logSumExp: pk.logSumExp(x, classes),
+        hard: pk.crossEntropyWithGrad(x, labels, classes, { labelSmoothing: 0.1 }),
+        soft: pk.crossEntropyWithGrad(x, soft, classes, { reduction: "none" }),
+      };
+      const xw = inWasm(x);
+      const lw = pk.allocInt32(rows);
+      lw.array.set(labels);
+      const sw = inWasm(soft);
+      // Allocated up front: an allocation may grow memory and detach views read before it.
+      const outWasm = pk.allocFloat32(rows * classes);
+      const outWasmRows = pk.allocFloat32(rows);
+      for (const input of ["js", "wasm"] as const) {
+        for (const output of ["new", "js", "wasm", "in place"] as const) {
+          const what = `${input} input, ${output} output`;
+          const src = () => (input === "js" ? x.slice() : (xw.array.set(x), xw.array));
+          const outFor = (length: number, source: Float32Array) =>
+            output === "new"
+              ? undefined
+              : output === "js"
+                ? new Float32Array(length)
+                : output === "wasm"
+                  ? (length === rows ? outWasmRows : outWasm).array
+                  : length === source.length
+                    ? source
+                    : undefined;
+          for (const fn of ["softmax", "logSoftmax"] as const) {
+            const s = src();
+            const out = outFor(s.length, s);
+            const result =
+              fn === "softmax" ? pk.softmax(s, classes, { temperature: 0.7, out }) : pk.logSoftmax(s, classes, { out });
+            expect(Array.from(result), `${fn}, ${what}`).toEqual(Array.from(expected[fn]));
+            if (out) expect(result).toBe(out);
+          }
+          {
+            const s = src();
+            const out = output === "in place" ? undefined : outFor(rows, s);
+            expect(Array.from(pk.logSumExp(s, classes, { out })), `logSumExp, ${what}`).toEqual(
+              Array.from(expected.logSumExp),
+            );
+          }
+          for (const target of [labels, lw.array] as const) {
+            const s = src();
+            const r = pk.crossEntropyWithGrad(s, target, classes, { labelSmoothing: 0.1, out: outFor(s.length, s) });
+            expect(r.loss, `hard loss, ${what}`).toBe(expected.hard.loss);
+            expect(Array.from(r.grad), `hard grad, ${what}`).toEqual(Array.from(expected.hard.grad));
+          }
+          for (const target of [soft, sw.array]) {
+            const s = src();
+            const r = pk.crossEntropyWithGrad(s, target, classes, { reduction: "none", out: outFor(s.length, s) });
+            expect(Array.from(r.loss as Float32Array), `soft loss, ${what}`).toEqual(
+              Array.from(expected.soft.loss as Float32Array),
+            );
+            expect(Array.from(r.grad), `soft grad, ${what}`).toEqual(Array.from(expected.soft.grad));
+          }
         }
       }
-    }
-  });
+    });
 
-  it("a wasm-resident input is not modified unless it is also the output", () => {
-    const x = randomLogits(5 * 40, 1);
-    const xw = inWasm(x);
-    pk.softmax(xw.array, 40);
-    pk.crossEntropyWithGrad(xw.array, [1, 2, 3, 4, 5], 40);
-    pk.crossEntropyWithGrad(xw.array, [1, 2, 3, 4, 5], 40, { out: pk.allocFloat32(200).array });
-    expect(Array.from(xw.array)).toEqual(Array.from(x));
-    xw.free();
-  });
+    it("a wasm-resident input is not modified unless it is also the output", () => {
+      const x = randomLogits(5 * 40, 1);
+      const xw = inWasm(x);
+      pk.softmax(xw.array, 40);
+      pk.crossEntropyWithGrad(xw.array, [1, 2, 3, 4, 5], 40);
+      pk.crossEntropyWithGrad(xw.array, [1, 2, 3, 4, 5], 40, { out: pk.allocFloat32(200).array });
+      expect(Array.from(xw.array)).toEqual(Array.from(x));
+      xw.free();
+    });
 
-  it("refuses a view detached by memory growth and says how to re-acquire it", () => {
-    const a = pk.allocFloat32(100);
-    const view = a.array;
-    pk.allocFloat32(4 << 20); // 16 MB: memory must grow
-    expect(view.length).toBe(0);
-    expect(() => pk.softmax(view, 10)).toThrow(TypeError);
-    expect(() => pk.softmax(view, 10)).toThrow(/logits is a view of a detached ArrayBuffer.*read \.array again/);
-    expect(() => pk.crossEntropy(new Float32Array(100), new Int32Array(10), 10, { out: view, reduction: "none" })).toThrow(/out is a view of a detached/);
-    expect(a.array.length).toBe(100);
-    expect(pk.softmax(a.array, 10).length).toBe(100);
-  });
+    it("refuses a view detached by memory growth and says how to re-acquire it", () => {
+      const a = pk.allocFloat32(100);
+      const view = a.array;
+      pk.allocFloat32(4 << 20); // 16 MB: memory must grow
+      expect(view.length).toBe(0);
+      expect(() => pk.softmax(view, 10)).toThrow(TypeError);
+      expect(() => pk.softmax(view, 10)).toThrow(/logits is a view of a detached ArrayBuffer.*read \.array again/);
+      expect(() =>
+        pk.crossEntropy(new Float32Array(100), new Int32Array(10), 10, { out: view, reduction: "none" }),
+      ).toThrow(/out is a view of a detached/);
+      expect(a.array.length).toBe(100);
+      expect(pk.softmax(a.array, 10).length).toBe(100);
+    });
 
-  it("freed blocks are reused: allocating and freeing in a loop does not grow memory", () => {
-    pk.allocFloat32(1000).free();
-    const before = pk.runtimeInfo().memoryBytes;
-    for (let i = 0; i < 10_000; i++) {
-      const a = pk.allocFloat32(1 + (i % 5000));
-      const b = pk.allocInt32(1 + (i % 300));
-      pk.softmax(a.array, 1);
+    it("freed blocks are reused: allocating and freeing in a loop does not grow memory", () => {
+      pk.allocFloat32(1000).free();
+      const before = pk.runtimeInfo().memoryBytes;
+      for (let i = 0; i < 10_000; i++) {
+        const a = pk.allocFloat32(1 + (i % 5000));
+        const b = pk.allocInt32(1 + (i % 300));
+        pk.softmax(a.array, 1);
+        a.free();
+        b.free();
+      }
+      expect(pk.runtimeInfo().memoryBytes).toBe(before);
+    });
+
+    it("rejects bad lengths and use after free", () => {
+      expect(() => pk.allocFloat32(-1)).toThrow(RangeError);
+      expect(() => pk.allocFloat32(1.5)).toThrow(/allocFloat32: length must be an integer from 0 to 2\^30, got 1\.5/);
+      expect(() => pk.allocInt32("3" as unknown as number)).toThrow(TypeError);
+      const a = pk.allocFloat32(4);
       a.free();
-      b.free();
-    }
-    expect(pk.runtimeInfo().memoryBytes).toBe(before);
-  });
-
-  it("rejects bad lengths and use after free", () => {
-    expect(() => pk.allocFloat32(-1)).toThrow(RangeError);
-    expect(() => pk.allocFloat32(1.5)).toThrow(/allocFloat32: length must be an integer from 0 to 2\^30, got 1\.5/);
-    expect(() => pk.allocInt32("3" as unknown as number)).toThrow(TypeError);
-    const a = pk.allocFloat32(4);
-    a.free();
-    expect(() => a.array).toThrow(/freed/);
-  });
-}, { arenaBytes: 4096 });
+      expect(() => a.array).toThrow(/freed/);
+    });
+  },
+  { arenaBytes: 4096 },
+);
 
 it("arrays from a previous init() of another build are refused", async () => {
   await pk.init({ build: "scalar" });
@@ -142,7 +163,11 @@ describe("memory growth during a call", () => {
     };
 
     const input = inWasm(values); // input in wasm, output in JS: the result region grows memory
-    grew(() => expect(Array.from(pk.softmax(input.array, classes, { out: new Float32Array(values.length) }))).toEqual(expected.softmax));
+    grew(() =>
+      expect(Array.from(pk.softmax(input.array, classes, { out: new Float32Array(values.length) }))).toEqual(
+        expected.softmax,
+      ),
+    );
 
     await freshRuntime();
     const rowsOut = pk.allocFloat32(2); // output in wasm, input staged: grows; the output view is re-made
@@ -166,9 +191,13 @@ describe("sampling into wasm memory", () => {
     const view = a.array;
     pk.allocFloat32(4 << 20); // grows memory
     for (const compat of ["philox", "torch"] as const) {
-      expect(() => new pk.RandomGenerator(1, { compat }).fill(view)).toThrow(/RandomGenerator\.fill: out is a view of a detached ArrayBuffer/);
+      expect(() => new pk.RandomGenerator(1, { compat }).fill(view)).toThrow(
+        /RandomGenerator\.fill: out is a view of a detached ArrayBuffer/,
+      );
     }
-    expect(() => pk.randomNormal(16, { seed: 1, out: view })).toThrow(/randomNormal: out is a view of a detached ArrayBuffer/);
+    expect(() => pk.randomNormal(16, { seed: 1, out: view })).toThrow(
+      /randomNormal: out is a view of a detached ArrayBuffer/,
+    );
     expect(pk.randomNormal(16, { seed: 1, out: a.array })).toBe(a.array);
   });
 });

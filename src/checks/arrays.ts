@@ -2,7 +2,7 @@
 // (a subclass, a getter or another realm cannot lie), and the checks of array arguments.
 import { describe } from "./describe.js";
 import { ownView, typedArrayName } from "./views.js";
-import { type NamedView } from "./overlap.js";
+import type { NamedView } from "./overlap.js";
 
 export function checkClasses(fn: string, classes: unknown): number {
   if (typeof classes !== "number") {
@@ -20,15 +20,21 @@ export function checkClasses(fn: string, classes: unknown): number {
  */
 export function checkFloat32(fn: string, name: string, value: unknown, what = "a Float32Array"): Float32Array {
   if (typedArrayName(value) !== "Float32Array") {
-    const hint = typedArrayName(value) !== undefined || Array.isArray(value)
-      ? "; other arrays are not converted implicitly, pass Float32Array.from(values)" : "";
+    const hint =
+      typedArrayName(value) !== undefined || Array.isArray(value)
+        ? "; other arrays are not converted implicitly, pass Float32Array.from(values)"
+        : "";
     throw new TypeError(`${fn}: ${name} must be ${what}, got ${describe(value)}${hint}`);
   }
   return ownView(fn, name, Float32Array, value);
 }
 
 /** Logits: a Float32Array whose length is a multiple of `classes`. */
-export interface CheckedLogits { rows: number; classes: number; logits: Float32Array }
+export interface CheckedLogits {
+  rows: number;
+  classes: number;
+  logits: Float32Array;
+}
 
 export function checkLogits(fn: string, logits: unknown, classes: unknown, name = "logits"): CheckedLogits {
   const c = checkClasses(fn, classes);
@@ -58,15 +64,29 @@ export function weightView(fn: string, given: unknown, checked: Float32Array): A
  * A float array argument copied into a Float32Array of one of `lengths`, or null; a typed
  * array's own view goes into `seen` (for the overlap check against `out`).
  */
-export function checkFloatArray(fn: string, name: string, value: unknown, lengths: number[], what: string, seen: NamedView[]): Float32Array | null {
+export function checkFloatArray(
+  fn: string,
+  name: string,
+  value: unknown,
+  lengths: number[],
+  what: string,
+  seen: NamedView[],
+): Float32Array | null {
   if (value === undefined) return null;
   const typed = typedArrayName(value);
   if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(value)) {
-    throw new TypeError(`${fn}: ${name} must be a Float32Array (or Float64Array, number[]) of ${what}, got ${describe(value)}`);
+    throw new TypeError(
+      `${fn}: ${name} must be a Float32Array (or Float64Array, number[]) of ${what}, got ${describe(value)}`,
+    );
   }
-  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, name, Float32Array, value)
-    : typed === "Float64Array" ? ownView(fn, name, Float64Array, value) : (value as readonly unknown[]);
-  if (!lengths.includes(values.length)) throw new RangeError(`${fn}: ${name} must have ${what}, got length ${values.length}`);
+  const values: ArrayLike<unknown> =
+    typed === "Float32Array"
+      ? ownView(fn, name, Float32Array, value)
+      : typed === "Float64Array"
+        ? ownView(fn, name, Float64Array, value)
+        : (value as readonly unknown[]);
+  if (!lengths.includes(values.length))
+    throw new RangeError(`${fn}: ${name} must have ${what}, got length ${values.length}`);
   if (typed !== undefined) seen.push({ name, view: values as unknown as ArrayBufferView });
   const copy = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -2,8 +2,8 @@
 import { checkAccumulate, checkReduction, type Reduction } from "./scalars.js";
 import { checkFloat32, checkFloatArray, checkLogits, checkOut } from "./arrays.js";
 import { describe, readOptions } from "./describe.js";
-import { type NamedView } from "./overlap.js";
-import { type LossAndGrad } from "./crossentropy.js";
+import type { NamedView } from "./overlap.js";
+import type { LossAndGrad } from "./crossentropy.js";
 
 export interface BceWithLogitsOptions {
   /** Per-element weights (rows × classes) or per-column weights (classes). */
@@ -29,49 +29,130 @@ export interface BceWithLogitsBackwardOptions extends Omit<BceWithLogitsOptions,
 export type BceLossAndGrad<Loss extends number | Float32Array = number | Float32Array> = LossAndGrad<Loss>;
 
 export interface BceWithLogitsFunction {
-  (logits: Float32Array, targets: Float32Array, classes: number, options: BceWithLogitsOptions & { reduction: "none" }): Float32Array;
-  (logits: Float32Array, targets: Float32Array, classes: number, options?: Omit<BceWithLogitsOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" }): number;
+  (
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options: BceWithLogitsOptions & { reduction: "none" },
+  ): Float32Array;
+  (
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options?: Omit<BceWithLogitsOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" },
+  ): number;
   (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsOptions): number | Float32Array;
 }
 
 export interface BceWithLogitsWithGradFunction {
-  (logits: Float32Array, targets: Float32Array, classes: number, options: BceWithLogitsBackwardOptions & { reduction: "none" }): BceLossAndGrad<Float32Array>;
-  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions & { reduction?: "mean" | "sum" }): BceLossAndGrad<number>;
-  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): BceLossAndGrad;
+  (
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options: BceWithLogitsBackwardOptions & { reduction: "none" },
+  ): BceLossAndGrad<Float32Array>;
+  (
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options?: BceWithLogitsBackwardOptions & { reduction?: "mean" | "sum" },
+  ): BceLossAndGrad<number>;
+  (
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options?: BceWithLogitsBackwardOptions,
+  ): BceLossAndGrad;
 }
 
 export interface BceArgs {
-  rows: number; classes: number; logits: Float32Array; targets: Float32Array;
-  weightElem: Float32Array | null; weightCol: Float32Array | null; posWeight: Float32Array | null;
-  reduction: Reduction; gradOutput: number | Float32Array; out: Float32Array | null; outGiven: unknown; inputs: NamedView[];
+  rows: number;
+  classes: number;
+  logits: Float32Array;
+  targets: Float32Array;
+  weightElem: Float32Array | null;
+  weightCol: Float32Array | null;
+  posWeight: Float32Array | null;
+  reduction: Reduction;
+  gradOutput: number | Float32Array;
+  out: Float32Array | null;
+  outGiven: unknown;
+  inputs: NamedView[];
   accumulate: boolean;
 }
 
 /** Checks a binary_cross_entropy_with_logits call (shared with the reference). */
-export function checkBceArgs(fn: string, logits: unknown, targets: unknown, classes: unknown, options: unknown, withGradient: boolean): BceArgs {
-  const o = readOptions(fn, options, withGradient ? ["weight", "posWeight", "reduction", "gradOutput", "out", "accumulate"] : ["weight", "posWeight", "reduction", "out"]);
+export function checkBceArgs(
+  fn: string,
+  logits: unknown,
+  targets: unknown,
+  classes: unknown,
+  options: unknown,
+  withGradient: boolean,
+): BceArgs {
+  const o = readOptions(
+    fn,
+    options,
+    withGradient
+      ? ["weight", "posWeight", "reduction", "gradOutput", "out", "accumulate"]
+      : ["weight", "posWeight", "reduction", "out"],
+  );
   const { rows, classes: c, logits: x } = checkLogits(fn, logits, classes);
   const t = checkFloat32(fn, "targets", targets);
-  if (t.length !== x.length) throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
+  if (t.length !== x.length)
+    throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
   const reduction = checkReduction(fn, o.reduction);
-  const inputs: NamedView[] = [{ name: "logits", view: x }, { name: "targets", view: t }];
-  const weight = checkFloatArray(fn, "weight", o.weight, [x.length, c], `one entry per element (${x.length}) or per class (${c})`, inputs);
+  const inputs: NamedView[] = [
+    { name: "logits", view: x },
+    { name: "targets", view: t },
+  ];
+  const weight = checkFloatArray(
+    fn,
+    "weight",
+    o.weight,
+    [x.length, c],
+    `one entry per element (${x.length}) or per class (${c})`,
+    inputs,
+  );
   const posWeight = checkFloatArray(fn, "posWeight", o.posWeight, [c], `one entry per class (${c})`, inputs);
   let gradOutput: number | Float32Array = 1;
   if (withGradient && o.gradOutput !== undefined) {
     if (typeof o.gradOutput === "number") gradOutput = o.gradOutput;
     else {
-      if (reduction !== "none") throw new RangeError(`${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(o.gradOutput)}`);
-      gradOutput = checkFloatArray(fn, "gradOutput", o.gradOutput, [x.length], `one value per element (${x.length})`, inputs)!;
+      if (reduction !== "none")
+        throw new RangeError(
+          `${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(o.gradOutput)}`,
+        );
+      gradOutput = checkFloatArray(
+        fn,
+        "gradOutput",
+        o.gradOutput,
+        [x.length],
+        `one value per element (${x.length})`,
+        inputs,
+      )!;
     }
   }
   if (!withGradient && o.out !== undefined && reduction !== "none") {
-    throw new RangeError(`${fn}: out holds the losses per element and needs reduction "none", got reduction "${reduction}"`);
+    throw new RangeError(
+      `${fn}: out holds the losses per element and needs reduction "none", got reduction "${reduction}"`,
+    );
   }
   const out = checkOut(fn, o.out, x.length);
   const perElement = weight !== null && weight.length === x.length && x.length !== c;
   return {
-    rows, classes: c, logits: x, targets: t, weightElem: perElement ? weight : null, weightCol: perElement ? null : weight,
-    posWeight, reduction, gradOutput, out, outGiven: o.out, inputs, accumulate: checkAccumulate(fn, o.accumulate, o.out),
+    rows,
+    classes: c,
+    logits: x,
+    targets: t,
+    weightElem: perElement ? weight : null,
+    weightCol: perElement ? null : weight,
+    posWeight,
+    reduction,
+    gradOutput,
+    out,
+    outGiven: o.out,
+    inputs,
+    accumulate: checkAccumulate(fn, o.accumulate, o.out),
   };
 }

@@ -2,8 +2,17 @@
 import { type CheckedLogits, checkLogits, checkOut, weightView } from "./arrays.js";
 import { typedArrayName } from "./views.js";
 import { describe, readOptions } from "./describe.js";
-import { type NamedView } from "./overlap.js";
-import { type Reduction, checkAccumulate, checkGradOutput, checkIgnoreIndex, checkLabelSmoothing, checkReduction, checkTemperature, checkWeight } from "./scalars.js";
+import type { NamedView } from "./overlap.js";
+import {
+  type Reduction,
+  checkAccumulate,
+  checkGradOutput,
+  checkIgnoreIndex,
+  checkLabelSmoothing,
+  checkReduction,
+  checkTemperature,
+  checkWeight,
+} from "./scalars.js";
 import { type LabelArray, type SnapshotBuffers, type Target, checkTarget } from "./targets.js";
 
 /** Options every cross-entropy function takes. */
@@ -39,7 +48,9 @@ export interface CrossEntropyBackwardOptions extends CrossEntropyBaseOptions {
 }
 
 /** crossEntropy's options when the result is one number ("mean" or "sum"; no `out`). */
-export type CrossEntropyReducedOptions = Omit<CrossEntropyOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" };
+export type CrossEntropyReducedOptions = Omit<CrossEntropyOptions, "reduction" | "out"> & {
+  reduction?: "mean" | "sum";
+};
 
 /** Class indices (one per row) or soft targets (a Float32Array of rows × classes). */
 export type CrossEntropyTarget = LabelArray | readonly number[] | Float32Array;
@@ -55,28 +66,71 @@ export interface LossAndGrad<Loss extends number | Float32Array = number | Float
 /** crossEntropy's signature: the result's type follows `reduction`. */
 export interface CrossEntropyFunction {
   /** Per-row losses (reduction "none"). */
-  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options: CrossEntropyOptions & { reduction: "none" }): Float32Array;
+  (
+    logits: Float32Array,
+    target: CrossEntropyTarget,
+    classes: number,
+    options: CrossEntropyOptions & { reduction: "none" },
+  ): Float32Array;
   /** The loss, reduced by "mean" (default) or "sum". */
   (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyReducedOptions): number;
   /** Any reduction (for a `Reduction` known only at run time). */
-  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyOptions): number | Float32Array;
+  (
+    logits: Float32Array,
+    target: CrossEntropyTarget,
+    classes: number,
+    options?: CrossEntropyOptions,
+  ): number | Float32Array;
 }
 
 /** crossEntropyWithGrad's signature: the loss's type follows `reduction`. */
 export interface CrossEntropyWithGradFunction {
-  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options: CrossEntropyBackwardOptions & { reduction: "none" }): LossAndGrad<Float32Array>;
-  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyBackwardOptions & { reduction?: "mean" | "sum" }): LossAndGrad<number>;
-  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyBackwardOptions): LossAndGrad;
+  (
+    logits: Float32Array,
+    target: CrossEntropyTarget,
+    classes: number,
+    options: CrossEntropyBackwardOptions & { reduction: "none" },
+  ): LossAndGrad<Float32Array>;
+  (
+    logits: Float32Array,
+    target: CrossEntropyTarget,
+    classes: number,
+    options?: CrossEntropyBackwardOptions & { reduction?: "mean" | "sum" },
+  ): LossAndGrad<number>;
+  (
+    logits: Float32Array,
+    target: CrossEntropyTarget,
+    classes: number,
+    options?: CrossEntropyBackwardOptions,
+  ): LossAndGrad;
 }
 
 /** crossEntropyBackward's signature. */
-export type CrossEntropyBackwardFunction =
-  (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyBackwardOptions) => Float32Array;
+export type CrossEntropyBackwardFunction = (
+  logits: Float32Array,
+  target: CrossEntropyTarget,
+  classes: number,
+  options?: CrossEntropyBackwardOptions,
+) => Float32Array;
 
-export const CE_FORWARD_OPTION_KEYS =
-  ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "out"] as const;
-export const CE_BACKWARD_OPTION_KEYS =
-  ["reduction", "weight", "ignoreIndex", "labelSmoothing", "temperature", "gradOutput", "out", "accumulate"] as const;
+export const CE_FORWARD_OPTION_KEYS = [
+  "reduction",
+  "weight",
+  "ignoreIndex",
+  "labelSmoothing",
+  "temperature",
+  "out",
+] as const;
+export const CE_BACKWARD_OPTION_KEYS = [
+  "reduction",
+  "weight",
+  "ignoreIndex",
+  "labelSmoothing",
+  "temperature",
+  "gradOutput",
+  "out",
+  "accumulate",
+] as const;
 const NLL_FORWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "out"] as const;
 const NLL_BACKWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "gradOutput", "out", "accumulate"] as const;
 
@@ -105,16 +159,31 @@ export interface CrossEntropyArgs extends CheckedLogits {
  * temperature.
  */
 export function checkCrossEntropyArgs(
-  fn: string, logits: unknown, target: unknown, classes: unknown, options: unknown,
-  withGradient: boolean, nll = false, buffers?: SnapshotBuffers,
+  fn: string,
+  logits: unknown,
+  target: unknown,
+  classes: unknown,
+  options: unknown,
+  withGradient: boolean,
+  nll = false,
+  buffers?: SnapshotBuffers,
 ): CrossEntropyArgs {
-  const keys = nll ? (withGradient ? NLL_BACKWARD_OPTION_KEYS : NLL_FORWARD_OPTION_KEYS)
-    : withGradient ? CE_BACKWARD_OPTION_KEYS : CE_FORWARD_OPTION_KEYS;
-  const o = readOptions<string>(fn, options, keys) as Partial<Record<(typeof CE_BACKWARD_OPTION_KEYS)[number], unknown>>;
+  const keys = nll
+    ? withGradient
+      ? NLL_BACKWARD_OPTION_KEYS
+      : NLL_FORWARD_OPTION_KEYS
+    : withGradient
+      ? CE_BACKWARD_OPTION_KEYS
+      : CE_FORWARD_OPTION_KEYS;
+  const o = readOptions<string>(fn, options, keys) as Partial<
+    Record<(typeof CE_BACKWARD_OPTION_KEYS)[number], unknown>
+  >;
   const inputName = nll ? "input" : "logits";
   const checked = checkLogits(fn, logits, classes, inputName);
   if (nll && typedArrayName(target) === "Float32Array") {
-    throw new TypeError(`${fn}: target must be class indices (an integer typed array or number[]); nll_loss takes no soft targets, got ${describe(target)}`);
+    throw new TypeError(
+      `${fn}: target must be class indices (an integer typed array or number[]); nll_loss takes no soft targets, got ${describe(target)}`,
+    );
   }
   const { rows, classes: c } = checked;
   const reduction = checkReduction(fn, o.reduction);
@@ -140,8 +209,19 @@ export function checkCrossEntropyArgs(
   if (weight) inputs.push({ name: "weight", view: weightView(fn, o.weight, weight) });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });
   return {
-    rows, classes: c, logits: checked.logits, target: t.target, reduction, weight, ignoreIndex, labelSmoothing,
-    temperature, gradOutput: g.gradOutput, out, outGiven: o.out, inputs,
+    rows,
+    classes: c,
+    logits: checked.logits,
+    target: t.target,
+    reduction,
+    weight,
+    ignoreIndex,
+    labelSmoothing,
+    temperature,
+    gradOutput: g.gradOutput,
+    out,
+    outGiven: o.out,
+    inputs,
     accumulate: withGradient ? checkAccumulate(fn, o.accumulate, o.out) : false,
   };
 }

@@ -9,15 +9,21 @@ export function describe(value: unknown): string {
   const typed = typedArrayName(value);
   if (typed !== undefined) return `a ${typed} of length ${typedArrayLength(value)}`;
   switch (typeof value) {
-    case "string": return `the string ${JSON.stringify(value)}`;
-    case "number": return String(value);
-    case "bigint": return `${value}n`;
-    case "undefined": return "undefined";
-    case "function": return "a function";
+    case "string":
+      return `the string ${JSON.stringify(value)}`;
+    case "number":
+      return String(value);
+    case "bigint":
+      return `${value}n`;
+    case "undefined":
+      return "undefined";
+    case "function":
+      return "a function";
     case "object":
       if (WASM_ARRAY_BRAND in value) return "a WasmArray (pass its .array)";
       return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
-    default: return String(value);
+    default:
+      return String(value);
   }
 }
 
@@ -30,7 +36,9 @@ const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
  * was checked (a getter that resizes a buffer, or swaps `out`, between the check and the copy).
  */
 export function readOptions<K extends string>(
-  fn: string, options: unknown, known: readonly K[],
+  fn: string,
+  options: unknown,
+  known: readonly K[],
 ): Readonly<Partial<Record<K, unknown>>> {
   if (options === undefined) return NO_OPTIONS as Readonly<Partial<Record<K, unknown>>>;
   if (options === null || typeof options !== "object" || Array.isArray(options)) {

@@ -23,19 +23,37 @@ export interface Filters {
   minKeep: number;
 }
 
-export function checkFilters(fn: string, o: Readonly<Partial<Record<keyof FilterOptions, unknown>>>, greedyAllowed: boolean): Filters {
-  const number = (name: string, value: unknown, fallback: number, expectation: string, ok: (v: number) => boolean): number => {
+export function checkFilters(
+  fn: string,
+  o: Readonly<Partial<Record<keyof FilterOptions, unknown>>>,
+  greedyAllowed: boolean,
+): Filters {
+  const number = (
+    name: string,
+    value: unknown,
+    fallback: number,
+    expectation: string,
+    ok: (v: number) => boolean,
+  ): number => {
     if (value === undefined) return fallback;
     if (typeof value !== "number") throw new TypeError(`${fn}: ${name} must be ${expectation}, got ${describe(value)}`);
     if (!ok(value)) throw new RangeError(`${fn}: ${name} must be ${expectation}, got ${describe(value)}`);
     return value;
   };
   const temperature = greedyAllowed
-    ? number("temperature", o.temperature, 1, "a finite number ≥ 0 (0: greedy, the largest entry)", (v) => v >= 0 && Number.isFinite(v))
+    ? number(
+        "temperature",
+        o.temperature,
+        1,
+        "a finite number ≥ 0 (0: greedy, the largest entry)",
+        (v) => v >= 0 && Number.isFinite(v),
+      )
     : number("temperature", o.temperature, 1, "a finite number > 0", (v) => v > 0 && Number.isFinite(v));
   // The kernel divides in float32: a temperature that rounds to 0 or Infinity there is refused.
   if (temperature > 0 && !(Math.fround(temperature) > 0 && Number.isFinite(Math.fround(temperature)))) {
-    throw new RangeError(`${fn}: temperature must be representable as a float32 (about 1.4e-45 to 3.4e38), got ${temperature}`);
+    throw new RangeError(
+      `${fn}: temperature must be representable as a float32 (about 1.4e-45 to 3.4e38), got ${temperature}`,
+    );
   }
   const integer = (v: number) => Number.isInteger(v);
   const topK = number("topK", o.topK, 0, "an integer ≥ 0 (0: off)", (v) => integer(v) && v >= 0);
@@ -44,7 +62,6 @@ export function checkFilters(fn: string, o: Readonly<Partial<Record<keyof Filter
   const minKeep = number("minTokensToKeep", o.minTokensToKeep, 1, "an integer ≥ 1", (v) => integer(v) && v >= 1);
   return { temperature, topK, topP, minP, minKeep };
 }
-
 
 /** Tokens already generated: one list for every row, or one list per row. */
 export type PreviousTokens = ArrayLike<number> | readonly ArrayLike<number>[];
@@ -65,14 +82,21 @@ export interface RepetitionOptions {
  * or null when there is none. Every token is read once and checked: an integer in [0, classes).
  */
 export function penalised(
-  fn: string, logits: Float32Array, rows: number, classes: number, penalty: unknown, previous: unknown,
+  fn: string,
+  logits: Float32Array,
+  rows: number,
+  classes: number,
+  penalty: unknown,
+  previous: unknown,
 ): Float32Array | null {
   if (penalty === undefined && previous === undefined) return null;
-  if (typeof penalty !== "number") throw new TypeError(`${fn}: repetitionPenalty must be a finite number > 0, got ${describe(penalty)}`);
+  if (typeof penalty !== "number")
+    throw new TypeError(`${fn}: repetitionPenalty must be a finite number > 0, got ${describe(penalty)}`);
   if (!(penalty > 0) || !Number.isFinite(penalty)) {
     throw new RangeError(`${fn}: repetitionPenalty must be a finite number > 0, got ${describe(penalty)}`);
   }
-  if (previous === undefined) throw new TypeError(`${fn}: repetitionPenalty needs previousTokens (the tokens to penalise)`);
+  if (previous === undefined)
+    throw new TypeError(`${fn}: repetitionPenalty needs previousTokens (the tokens to penalise)`);
   const lists = tokenLists(fn, previous, rows);
   const out = logits.slice();
   const p = Math.fround(penalty);
@@ -81,7 +105,9 @@ export function penalised(
     for (let j = 0; j < tokens.length; j++) {
       const t = tokens[j];
       if (typeof t !== "number" || !Number.isInteger(t) || t < 0 || t >= classes) {
-        throw new RangeError(`${fn}: previousTokens${lists.perRow ? `[${r}]` : ""}[${j}] must be a token index from 0 to ${classes - 1}, got ${describe(t)}`);
+        throw new RangeError(
+          `${fn}: previousTokens${lists.perRow ? `[${r}]` : ""}[${j}] must be a token index from 0 to ${classes - 1}, got ${describe(t)}`,
+        );
       }
       const at = r * classes + t;
       const x = logits[at]; // from the original: a token listed twice is penalised once
@@ -93,7 +119,11 @@ export function penalised(
 
 function tokenLists(fn: string, previous: unknown, rows: number): ((row: number) => number[]) & { perRow: boolean } {
   const expectation = "an array of token indices (for every row) or an array of one such array per row";
-  if (previous === null || typeof previous !== "object" || typeof (previous as ArrayLike<unknown>).length !== "number") {
+  if (
+    previous === null ||
+    typeof previous !== "object" ||
+    typeof (previous as ArrayLike<unknown>).length !== "number"
+  ) {
     throw new TypeError(`${fn}: previousTokens must be ${expectation}, got ${describe(previous)}`);
   }
   // Copied once (a getter or proxy is read once per element, and later changes do not matter).
@@ -104,7 +134,9 @@ function tokenLists(fn: string, previous: unknown, rows: number): ((row: number)
     return Object.assign(() => list, { perRow: false });
   }
   if (items.length !== rows) {
-    throw new RangeError(`${fn}: previousTokens holds ${items.length} lists but logits has ${rows} rows (one list per row)`);
+    throw new RangeError(
+      `${fn}: previousTokens holds ${items.length} lists but logits has ${rows} rows (one list per row)`,
+    );
   }
   const lists = items.map((item) => Array.from(item as ArrayLike<number>));
   return Object.assign((row: number) => lists[row], { perRow: true });

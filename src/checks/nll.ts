@@ -1,6 +1,6 @@
 // Checks and option types of nll (shared by ops/nll.ts and the reference).
-import { type CrossEntropyBaseOptions, type CrossEntropyTarget, type LossAndGrad } from "./crossentropy.js";
-import { type Reduction } from "./scalars.js";
+import type { CrossEntropyBaseOptions, CrossEntropyTarget, LossAndGrad } from "./crossentropy.js";
+import type { Reduction } from "./scalars.js";
 
 /** nllLoss's options. */
 export interface NllLossOptions extends Omit<CrossEntropyBaseOptions, "labelSmoothing" | "temperature"> {
@@ -25,12 +25,27 @@ export type Target = Exclude<CrossEntropyTarget, Float32Array>;
 
 export interface NllLossFunction {
   (input: Float32Array, target: Target, classes: number, options: NllLossOptions & { reduction: "none" }): Float32Array;
-  (input: Float32Array, target: Target, classes: number, options?: Omit<NllLossOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" }): number;
+  (
+    input: Float32Array,
+    target: Target,
+    classes: number,
+    options?: Omit<NllLossOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" },
+  ): number;
   (input: Float32Array, target: Target, classes: number, options?: NllLossOptions): number | Float32Array;
 }
 
 export interface NllLossWithGradFunction {
-  (input: Float32Array, target: Target, classes: number, options: NllLossBackwardOptions & { reduction: "none" }): LossAndGrad<Float32Array>;
-  (input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions & { reduction?: "mean" | "sum" }): LossAndGrad<number>;
+  (
+    input: Float32Array,
+    target: Target,
+    classes: number,
+    options: NllLossBackwardOptions & { reduction: "none" },
+  ): LossAndGrad<Float32Array>;
+  (
+    input: Float32Array,
+    target: Target,
+    classes: number,
+    options?: NllLossBackwardOptions & { reduction?: "mean" | "sum" },
+  ): LossAndGrad<number>;
   (input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions): LossAndGrad;
 }

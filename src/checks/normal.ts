@@ -1,6 +1,5 @@
 // Checks and option types of normal (shared by ops/normal.ts and the reference).
 
-
 export interface NormalPdfOptions {
   /** Mean μ (finite). Default 0. */
   mean?: number;

@@ -2,7 +2,10 @@
 import { overlaps, sameElements } from "./views.js";
 
 /** An array a call reads or writes, for the overlap check: its name and our view of it. */
-export interface NamedView { name: string; view: ArrayBufferView }
+export interface NamedView {
+  name: string;
+  view: ArrayBufferView;
+}
 
 /**
  * Outputs must not share memory with any input or with each other, through any handle of the
@@ -11,7 +14,9 @@ export interface NamedView { name: string; view: ArrayBufferView }
  * covers exactly the same elements as the input it is declared in place of (`inPlaceOf`).
  */
 export function checkNoOverlap(
-  fn: string, outputs: readonly (NamedView & { inPlaceOf?: ArrayBufferView })[], inputs: readonly NamedView[],
+  fn: string,
+  outputs: readonly (NamedView & { inPlaceOf?: ArrayBufferView })[],
+  inputs: readonly NamedView[],
 ): void {
   for (let i = 0; i < outputs.length; i++) {
     const out = outputs[i];
@@ -25,11 +30,20 @@ export function checkApart(fn: string, out: NamedView & { inPlaceOf?: ArrayBuffe
 }
 
 /** checkApart on two views: `inPlace` when the output is declared in place of the other. */
-export function checkViewsApart(fn: string, outName: string, out: ArrayBufferView, name: string, other: ArrayBufferView, inPlace: boolean): void {
+export function checkViewsApart(
+  fn: string,
+  outName: string,
+  out: ArrayBufferView,
+  name: string,
+  other: ArrayBufferView,
+  inPlace: boolean,
+): void {
   if (!overlaps(out, other)) return;
   if (inPlace && sameElements(out, other)) return;
   throw new RangeError(
     `${fn}: ${outName} overlaps ${name}` +
-      (inPlace ? ` without being the same elements; pass ${name} itself for an in-place call, or a separate buffer` : "; pass a separate buffer"),
+      (inPlace
+        ? ` without being the same elements; pass ${name} itself for an in-place call, or a separate buffer`
+        : "; pass a separate buffer"),
   );
 }

@@ -21,9 +21,7 @@ export function checkTemperature(fn: string, temperature: unknown): number {
 export function checkReduction(fn: string, reduction: unknown): Reduction {
   if (reduction === undefined) return "mean";
   if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
-    throw new RangeError(
-      `${fn}: reduction must be "mean", "sum" or "none", got ${describe(reduction)}`,
-    );
+    throw new RangeError(`${fn}: reduction must be "mean", "sum" or "none", got ${describe(reduction)}`);
   }
   return reduction;
 }
@@ -63,12 +61,14 @@ export function checkWeight(fn: string, weight: unknown, classes: number): Float
         `got ${describe(weight)}`,
     );
   }
-  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, "weight", Float32Array, weight)
-    : typed === "Float64Array" ? ownView(fn, "weight", Float64Array, weight) : (weight as readonly unknown[]);
+  const values: ArrayLike<unknown> =
+    typed === "Float32Array"
+      ? ownView(fn, "weight", Float32Array, weight)
+      : typed === "Float64Array"
+        ? ownView(fn, "weight", Float64Array, weight)
+        : (weight as readonly unknown[]);
   if (values.length !== classes) {
-    throw new RangeError(
-      `${fn}: weight must have one entry per class (${classes}), got length ${values.length}`,
-    );
+    throw new RangeError(`${fn}: weight must have one entry per class (${classes}), got length ${values.length}`);
   }
   if (values instanceof Float32Array) return values;
   // Copied once, element by element: a hole in a number[] reads as undefined and is refused.
@@ -87,7 +87,10 @@ export function checkWeight(fn: string, weight: unknown, classes: number): Float
  * gradOutput (for the overlap check).
  */
 export function checkGradOutput(
-  fn: string, gradOutput: unknown, reduction: Reduction, rows: number,
+  fn: string,
+  gradOutput: unknown,
+  reduction: Reduction,
+  rows: number,
 ): { gradOutput: number | Float64Array; given: ArrayBufferView | null } {
   if (gradOutput === undefined) return { gradOutput: 1, given: null };
   if (typeof gradOutput === "number") return { gradOutput, given: null };
@@ -105,8 +108,12 @@ export function checkGradOutput(
         `got ${describe(gradOutput)}`,
     );
   }
-  const values: ArrayLike<unknown> = typed === "Float32Array" ? ownView(fn, "gradOutput", Float32Array, gradOutput)
-    : typed === "Float64Array" ? ownView(fn, "gradOutput", Float64Array, gradOutput) : (gradOutput as readonly unknown[]);
+  const values: ArrayLike<unknown> =
+    typed === "Float32Array"
+      ? ownView(fn, "gradOutput", Float32Array, gradOutput)
+      : typed === "Float64Array"
+        ? ownView(fn, "gradOutput", Float64Array, gradOutput)
+        : (gradOutput as readonly unknown[]);
   if (values.length !== rows) {
     throw new RangeError(`${fn}: gradOutput must have one value per row (${rows}), got length ${values.length}`);
   }
@@ -124,7 +131,8 @@ export function checkGradOutput(
 /** `accumulate`: a boolean, and only with an `out` to add into. */
 export function checkAccumulate(fn: string, accumulate: unknown, out: unknown): boolean {
   if (accumulate === undefined) return false;
-  if (typeof accumulate !== "boolean") throw new TypeError(`${fn}: accumulate must be a boolean, got ${describe(accumulate)}`);
+  if (typeof accumulate !== "boolean")
+    throw new TypeError(`${fn}: accumulate must be a boolean, got ${describe(accumulate)}`);
   if (accumulate && out === undefined) throw new TypeError(`${fn}: accumulate adds the gradient into out: pass out`);
   return accumulate;
 }

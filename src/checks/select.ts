@@ -1,5 +1,5 @@
 // Checks and option types of select (shared by ops/select.ts and the reference).
-import { type LabelArray } from "./targets.js";
+import type { LabelArray } from "./targets.js";
 import { describe } from "./describe.js";
 import { ownView, typedArrayName } from "./views.js";
 
@@ -31,5 +31,10 @@ export function checkInt32Out(fn: string, out: unknown, length: number): Int32Ar
 }
 
 export type ArgmaxFunction = (logits: Float32Array, classes: number, options?: ArgmaxOptions) => Int32Array;
-export type AccuracyFunction = (logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions) => number;
+export type AccuracyFunction = (
+  logits: Float32Array,
+  labels: LabelArray | readonly number[],
+  classes: number,
+  options?: AccuracyOptions,
+) => number;
 export type TopKFunction = (logits: Float32Array, classes: number, k: number) => TopK;

@@ -20,7 +20,11 @@ export interface SoftmaxArgs extends CheckedLogits {
 }
 
 export function checkSoftmaxArgs(
-  fn: string, logits: unknown, classes: unknown, options: unknown, outPerRow: (classes: number) => number,
+  fn: string,
+  logits: unknown,
+  classes: unknown,
+  options: unknown,
+  outPerRow: (classes: number) => number,
 ): SoftmaxArgs {
   const o = readOptions(fn, options, SOFTMAX_OPTION_KEYS);
   const checked = checkLogits(fn, logits, classes);

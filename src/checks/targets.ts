@@ -4,7 +4,13 @@ import { describe } from "./describe.js";
 
 /** Integer typed arrays accepted as class indices. */
 export type LabelArray =
-  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
 
 /** Hard labels: class indices, checked, in a private Int32Array. */
 export interface HardTarget {
@@ -28,7 +34,13 @@ export interface SoftTarget {
 export type Target = HardTarget | SoftTarget;
 
 const LABEL_ARRAYS: Record<string, new (b: ArrayBufferLike, o: number, n: number) => ArrayLike<number>> = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
 };
 
 function throwLabelRange(fn: string, row: number, label: number, classes: number, ignoreIndex: number): never {
@@ -52,8 +64,14 @@ export interface SnapshotBuffers {
  * caller's typed array (for the overlap check), or null for a number[].
  */
 export function checkTarget(
-  fn: string, target: unknown, rows: number, classes: number,
-  ignoreIndex: number, ignoreIndexGiven: boolean, weight: Float32Array | null, buffers?: SnapshotBuffers,
+  fn: string,
+  target: unknown,
+  rows: number,
+  classes: number,
+  ignoreIndex: number,
+  ignoreIndexGiven: boolean,
+  weight: Float32Array | null,
+  buffers?: SnapshotBuffers,
 ): { target: Target; given: ArrayBufferView | null } {
   const typed = typedArrayName(target);
   if (typed === "Float32Array") {
@@ -65,9 +83,7 @@ export function checkTarget(
       );
     }
     if (ignoreIndexGiven && ignoreIndex >= 0) {
-      throw new RangeError(
-        `${fn}: ignoreIndex must be negative with soft targets (as in PyTorch), got ${ignoreIndex}`,
-      );
+      throw new RangeError(`${fn}: ignoreIndex must be negative with soft targets (as in PyTorch), got ${ignoreIndex}`);
     }
     return { target: { kind: "soft", probabilities }, given: probabilities };
   }
@@ -81,9 +97,7 @@ export function checkTarget(
   }
   const source: ArrayLike<unknown> = ctor ? ownView(fn, "target", ctor, target) : (target as readonly unknown[]);
   if (source.length !== rows) {
-    throw new RangeError(
-      `${fn}: target must have one class index per row (${rows} rows), got length ${source.length}`,
-    );
+    throw new RangeError(`${fn}: target must have one class index per row (${rows} rows), got length ${source.length}`);
   }
   // Each label is read once, into the snapshot, and checked there. Typed labels are copied
   // whole (every integer type but Uint32 fits Int32 exactly), then checked in one monomorphic

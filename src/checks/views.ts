@@ -48,7 +48,9 @@ type Ctor<T> = { new (buffer: ArrayBufferLike, byteOffset: number, length: numbe
  */
 export function ownView<T>(fn: string, name: string, ctor: Ctor<T>, value: unknown): T {
   if (freedViews.has(value as object)) {
-    throw new TypeError(`${fn}: ${name} is the view of a WasmArray that has been freed; its memory may belong to another array now`);
+    throw new TypeError(
+      `${fn}: ${name} is the view of a WasmArray that has been freed; its memory may belong to another array now`,
+    );
   }
   const buffer = apply(bufferGetter, value, []) as ArrayBufferLike;
   const byteOffset = apply(byteOffsetGetter, value, []) as number;

@@ -23,7 +23,10 @@ export const DEFAULT_ARENA_BYTES = 256 * 1024;
 
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
-interface Block { start: number; bytes: number }
+interface Block {
+  start: number;
+  bytes: number;
+}
 
 export class Arena {
   private readonly heapBase: number;
@@ -44,7 +47,12 @@ export class Arena {
   /** The most bytes this memory may grow to (init's maxMemoryBytes; a wasm32 memory's 4 GiB by default). */
   readonly maxBytes: number;
 
-  constructor(readonly memory: WebAssembly.Memory, heapBase: number, public budgetBytes: number, maxBytes = MAX_MEMORY_BYTES) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    heapBase: number,
+    public budgetBytes: number,
+    maxBytes = MAX_MEMORY_BYTES,
+  ) {
     this.maxBytes = maxBytes;
     // The first 16 bytes above the static data hold the marker word owns() probes through.
     this.marker = alignUp(heapBase);
@@ -76,7 +84,8 @@ export class Arena {
     if (known === undefined) {
       known = false;
       if (buffer.byteLength >= this.marker + 4) {
-        const mine = new Int32Array(this.buffer, this.marker, 1), theirs = new Int32Array(buffer, this.marker, 1);
+        const mine = new Int32Array(this.buffer, this.marker, 1),
+          theirs = new Int32Array(buffer, this.marker, 1);
         const nonce = (Math.random() * 2 ** 31) | 0;
         known = true;
         for (const value of [nonce, ~nonce]) {
@@ -140,10 +149,20 @@ export class Arena {
    * capped at `rows`. Writes each region's address into `slots.region`, reserves the memory, and
    * returns the rows per chunk.
    */
-  plan(fn: string, rows: number, slots: Slots, nIn: number, nOut: number, nFixed: number, rowMultiple: number, budgetBytes = this.budgetBytes): number {
+  plan(
+    fn: string,
+    rows: number,
+    slots: Slots,
+    nIn: number,
+    nOut: number,
+    nFixed: number,
+    rowMultiple: number,
+    budgetBytes = this.budgetBytes,
+  ): number {
     const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
     const { bytes, region } = slots;
-    let fixedTotal = alignUp(bytes[SCRATCH]), rowTotal = 0;
+    let fixedTotal = alignUp(bytes[SCRATCH]),
+      rowTotal = 0;
     for (let k = 0; k < nFixed; k++) fixedTotal += alignUp(bytes[FIXED + k]);
     for (let i = 0; i < nIn; i++) rowTotal += bytes[i];
     for (let j = 0; j < nOut; j++) rowTotal += bytes[OUT + j];
@@ -152,13 +171,24 @@ export class Arena {
     const fit = rowTotal === 0 ? rows : Math.floor((budgetBytes - fixedTotal - slack) / rowTotal);
     let rowsPerChunk = Math.max(1, Math.min(rows, fit));
     // Whole multiples when asked (a kernel that is fastest on aligned groups), unless all rows fit.
-    if (rowMultiple > 1 && rowsPerChunk < rows) rowsPerChunk = Math.max(rowMultiple, rowsPerChunk - (rowsPerChunk % rowMultiple));
+    if (rowMultiple > 1 && rowsPerChunk < rows)
+      rowsPerChunk = Math.max(rowMultiple, rowsPerChunk - (rowsPerChunk % rowMultiple));
     // Absolute addresses: the arena's base does not move while a call runs (only allocate moves it).
     let at = this.base;
-    for (let k = 0; k < nFixed; k++) { region[FIXED + k] = at; at += alignUp(bytes[FIXED + k]); }
-    region[SCRATCH] = at; at += alignUp(bytes[SCRATCH]);
-    for (let i = 0; i < nIn; i++) { region[i] = at; at += alignUp(bytes[i] * rowsPerChunk); }
-    for (let j = 0; j < nOut; j++) { region[OUT + j] = at; at += alignUp(bytes[OUT + j] * rowsPerChunk); }
+    for (let k = 0; k < nFixed; k++) {
+      region[FIXED + k] = at;
+      at += alignUp(bytes[FIXED + k]);
+    }
+    region[SCRATCH] = at;
+    at += alignUp(bytes[SCRATCH]);
+    for (let i = 0; i < nIn; i++) {
+      region[i] = at;
+      at += alignUp(bytes[i] * rowsPerChunk);
+    }
+    for (let j = 0; j < nOut; j++) {
+      region[OUT + j] = at;
+      at += alignUp(bytes[OUT + j] * rowsPerChunk);
+    }
     this.ensure(fn, at);
     return rowsPerChunk;
   }
@@ -170,7 +200,11 @@ export class Arena {
     const fit = Math.floor((this.budgetBytes - perRowBytes.length * ALIGN) / Math.max(1, rowTotal));
     const rowsPerChunk = Math.max(1, Math.min(rows, fit));
     let at = this.base;
-    const perRow = perRowBytes.map((b) => { const start = at; at += alignUp(b * rowsPerChunk); return start; });
+    const perRow = perRowBytes.map((b) => {
+      const start = at;
+      at += alignUp(b * rowsPerChunk);
+      return start;
+    });
     this.ensure(fn, at);
     return { rowsPerChunk, perRow };
   }

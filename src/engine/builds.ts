@@ -11,7 +11,6 @@ const SOURCES: Record<BuildName, string> = {
   scalar: scalarBase64,
 };
 
-
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -48,15 +47,17 @@ export function compileBuild(name: BuildName): WebAssembly.Module | null {
  * the cache that compileBuild reads.
  */
 export async function precompileBuilds(): Promise<void> {
-  await Promise.all(BUILD_ORDER.filter((name) => !compiled.has(name)).map(async (name) => {
-    let result: WebAssembly.Module | Error;
-    try {
-      result = await WebAssembly.compile(decodeBase64(SOURCES[name]));
-    } catch (error) {
-      result = asError(error);
-    }
-    if (!compiled.has(name)) compiled.set(name, result);
-  }));
+  await Promise.all(
+    BUILD_ORDER.filter((name) => !compiled.has(name)).map(async (name) => {
+      let result: WebAssembly.Module | Error;
+      try {
+        result = await WebAssembly.compile(decodeBase64(SOURCES[name]));
+      } catch (error) {
+        result = asError(error);
+      }
+      if (!compiled.has(name)) compiled.set(name, result);
+    }),
+  );
 }
 
 /** The builds this engine can run, most capable first. */
@@ -82,9 +83,7 @@ export function resolveBuild(choice: BuildChoice): BuildName {
 export function checkBuildChoice(build: unknown): BuildChoice {
   if (build === undefined) return "auto";
   if (build !== "auto" && !BUILD_ORDER.includes(build as BuildName)) {
-    throw new RangeError(
-      `init: build must be "auto", "relaxed-simd", "simd" or "scalar", got ${describe(build)}`,
-    );
+    throw new RangeError(`init: build must be "auto", "relaxed-simd", "simd" or "scalar", got ${describe(build)}`);
   }
   return build as BuildChoice;
 }

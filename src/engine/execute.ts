@@ -15,7 +15,16 @@
 // A threaded runtime brings its strategies (rt.threading: split, pipelined, offloaded); this file
 // imports none of them.
 import type { Addresses, Elements, KernelCall, RowOperand, RowOutput } from "./call.js";
-import { copy, heapFor, MAX_PER_KIND, NO_FIXED, refreshedOutputs, SLOT_LAYOUT, type Frame, type Slots } from "./frame.js";
+import {
+  copy,
+  heapFor,
+  MAX_PER_KIND,
+  NO_FIXED,
+  refreshedOutputs,
+  SLOT_LAYOUT,
+  type Frame,
+  type Slots,
+} from "./frame.js";
 import type { Runtime } from "./runtime.js";
 import { checkViewsApart, type NamedView } from "../checks/overlap.js";
 import type { KernelExports } from "./wasm.js";
@@ -33,17 +42,28 @@ type Export = (...args: number[]) => number | undefined;
 /** f(...a) for the kernels' arities, as plain calls: a spread call costs more than a small kernel's work. */
 function callWith(f: Export, a: number[]): number | undefined {
   switch (a.length) {
-    case 3: return f(a[0], a[1], a[2]);
-    case 4: return f(a[0], a[1], a[2], a[3]);
-    case 5: return f(a[0], a[1], a[2], a[3], a[4]);
-    case 6: return f(a[0], a[1], a[2], a[3], a[4], a[5]);
-    case 7: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
-    case 10: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
-    case 11: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
-    case 12: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-    case 13: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-    case 14: return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
-    default: return f(...a);
+    case 3:
+      return f(a[0], a[1], a[2]);
+    case 4:
+      return f(a[0], a[1], a[2], a[3]);
+    case 5:
+      return f(a[0], a[1], a[2], a[3], a[4]);
+    case 6:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case 7:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 10:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+    case 11:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+    case 12:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+    case 13:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+    case 14:
+      return f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+    default:
+      return f(...a);
   }
 }
 
@@ -66,8 +86,6 @@ const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.
 const NONE = -1;
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 
-
-
 /**
  * Whether two views of different SharedArrayBuffer objects may be one memory seen through two
  * handles (one came back through postMessage) and then share elements. Nothing in JavaScript
@@ -76,15 +94,18 @@ const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
  * settles it (usually the first: an output buffer rarely holds the logits already).
  */
 function mayAlias(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  const from = Math.max(a.byteOffset, b.byteOffset), to = Math.min(a.byteOffset + a.byteLength, b.byteOffset + b.byteLength);
+  const from = Math.max(a.byteOffset, b.byteOffset),
+    to = Math.min(a.byteOffset + a.byteLength, b.byteOffset + b.byteLength);
   if (from >= to || a.buffer.byteLength !== b.buffer.byteLength) return false;
-  const x = new Uint8Array(a.buffer, from, to - from), y = new Uint8Array(b.buffer, from, to - from);
+  const x = new Uint8Array(a.buffer, from, to - from),
+    y = new Uint8Array(b.buffer, from, to - from);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
 
 /** SharedArrayBuffer where the engine has it (read once: a global lookup per call costs more than the test). */
-const SHARED: (new (n: number) => SharedArrayBuffer) | null = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : null;
+const SHARED: (new (n: number) => SharedArrayBuffer) | null =
+  typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : null;
 const isSharedBuffer = (buffer: ArrayBufferLike) => SHARED !== null && buffer instanceof SHARED;
 
 /**
@@ -93,11 +114,15 @@ const isSharedBuffer = (buffer: ArrayBufferLike) => SHARED !== null && buffer in
  * after every input has been read: right even when they are one memory. Null when no output
  * needs it (the usual case).
  */
-function stageSharedOutputs(rt: Runtime, call: KernelCall): { call: KernelCall; finish: (done: Elements[]) => Elements[] } | null {
+function stageSharedOutputs(
+  rt: Runtime,
+  call: KernelCall,
+): { call: KernelCall; finish: (done: Elements[]) => Elements[] } | null {
   const callers = (op: { view: Elements | ArrayBufferView; own?: boolean }) =>
     !op.own && isSharedBuffer(op.view.buffer) && !rt.arena.owns(op.view.buffer);
   const read: ArrayBufferView[] = [...call.inputs, ...call.outputs, ...(call.fixed ?? []), ...(call.alsoRead ?? [])]
-    .filter(callers).map((op) => op.view);
+    .filter(callers)
+    .map((op) => op.view);
   const risky = (out: Elements) => read.some((view) => view.buffer !== out.buffer && mayAlias(out, view));
   if (!call.outputs.some((op) => callers(op) && risky(op.view))) return null;
   const outputs = call.outputs.map((op) => {
@@ -107,11 +132,12 @@ function stageSharedOutputs(rt: Runtime, call: KernelCall): { call: KernelCall; 
     if (op.accumulate) view.set(op.view);
     return { ...op, view, own: true, inPlaceOf: undefined };
   });
-  const finish = (done: Elements[]) => done.map((view, o) => {
-    if (outputs[o] === call.outputs[o]) return view;
-    call.outputs[o].view.set(view);
-    return call.outputs[o].view;
-  });
+  const finish = (done: Elements[]) =>
+    done.map((view, o) => {
+      if (outputs[o] === call.outputs[o]) return view;
+      call.outputs[o].view.set(view);
+      return call.outputs[o].view;
+    });
   return { call: { ...call, outputs }, finish };
 }
 
@@ -123,10 +149,17 @@ function stageSharedOutputs(rt: Runtime, call: KernelCall): { call: KernelCall; 
 export function execute(rt: Runtime, call: KernelCall, frame: Frame): Elements[];
 /** With `offload` (an async call): on a threaded runtime a large call goes to the workers (a promise). */
 export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload: true): Elements[] | Promise<Elements[]>;
-export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = false): Elements[] | Promise<Elements[]> {
+export function execute(
+  rt: Runtime,
+  call: KernelCall,
+  frame: Frame,
+  offload = false,
+): Elements[] | Promise<Elements[]> {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
-  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const nIn = inputs.length,
+    nOut = outputs.length,
+    nFixed = fixed.length;
   if (nIn > MAX_PER_KIND || nOut > MAX_PER_KIND || nFixed > MAX_PER_KIND) throw new Error(`${fn}: too many operands`);
   const results: Elements[] = [];
   for (const op of outputs) results.push(op.view);
@@ -136,7 +169,8 @@ export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = f
 
   // Residency, and addresses taken before planning: a plan may grow memory, which detaches
   // views of it (a detached view reads as offset 0, length 0).
-  let anyResident = 0, sharedOutput = false;
+  let anyResident = 0,
+    sharedOutput = false;
   for (let i = 0; i < nIn; i++) {
     const op = inputs[i];
     resident[i] = !op.own && isResident(rt, fn, op.name, op.view) ? 1 : 0;
@@ -209,8 +243,13 @@ export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = f
   for (let j = 0; j < nOut; j++) {
     const rowBytes = outputs[j].perRow * outputs[j].view.BYTES_PER_ELEMENT;
     // An accumulated output: the kernel's region, and (unless resident) one to stage the array's rows.
-    bytes[OUT + j] = outputs[j].accumulate ? (resident[OUT + j] ? rowBytes : 2 * rowBytes)
-      : resident[OUT + j] || shares[OUT + j] !== NONE ? 0 : rowBytes;
+    bytes[OUT + j] = outputs[j].accumulate
+      ? resident[OUT + j]
+        ? rowBytes
+        : 2 * rowBytes
+      : resident[OUT + j] || shares[OUT + j] !== NONE
+        ? 0
+        : rowBytes;
   }
   for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
   bytes[SCRATCH] = call.scratchBytes ?? 0;
@@ -233,7 +272,10 @@ export function execute(rt: Runtime, call: KernelCall, frame: Frame, offload = f
     const count = Math.min(rowsPerChunk, rows - first);
     for (let j = 0; j < nOut; j++) {
       const op = outputs[j];
-      at.outputs[j] = resident[OUT + j] && !op.accumulate ? base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT : region[OUT + j];
+      at.outputs[j] =
+        resident[OUT + j] && !op.accumulate
+          ? base[OUT + j] + first * op.perRow * op.view.BYTES_PER_ELEMENT
+          : region[OUT + j];
     }
     for (let i = 0; i < nIn; i++) {
       const op = inputs[i];
@@ -284,27 +326,32 @@ function sharedAlready(slots: Slots, i: number, nOut: number): boolean {
   return false;
 }
 
-
-
 /**
  * Every output against every input, fixed input, caller array and later output (checkNoOverlap).
  * A view through another handle of the runtime's memory is compared as a view of the memory itself.
  */
 export function checkOutputsApart(
-  rt: Runtime, fn: string, inputs: readonly RowOperand[], outputs: readonly RowOutput[],
-  fixed: readonly NamedView[], alsoRead: readonly NamedView[] | undefined,
+  rt: Runtime,
+  fn: string,
+  inputs: readonly RowOperand[],
+  outputs: readonly RowOutput[],
+  fixed: readonly NamedView[],
+  alsoRead: readonly NamedView[] | undefined,
 ): void {
   for (let j = 0; j < outputs.length; j++) {
     const out = outputs[j];
     if (out.own) continue;
     const view = canonical(rt, out.view);
     for (let i = 0; i < inputs.length; i++) {
-      if (!inputs[i].own) checkViewsApart(fn, out.name, view, inputs[i].name, canonical(rt, inputs[i].view), out.inPlaceOf === i);
+      if (!inputs[i].own)
+        checkViewsApart(fn, out.name, view, inputs[i].name, canonical(rt, inputs[i].view), out.inPlaceOf === i);
     }
     // The caller arrays named again in alsoRead include the input this output may overwrite.
     const inPlaceOf = out.inPlaceOf === undefined ? null : inputs[out.inPlaceOf].view;
     for (const op of fixed) checkViewsApart(fn, out.name, view, op.name, canonical(rt, op.view), op.view === inPlaceOf);
-    if (alsoRead) for (const op of alsoRead) checkViewsApart(fn, out.name, view, op.name, canonical(rt, op.view), op.view === inPlaceOf);
+    if (alsoRead)
+      for (const op of alsoRead)
+        checkViewsApart(fn, out.name, view, op.name, canonical(rt, op.view), op.view === inPlaceOf);
     for (let k = j + 1; k < outputs.length; k++) {
       if (!outputs[k].own) checkViewsApart(fn, out.name, view, outputs[k].name, canonical(rt, outputs[k].view), false);
     }
@@ -324,7 +371,9 @@ function canonical(rt: Runtime, view: ArrayBufferView): ArrayBufferView {
  * the same elements. For outputs written in JavaScript after the kernels ran.
  */
 export function keepView<T extends Elements>(rt: Runtime, view: T): () => T {
-  const buffer = view.buffer, byteOffset = view.byteOffset, length = view.length;
+  const buffer = view.buffer,
+    byteOffset = view.byteOffset,
+    length = view.length;
   return () => {
     const memory = rt.arena.buffer;
     if (buffer === memory || !rt.arena.isRetired(buffer)) return view;

@@ -10,7 +10,10 @@ import type { Elements, KernelCall } from "./call.js";
 // Operand slots in the bookkeeping below: inputs from 0, outputs from OUT, fixed inputs from
 // FIXED, the scratch region at SCRATCH. A call has at most MAX_PER_KIND of each kind.
 export const MAX_PER_KIND = 8;
-const OUT = MAX_PER_KIND, FIXED = 2 * MAX_PER_KIND, SCRATCH = 3 * MAX_PER_KIND, SLOTS = SCRATCH + 1;
+const OUT = MAX_PER_KIND,
+  FIXED = 2 * MAX_PER_KIND,
+  SCRATCH = 3 * MAX_PER_KIND,
+  SLOTS = SCRATCH + 1;
 
 /** The slot layout Arena.plan reads (bytes) and fills (region). */
 export const SLOT_LAYOUT = { OUT, FIXED, SCRATCH } as const;

@@ -2,8 +2,21 @@
 // capable one the engine compiles, or the one asked for, or a module compiled elsewhere.
 import { availableBuilds, checkBuildChoice, moduleOf, precompileBuilds, resolveBuild } from "./builds.js";
 import {
-  checkArenaBytes, checkMaxMemoryBytes, checkModule, checkThreads, INIT_OPTION_KEYS, initSyncFromModule, installDefault,
-  installThreaded, keepThreaded, asyncCallsEnded, asyncCallsPending, refuseDuringAsyncCall, runtimeInfo, type InitOptions, type RuntimeInfo,
+  checkArenaBytes,
+  checkMaxMemoryBytes,
+  checkModule,
+  checkThreads,
+  INIT_OPTION_KEYS,
+  initSyncFromModule,
+  installDefault,
+  installThreaded,
+  keepThreaded,
+  asyncCallsEnded,
+  asyncCallsPending,
+  refuseDuringAsyncCall,
+  runtimeInfo,
+  type InitOptions,
+  type RuntimeInfo,
 } from "./runtime.js";
 import { readOptions } from "../checks/describe.js";
 
@@ -26,7 +39,9 @@ type InitRecord = Readonly<Partial<Record<(typeof INIT_OPTION_KEYS)[number], unk
 function installSync(o: InitRecord): RuntimeInfo {
   refuseDuringAsyncCall("initSync");
   if (checkThreads(o.threads) > 1) {
-    throw new RangeError("init: threads > 1 needs await init({ threads }) (the threaded builds load asynchronously); initSync runs on one thread");
+    throw new RangeError(
+      "init: threads > 1 needs await init({ threads }) (the threaded builds load asynchronously); initSync runs on one thread",
+    );
   }
   checkMaxMemoryBytes(o.maxMemoryBytes);
   if (checkModule(o.module) !== undefined) return initSyncFromModule(o as InitOptions);
@@ -55,7 +70,10 @@ export function init(options?: InitOptions): Promise<RuntimeInfo> {
   // overtaken by an initSync made meanwhile leaves that runtime in place.
   const syncCallsBefore = syncCalls;
   const result = initTail.then(() => initNow(o, () => syncCalls !== syncCallsBefore));
-  initTail = result.then(() => undefined, () => undefined);
+  initTail = result.then(
+    () => undefined,
+    () => undefined,
+  );
   return result;
 }
 
@@ -73,7 +91,8 @@ async function initNow(o: InitRecord, overtaken: () => boolean): Promise<Runtime
     if (overtaken()) return runtimeInfo();
     return installSync({ ...o, maxMemoryBytes: undefined });
   }
-  if (o.module !== undefined) throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
+  if (o.module !== undefined)
+    throw new RangeError("init: threads > 1 runs the embedded threaded builds; it does not take a module");
   const choice = checkBuildChoice(o.build);
   const arenaBytes = checkArenaBytes(o.arenaBytes);
   const build = resolveBuild(choice);
@@ -88,9 +107,14 @@ async function initNow(o: InitRecord, overtaken: () => boolean): Promise<Runtime
   if (reason !== null) {
     while (asyncCallsPending()) await asyncCallsEnded();
     if (overtaken()) return runtimeInfo();
-    return installDefault(moduleOf(build), arenaBytes, availableBuilds(), `${threads} threads were asked for: ${reason}; running on one`);
+    return installDefault(
+      moduleOf(build),
+      arenaBytes,
+      availableBuilds(),
+      `${threads} threads were asked for: ${reason}; running on one`,
+    );
   }
-  let runtime;
+  let runtime: Awaited<ReturnType<typeof threadedRuntime>>;
   try {
     runtime = await threadedRuntime(build, moduleOf(build), threads, arenaBytes, maxMemoryBytes);
   } catch (error) {

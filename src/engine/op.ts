@@ -64,7 +64,15 @@ function nested(fn: string): Error {
 type Body<R> = (cx: CallContext, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => Op<R>;
 
 /** Runs a body synchronously. An error of a kernel call is thrown into the body (its finally blocks run). */
-export function runSync<R>(fn: string, body: Body<R>, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): R {
+export function runSync<R>(
+  fn: string,
+  body: Body<R>,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+  e?: unknown,
+): R {
   if (running !== null) throw nested(fn);
   const rt = requireRuntime(fn);
   const frame = takeFrame(fn, rt);
@@ -90,18 +98,27 @@ export function runSync<R>(fn: string, body: Body<R>, a?: unknown, b?: unknown, 
 }
 
 /** Runs a body as an async call (once the async calls made before it have ended). */
-export function runAsync<R>(fn: string, body: Body<R>, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): Promise<R> {
+export function runAsync<R>(
+  fn: string,
+  body: Body<R>,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+  e?: unknown,
+): Promise<R> {
   if (running !== null) return Promise.reject(nested(fn));
   return queueAsyncCall(fn, async () => {
     let frame: CallFrame | null = null;
-    const step = <T>(f: () => T): T => asyncStep(() => {
-      running = fn;
-      try {
-        return f();
-      } finally {
-        running = null;
-      }
-    });
+    const step = <T>(f: () => T): T =>
+      asyncStep(() => {
+        running = fn;
+        try {
+          return f();
+        } finally {
+          running = null;
+        }
+      });
     try {
       const rt = step(() => requireRuntime(fn));
       const cx = (frame = takeFrame(fn, rt));
@@ -129,10 +146,13 @@ export function runAsync<R>(fn: string, body: Body<R>, a?: unknown, b?: unknown,
  * The type of a function's async twin: each call signature (up to three overloads) returning a
  * promise of what it returns.
  */
-export type AsyncOf<F> =
-  F extends { (...a: infer A1): infer R1; (...a: infer A2): infer R2; (...a: infer A3): infer R3 }
-    ? { (...a: A1): Promise<R1>; (...a: A2): Promise<R2>; (...a: A3): Promise<R3> }
-    : never;
+export type AsyncOf<F> = F extends {
+  (...a: infer A1): infer R1;
+  (...a: infer A2): infer R2;
+  (...a: infer A3): infer R3;
+}
+  ? { (...a: A1): Promise<R1>; (...a: A2): Promise<R2>; (...a: A3): Promise<R3> }
+  : never;
 
 // biome-ignore lint/suspicious/noExplicitAny: the signature of any public function
 type AnyFunction = (...args: any[]) => any;
@@ -142,12 +162,14 @@ type AnyFunction = (...args: any[]) => any;
  * the function's type (its overloads); the body takes its most general signature (the last).
  */
 export function defineOp<F extends AnyFunction>(
-  name: string, body: (cx: CallContext, ...args: Parameters<F>) => Op<ReturnType<F>>,
+  name: string,
+  body: (cx: CallContext, ...args: Parameters<F>) => Op<ReturnType<F>>,
 ): { sync: F; async: AsyncOf<F> } {
   const asyncName = `${name}Async`;
   const run = body as unknown as Body<ReturnType<F>>;
   const sync = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => runSync(name, run, a, b, c, d, e);
-  const async = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => runAsync(asyncName, run, a, b, c, d, e);
+  const async = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) =>
+    runAsync(asyncName, run, a, b, c, d, e);
   Object.defineProperty(sync, "name", { value: name });
   Object.defineProperty(async, "name", { value: asyncName });
   return { sync: sync as unknown as F, async: async as unknown as AsyncOf<F> };

@@ -93,7 +93,13 @@ export class Runtime {
   #threadsReason: string | null = null;
 
   /** An instance of `module`; over `memory` when given (a threaded build imports its shared memory). */
-  constructor(readonly module: WebAssembly.Module, arenaBytes: number, fn = "init", memory?: WebAssembly.Memory, maxMemoryBytes?: number) {
+  constructor(
+    readonly module: WebAssembly.Module,
+    arenaBytes: number,
+    fn = "init",
+    memory?: WebAssembly.Memory,
+    maxMemoryBytes?: number,
+  ) {
     const { build, kernels } = instantiate(fn, module, memory);
     this.build = build;
     this.kernels = kernels;
@@ -165,7 +171,10 @@ export function checkModule(value: unknown): WebAssembly.Module | undefined {
  * when given; another module replaces the instance (WasmArrays of the old one are refused).
  */
 export function installDefault(
-  module: WebAssembly.Module, arenaBytes: number | undefined, builds: BuildName[], threadsReason: string | null = null,
+  module: WebAssembly.Module,
+  arenaBytes: number | undefined,
+  builds: BuildName[],
+  threadsReason: string | null = null,
 ): RuntimeInfo {
   if (defaultRuntime === null || defaultRuntime.module !== module) {
     const budget = arenaBytes ?? defaultRuntime?.arena.budgetBytes ?? DEFAULT_ARENA_BYTES;
@@ -185,9 +194,13 @@ export function installDefault(
  * its info, or null when init should go on as usual.
  */
 export function keepThreaded(
-  build: BuildName, arenaBytes: number | undefined, builds: BuildName[], threads?: number,
+  build: BuildName,
+  arenaBytes: number | undefined,
+  builds: BuildName[],
+  threads?: number,
 ): RuntimeInfo | null {
-  if (defaultRuntime?.threading == null || defaultRuntime.threading.broken !== null || defaultRuntime.build !== build) return null;
+  if (defaultRuntime?.threading == null || defaultRuntime.threading.broken !== null || defaultRuntime.build !== build)
+    return null;
   if (threads !== undefined && threads !== defaultRuntime.threads) return null;
   if (arenaBytes !== undefined) defaultRuntime.setBudget(arenaBytes);
   defaultBuilds = builds;
@@ -235,7 +248,9 @@ export function initSyncFromModule(options: InitOptions): RuntimeInfo {
   const o = readOptions("init", options, INIT_OPTION_KEYS);
   refuseDuringAsyncCall("initSync");
   if (checkThreads(o.threads) > 1) {
-    throw new RangeError("init: a module compiled elsewhere runs on one thread (threads > 1 needs the main entry's await init({ threads }))");
+    throw new RangeError(
+      "init: a module compiled elsewhere runs on one thread (threads > 1 needs the main entry's await init({ threads }))",
+    );
   }
   checkMaxMemoryBytes(o.maxMemoryBytes);
   const module = checkModule(o.module);
@@ -318,7 +333,9 @@ export function queueAsyncCall<R>(fn: string, body: () => Promise<R>): Promise<R
   // and anything queued from there must wait behind this call.
   const previous = asyncTail;
   let settled!: () => void;
-  asyncTail = new Promise<void>((resolve) => { settled = resolve; });
+  asyncTail = new Promise<void>((resolve) => {
+    settled = resolve;
+  });
   const result = asyncWaiting++ === 0 ? run() : previous.then(run);
   result.then(settled, settled);
   return result;

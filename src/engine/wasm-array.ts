@@ -7,7 +7,11 @@ import { markFreed, WASM_ARRAY_BRAND } from "../checks/views.js";
 type ViewKind = typeof Float32Array | typeof Int32Array;
 
 /** What the finaliser needs to return a dropped WasmArray's block (nothing that holds the WasmArray). */
-interface Held { runtime: Runtime; start: number; view: WeakRef<ArrayBufferView> | null }
+interface Held {
+  runtime: Runtime;
+  start: number;
+  view: WeakRef<ArrayBufferView> | null;
+}
 
 // A WasmArray that is dropped without free() gives its block back when it is garbage collected.
 // Its last view, if still alive, is marked freed, so a kernel refuses it rather than let it alias
@@ -69,7 +73,8 @@ export class WasmArray<T extends Float32Array | Int32Array> {
 }
 
 function checkLength(fn: string, length: unknown): number {
-  if (typeof length !== "number") throw new TypeError(`${fn}: length must be a non-negative integer, got ${describe(length)}`);
+  if (typeof length !== "number")
+    throw new TypeError(`${fn}: length must be a non-negative integer, got ${describe(length)}`);
   if (!Number.isInteger(length) || length < 0 || length > 2 ** 30) {
     throw new RangeError(`${fn}: length must be an integer from 0 to 2^30, got ${describe(length)}`);
   }

@@ -22,13 +22,38 @@ export const KERNEL_SIGNATURES = {
   expNonPositiveArray: { params: ["src:i32", "dst:i32", "n:i32"], result: null },
   addInto: { params: ["dst:i32", "src:i32", "n:i32"], result: null },
   philoxNormalFill: {
-    params: ["dst:i32", "count:i32", "startLo:i32", "startHi:i32", "key0:i32", "key1:i32",
-      "stream0:i32", "stream1:i32", "mean:f32", "std:f32", "scratch:i32"],
+    params: [
+      "dst:i32",
+      "count:i32",
+      "startLo:i32",
+      "startHi:i32",
+      "key0:i32",
+      "key1:i32",
+      "stream0:i32",
+      "stream1:i32",
+      "mean:f32",
+      "std:f32",
+      "scratch:i32",
+    ],
     result: null,
   },
   crossEntropyHardRows: {
-    params: ["logits:i32", "labels:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "weightSum:f64",
-      "ignoreIndex:i32", "smoothing:f64", "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32", "scratch:i32"],
+    params: [
+      "logits:i32",
+      "labels:i32",
+      "rows:i32",
+      "cols:i32",
+      "invT:f32",
+      "weight:i32",
+      "weightSum:f64",
+      "ignoreIndex:i32",
+      "smoothing:f64",
+      "lossOut:i32",
+      "grad:i32",
+      "gradScale:i32",
+      "gradScalar:f32",
+      "scratch:i32",
+    ],
     result: "i32",
   },
   entropyRows: { params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "invT:f32"], result: null },
@@ -39,50 +64,156 @@ export const KERNEL_SIGNATURES = {
     result: null,
   },
   nllRows: {
-    params: ["input:i32", "labels:i32", "rows:i32", "cols:i32", "weight:i32", "ignoreIndex:i32", "lossOut:i32",
-      "grad:i32", "gradScale:i32", "gradScalar:f32"],
+    params: [
+      "input:i32",
+      "labels:i32",
+      "rows:i32",
+      "cols:i32",
+      "weight:i32",
+      "ignoreIndex:i32",
+      "lossOut:i32",
+      "grad:i32",
+      "gradScale:i32",
+      "gradScalar:f32",
+    ],
     result: "i32",
   },
   bceWithLogitsRows: {
-    params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "weightElem:i32", "weightCol:i32", "posWeight:i32",
-      "rowLoss:i32", "pointwise:i32", "grad:i32", "gradScale:i32", "gradScalar:f32", "scratch:i32"],
+    params: [
+      "logits:i32",
+      "targets:i32",
+      "rows:i32",
+      "cols:i32",
+      "weightElem:i32",
+      "weightCol:i32",
+      "posWeight:i32",
+      "rowLoss:i32",
+      "pointwise:i32",
+      "grad:i32",
+      "gradScale:i32",
+      "gradScalar:f32",
+      "scratch:i32",
+    ],
     result: null,
   },
   distillationRows: {
-    params: ["student:i32", "teacher:i32", "labels:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "weightSum:f64",
-      "ignoreIndex:i32", "smoothing:f64", "klOut:i32", "ceOut:i32", "grad:i32", "gKl:f64", "kCe:f64", "scratch:i32"],
+    params: [
+      "student:i32",
+      "teacher:i32",
+      "labels:i32",
+      "rows:i32",
+      "cols:i32",
+      "invT:f32",
+      "weight:i32",
+      "weightSum:f64",
+      "ignoreIndex:i32",
+      "smoothing:f64",
+      "klOut:i32",
+      "ceOut:i32",
+      "grad:i32",
+      "gKl:f64",
+      "kCe:f64",
+      "scratch:i32",
+    ],
     result: "i32",
   },
   gaussianNllRows: {
-    params: ["input:i32", "target:i32", "variance:i32", "rows:i32", "cols:i32", "varPerRow:i32", "eps:f64", "full:i32",
-      "rowLoss:i32", "pointwise:i32", "gradInput:i32", "gradVar:i32", "gradScale:i32", "gradScalar:f32"],
+    params: [
+      "input:i32",
+      "target:i32",
+      "variance:i32",
+      "rows:i32",
+      "cols:i32",
+      "varPerRow:i32",
+      "eps:f64",
+      "full:i32",
+      "rowLoss:i32",
+      "pointwise:i32",
+      "gradInput:i32",
+      "gradVar:i32",
+      "gradScale:i32",
+      "gradScalar:f32",
+    ],
     result: null,
   },
   klDivRows: {
-    params: ["input:i32", "target:i32", "rows:i32", "cols:i32", "logTarget:i32", "rowLoss:i32", "pointwise:i32",
-      "grad:i32", "gradScale:i32", "gradScalar:f32", "scratch:i32"],
+    params: [
+      "input:i32",
+      "target:i32",
+      "rows:i32",
+      "cols:i32",
+      "logTarget:i32",
+      "rowLoss:i32",
+      "pointwise:i32",
+      "grad:i32",
+      "gradScale:i32",
+      "gradScalar:f32",
+      "scratch:i32",
+    ],
     result: null,
   },
   philoxUniformFill: {
-    params: ["dst:i32", "count:i32", "startLo:i32", "startHi:i32", "key0:i32", "key1:i32",
-      "stream0:i32", "stream1:i32", "kind:i32", "low:f64", "high:f64", "scratch:i32"],
+    params: [
+      "dst:i32",
+      "count:i32",
+      "startLo:i32",
+      "startHi:i32",
+      "key0:i32",
+      "key1:i32",
+      "stream0:i32",
+      "stream1:i32",
+      "kind:i32",
+      "low:f64",
+      "high:f64",
+      "scratch:i32",
+    ],
     result: null,
   },
   firstRefusedRow: { params: ["src:i32", "rows:i32", "cols:i32"], result: "i32" },
   sampleRows: {
-    params: ["src:i32", "dst:i32", "rows:i32", "cols:i32", "temperature:f32", "topK:i32", "topP:f64", "minP:f64",
-      "minKeep:i32", "uniforms:i32", "picks:i32", "scratch:i32"],
+    params: [
+      "src:i32",
+      "dst:i32",
+      "rows:i32",
+      "cols:i32",
+      "temperature:f32",
+      "topK:i32",
+      "topP:f64",
+      "minP:f64",
+      "minKeep:i32",
+      "uniforms:i32",
+      "picks:i32",
+      "scratch:i32",
+    ],
     result: "i32",
   },
   crossEntropySoftRows: {
-    params: ["logits:i32", "targets:i32", "rows:i32", "cols:i32", "invT:f32", "weight:i32", "smoothing:f64",
-      "lossOut:i32", "grad:i32", "gradScale:i32", "gradScalar:f32"],
+    params: [
+      "logits:i32",
+      "targets:i32",
+      "rows:i32",
+      "cols:i32",
+      "invT:f32",
+      "weight:i32",
+      "smoothing:f64",
+      "lossOut:i32",
+      "grad:i32",
+      "gradScale:i32",
+      "gradScalar:f32",
+    ],
     result: null,
   },
 } as const;
 
 /** Scratch bytes the kernels that take a `scratch` operand need (CE_SCRATCH_BYTES, SHORT_ROWS_SCRATCH_BYTES, PHILOX_SCRATCH_BYTES, UNIFORM_SCRATCH_BYTES, KL_SCRATCH_BYTES, BCE_SCRATCH_BYTES in assembly/). */
-export const SCRATCH_BYTES = { crossEntropyHardRows: 1536, softmaxRows: 2048, philoxNormalFill: 64, philoxUniformFill: 64, klDivRows: 4096, bceWithLogitsRows: 4096 } as const;
+export const SCRATCH_BYTES = {
+  crossEntropyHardRows: 1536,
+  softmaxRows: 2048,
+  philoxNormalFill: 64,
+  philoxUniformFill: 64,
+  klDivRows: 4096,
+  bceWithLogitsRows: 4096,
+} as const;
 
 /** sampleRows' scratch for rows of `cols` classes (SAMPLE_SCRATCH_* in assembly/sampling.ts). */
 export const sampleScratchBytes = (cols: number) => 2 * 4096 * 8 + 24 * cols;
@@ -94,7 +225,9 @@ type Args<P extends readonly string[]> = { [I in keyof P]: number };
 
 /** The raw kernel exports; every build has the same ones (assembly/index.ts). */
 export type KernelExports = {
-  [K in keyof Signatures]: (...args: Args<Signatures[K]["params"]>) => Signatures[K]["result"] extends null ? void : number;
+  [K in keyof Signatures]: (
+    ...args: Args<Signatures[K]["params"]>
+  ) => Signatures[K]["result"] extends null ? void : number;
 } & { memory: WebAssembly.Memory };
 
 /** Most capable first: auto takes the first one the engine compiles. */
@@ -108,15 +241,23 @@ const BUILD_IDS: Record<number, BuildName> = { 0: "scalar", 1: "simd", 2: "relax
  * module handed over from elsewhere is named right). Throws a TypeError for a module that is
  * not one of this package's builds.
  */
-export function instantiate(fn: string, module: WebAssembly.Module, memory?: WebAssembly.Memory): { build: BuildName; kernels: KernelExports } {
+export function instantiate(
+  fn: string,
+  module: WebAssembly.Module,
+  memory?: WebAssembly.Memory,
+): { build: BuildName; kernels: KernelExports } {
   const missing = Object.keys(KERNEL_SIGNATURES).filter(
     (name) => !WebAssembly.Module.exports(module).some((e) => e.name === name && e.kind === "function"),
   );
   const imports = WebAssembly.Module.imports(module);
   // A single-thread build imports nothing; a threaded one only its shared memory (env.memory).
-  const importsOk = memory === undefined
-    ? imports.length === 0
-    : imports.length === 1 && imports[0].module === "env" && imports[0].name === "memory" && imports[0].kind === "memory";
+  const importsOk =
+    memory === undefined
+      ? imports.length === 0
+      : imports.length === 1 &&
+        imports[0].module === "env" &&
+        imports[0].name === "memory" &&
+        imports[0].kind === "memory";
   if (missing.length > 0 || !importsOk) {
     throw new TypeError(
       `${fn}: module is not a probkernels build (missing exports: ${missing.join(", ") || "none"}; ` +
@@ -125,7 +266,8 @@ export function instantiate(fn: string, module: WebAssembly.Module, memory?: Web
   }
   // The kernels import nothing else (stub runtime, no abort handler), so a plain instance is all
   // they need; no loader means no bare import, and the ESM build runs in a browser as is.
-  const kernels = new WebAssembly.Instance(module, memory === undefined ? {} : { env: { memory } }).exports as unknown as KernelExports;
+  const kernels = new WebAssembly.Instance(module, memory === undefined ? {} : { env: { memory } })
+    .exports as unknown as KernelExports;
   const build = BUILD_IDS[kernels.buildId()];
   if (build === undefined) throw new TypeError(`${fn}: module reports an unknown build id ${kernels.buildId()}`);
   return { build, kernels };

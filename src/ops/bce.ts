@@ -5,16 +5,26 @@
 import { defineOp, type CallContext, type Op } from "../engine/op.js";
 import { returned, type RowOperand, type RowOutput } from "../engine/execute.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
-import { type BceWithLogitsBackwardOptions, type BceWithLogitsFunction, type BceWithLogitsWithGradFunction, type BceArgs, checkBceArgs } from "../checks/bce.js";
+import {
+  type BceWithLogitsBackwardOptions,
+  type BceWithLogitsFunction,
+  type BceWithLogitsWithGradFunction,
+  type BceArgs,
+  checkBceArgs,
+} from "../checks/bce.js";
 
-function* lossRows({ fn, rt, frame }: CallContext, args: BceArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
+function* lossRows(
+  { fn, frame }: CallContext,
+  args: BceArgs,
+  wantGrad: boolean,
+): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
   const rowLoss = frame.float64.take(rows);
   const none = reduction === "none";
   const pointwiseOut = !wantGrad && none ? args.out : null;
-  const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
-  const grad = wantGrad ? args.out ?? new Float32Array(n) : null;
+  const pointwise = none ? (pointwiseOut ?? new Float32Array(n)) : null;
+  const grad = wantGrad ? (args.out ?? new Float32Array(n)) : null;
   const divisor = reduction === "mean" ? n : 1;
   const perElementGrad = typeof args.gradOutput !== "number";
   const inputs: RowOperand[] = [
@@ -22,16 +32,31 @@ function* lossRows({ fn, rt, frame }: CallContext, args: BceArgs, wantGrad: bool
     { name: "targets", view: args.targets, perRow: cols },
   ];
   if (args.weightElem) inputs.push({ name: "weight", view: args.weightElem, perRow: cols, own: true });
-  if (perElementGrad) inputs.push({ name: "gradOutput", view: args.gradOutput as Float32Array, perRow: cols, own: true });
+  if (perElementGrad)
+    inputs.push({ name: "gradOutput", view: args.gradOutput as Float32Array, perRow: cols, own: true });
   const fixed = [];
   if (args.weightCol) fixed.push({ name: "weight", view: args.weightCol });
   if (args.posWeight) fixed.push({ name: "posWeight", view: args.posWeight });
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
-  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
+  if (grad)
+    outputs.push({
+      name: "out",
+      view: grad,
+      perRow: cols,
+      inPlaceOf: 0,
+      own: args.out === null,
+      accumulate: args.accumulate,
+    });
   const scalar = wantGrad && typeof args.gradOutput === "number" ? args.gradOutput / divisor : 0;
   const results = yield {
-    fn, rows, inputs, outputs, fixed, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.bceWithLogitsRows,
+    fn,
+    rows,
+    inputs,
+    outputs,
+    fixed,
+    alsoRead: args.inputs,
+    scratchBytes: SCRATCH_BYTES.bceWithLogitsRows,
     export: "bceWithLogitsRows",
     args(at, _first, count) {
       let next = 2;
@@ -39,8 +64,21 @@ function* lossRows({ fn, rt, frame }: CallContext, args: BceArgs, wantGrad: bool
       const gs = perElementGrad ? at.inputs[next++] : 0;
       const wc = args.weightCol ? at.fixed[0] : 0;
       const pw = args.posWeight ? at.fixed[args.weightCol ? 1 : 0] : 0;
-      return [at.inputs[0], at.inputs[1], count, cols, we, wc, pw, at.outputs[0],
-        pointwise ? at.outputs[1] : 0, grad ? at.outputs[pointwise ? 2 : 1] : 0, gs, scalar, at.scratch];
+      return [
+        at.inputs[0],
+        at.inputs[1],
+        count,
+        cols,
+        we,
+        wc,
+        pw,
+        at.outputs[0],
+        pointwise ? at.outputs[1] : 0,
+        grad ? at.outputs[pointwise ? 2 : 1] : 0,
+        gs,
+        scalar,
+        at.scratch,
+      ];
     },
   };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
@@ -50,11 +88,14 @@ function* lossRows({ fn, rt, frame }: CallContext, args: BceArgs, wantGrad: bool
   return { loss: total / divisor, grad: finalGrad };
 }
 
-const binaryCrossEntropyWithLogitsOp = defineOp<BceWithLogitsFunction>("binaryCrossEntropyWithLogits", function* (cx, logits, targets, classes, options) {
-  const args = checkBceArgs(cx.fn, logits, targets, classes, options, false);
-  const { loss } = yield* lossRows(cx, args, false);
-  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
-});
+const binaryCrossEntropyWithLogitsOp = defineOp<BceWithLogitsFunction>(
+  "binaryCrossEntropyWithLogits",
+  function* (cx, logits, targets, classes, options) {
+    const args = checkBceArgs(cx.fn, logits, targets, classes, options, false);
+    const { loss } = yield* lossRows(cx, args, false);
+    return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
+  },
+);
 
 /** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
 export const binaryCrossEntropyWithLogits = binaryCrossEntropyWithLogitsOp.sync;
@@ -62,7 +103,9 @@ export const binaryCrossEntropyWithLogits = binaryCrossEntropyWithLogitsOp.sync;
 /** binaryCrossEntropyWithLogits, as an async call (ops.ts). */
 export const binaryCrossEntropyWithLogitsAsync = binaryCrossEntropyWithLogitsOp.async;
 
-const binaryCrossEntropyWithLogitsBackwardOp = defineOp<(logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions) => Float32Array>("binaryCrossEntropyWithLogitsBackward", function* (cx, logits, targets, classes, options) {
+const binaryCrossEntropyWithLogitsBackwardOp = defineOp<
+  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions) => Float32Array
+>("binaryCrossEntropyWithLogitsBackward", function* (cx, logits, targets, classes, options) {
   const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
   const { grad } = yield* lossRows(cx, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
@@ -74,11 +117,14 @@ export const binaryCrossEntropyWithLogitsBackward = binaryCrossEntropyWithLogits
 /** binaryCrossEntropyWithLogitsBackward, as an async call (ops.ts). */
 export const binaryCrossEntropyWithLogitsBackwardAsync = binaryCrossEntropyWithLogitsBackwardOp.async;
 
-const binaryCrossEntropyWithLogitsWithGradOp = defineOp<BceWithLogitsWithGradFunction>("binaryCrossEntropyWithLogitsWithGrad", function* (cx, logits, targets, classes, options) {
-  const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
-  const { loss, grad } = yield* lossRows(cx, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-});
+const binaryCrossEntropyWithLogitsWithGradOp = defineOp<BceWithLogitsWithGradFunction>(
+  "binaryCrossEntropyWithLogitsWithGrad",
+  function* (cx, logits, targets, classes, options) {
+    const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
+    const { loss, grad } = yield* lossRows(cx, args, true);
+    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+  },
+);
 
 /** The loss and d loss / d logits in one pass. */
 export const binaryCrossEntropyWithLogitsWithGrad = binaryCrossEntropyWithLogitsWithGradOp.sync;

@@ -7,11 +7,18 @@ import { keepView, returned } from "../engine/execute.js";
 import type { Frame } from "../engine/frame.js";
 import { defineOp, type CallContext, type Op } from "../engine/op.js";
 import type { Runtime } from "../engine/runtime.js";
-import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction, type CrossEntropyWithGradFunction, type LossAndGrad } from "../checks/crossentropy.js";
+import {
+  checkCrossEntropyArgs,
+  meanDivisor,
+  type CrossEntropyArgs,
+  type CrossEntropyBackwardFunction,
+  type CrossEntropyFunction,
+  type CrossEntropyWithGradFunction,
+  type LossAndGrad,
+} from "../checks/crossentropy.js";
 import { checkNoOverlap, type NamedView } from "../checks/overlap.js";
 import { reduceRowLosses } from "./reduce.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
-
 
 /**
  * Per-row gradient factor k = gradOutput / D · (1/T), where D is the mean's divisor (1 for
@@ -40,17 +47,24 @@ function gradientScale(args: CrossEntropyArgs, frame: Frame): number | Float32Ar
  */
 export function labelsOperand(rt: Runtime, snapshot: Int32Array, inputs: readonly NamedView[]): RowOperand {
   const given = inputs.find((op) => op.name === "target")?.view;
-  if (given instanceof Int32Array && rt.arena.owns(given.buffer) &&
-      rt.arena.inLiveBlock(given.byteOffset, given.byteLength)) {
+  if (
+    given instanceof Int32Array &&
+    rt.arena.owns(given.buffer) &&
+    rt.arena.inLiveBlock(given.byteOffset, given.byteLength)
+  ) {
     return { name: "target", view: given, perRow: 1 };
   }
   return { name: "target", view: snapshot, perRow: 1, own: true };
 }
 
-function* lossRows({ fn, rt, frame }: CallContext, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
+function* lossRows(
+  { fn, rt, frame }: CallContext,
+  args: CrossEntropyArgs,
+  wantGrad: boolean,
+): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes, target, weight, reduction } = args;
   const losses = frame.float64.take(rows);
-  const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : null;
+  const grad = wantGrad ? (args.out ?? new Float32Array(rows * classes)) : null;
   const scale = wantGrad ? gradientScale(args, frame) : 0;
   const invT = Math.fround(1 / args.temperature);
 
@@ -63,7 +77,15 @@ function* lossRows({ fn, rt, frame }: CallContext, args: CrossEntropyArgs, wantG
   if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
   // The kernels write the gradient over the logits row after reading it, so out may be logits.
-  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
+  if (grad)
+    outputs.push({
+      name: "out",
+      view: grad,
+      perRow: classes,
+      inPlaceOf: 0,
+      own: args.out === null,
+      accumulate: args.accumulate,
+    });
   const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
   // Per-row losses go to `out` after the kernels ran (memory may have grown in between); the
   // executor does not see it, so its overlap check is made here.
@@ -85,21 +107,43 @@ function* lossRows({ fn, rt, frame }: CallContext, args: CrossEntropyArgs, wantG
       const w = weight ? at.fixed[0] : 0;
       const scalar = typeof scale === "number" ? scale : 0;
       return target.kind === "hard"
-        ? [x, t, count, classes, invT, w, weightSum, args.ignoreIndex, args.labelSmoothing, loss, g, perRowScale, scalar, at.scratch]
+        ? [
+            x,
+            t,
+            count,
+            classes,
+            invT,
+            w,
+            weightSum,
+            args.ignoreIndex,
+            args.labelSmoothing,
+            loss,
+            g,
+            perRowScale,
+            scalar,
+            at.scratch,
+          ]
         : [x, t, count, classes, invT, w, args.labelSmoothing, loss, g, perRowScale, scalar];
     },
-    refused: (row) => new RangeError(
-      `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
-        `(labels are read once; the kernel checks every label it reads)`,
-    ),
+    refused: (row) =>
+      new RangeError(
+        `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
+          `(labels are read once; the kernel checks every label it reads)`,
+      ),
   };
 
   // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
   // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
   // their combined sum is known here, so D = 0 with smoothing gives NaN (a README difference).
   const d = meanDivisor(args);
-  const loss = reduceRowLosses(losses, rows, reduction, d === 0 && args.labelSmoothing !== 0 && target.kind === "hard" ? NaN : d, lossOut);
-  return { loss, grad: grad && finalGrad ? finalGrad as Float32Array : new Float32Array(0) };
+  const loss = reduceRowLosses(
+    losses,
+    rows,
+    reduction,
+    d === 0 && args.labelSmoothing !== 0 && target.kind === "hard" ? NaN : d,
+    lossOut,
+  );
+  return { loss, grad: grad && finalGrad ? (finalGrad as Float32Array) : new Float32Array(0) };
 }
 
 const crossEntropyOp = defineOp<CrossEntropyFunction>("crossEntropy", function* (cx, logits, target, classes, options) {
@@ -108,17 +152,23 @@ const crossEntropyOp = defineOp<CrossEntropyFunction>("crossEntropy", function* 
   return loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss;
 });
 
-const crossEntropyBackwardOp = defineOp<CrossEntropyBackwardFunction>("crossEntropyBackward", function* (cx, logits, target, classes, options) {
-  const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
-  const { grad } = yield* lossRows(cx, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
-});
+const crossEntropyBackwardOp = defineOp<CrossEntropyBackwardFunction>(
+  "crossEntropyBackward",
+  function* (cx, logits, target, classes, options) {
+    const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
+    const { grad } = yield* lossRows(cx, args, true);
+    return returned(args.outGiven, args.out ?? grad, grad);
+  },
+);
 
-const crossEntropyWithGradOp = defineOp<CrossEntropyWithGradFunction>("crossEntropyWithGrad", function* (cx, logits, target, classes, options) {
-  const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
-  const { loss, grad } = yield* lossRows(cx, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad;
-});
+const crossEntropyWithGradOp = defineOp<CrossEntropyWithGradFunction>(
+  "crossEntropyWithGrad",
+  function* (cx, logits, target, classes, options) {
+    const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
+    const { loss, grad } = yield* lossRows(cx, args, true);
+    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad;
+  },
+);
 
 /**
  * Cross-entropy loss of logits [rows, classes] against class indices or soft targets, with

@@ -3,18 +3,27 @@
 // of its own, as in PyTorch.
 import { defineOp, type CallContext, type Op } from "../engine/op.js";
 import { returned, type RowOperand, type RowOutput } from "../engine/execute.js";
-import { type GaussianNllFunction, type GaussianNllWithGradFunction, type GaussianArgs, checkGaussianArgs } from "../checks/gaussian.js";
+import {
+  type GaussianNllFunction,
+  type GaussianNllWithGradFunction,
+  type GaussianArgs,
+  checkGaussianArgs,
+} from "../checks/gaussian.js";
 
-function* lossRows({ fn, rt, frame }: CallContext, args: GaussianArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; gradInput: Float32Array; gradVar: Float32Array }> {
+function* lossRows(
+  { fn, frame }: CallContext,
+  args: GaussianArgs,
+  wantGrad: boolean,
+): Op<{ loss: number | Float32Array; gradInput: Float32Array; gradVar: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
   const rowLoss = frame.float64.take(rows);
   const none = reduction === "none";
   // args.out is the pointwise losses' buffer for gaussianNllLoss, the input gradient's for WithGrad.
   const pointwiseOut = wantGrad ? null : args.out;
-  const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
-  const gradInput = wantGrad ? args.out ?? new Float32Array(n) : null;
-  const gradVar = wantGrad ? args.gradVarOut ?? new Float32Array(args.variance.length) : null;
+  const pointwise = none ? (pointwiseOut ?? new Float32Array(n)) : null;
+  const gradInput = wantGrad ? (args.out ?? new Float32Array(n)) : null;
+  const gradVar = wantGrad ? (args.gradVarOut ?? new Float32Array(args.variance.length)) : null;
   const divisor = reduction === "mean" ? n : 1;
   const inputs: RowOperand[] = [
     { name: "input", view: args.input, perRow: cols },
@@ -23,23 +32,51 @@ function* lossRows({ fn, rt, frame }: CallContext, args: GaussianArgs, wantGrad:
   ];
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
-  if (gradInput) outputs.push({ name: "out", view: gradInput, perRow: cols, own: args.out === null, accumulate: args.accumulate && args.out !== null });
+  if (gradInput)
+    outputs.push({
+      name: "out",
+      view: gradInput,
+      perRow: cols,
+      own: args.out === null,
+      accumulate: args.accumulate && args.out !== null,
+    });
   if (gradVar) {
     outputs.push({
-      name: "gradVarOut", view: gradVar, perRow: args.varPerRow ? 1 : cols, own: args.gradVarOut === null,
+      name: "gradVarOut",
+      view: gradVar,
+      perRow: args.varPerRow ? 1 : cols,
+      own: args.gradVarOut === null,
       accumulate: args.accumulate && args.gradVarOut !== null,
     });
   }
   const results = yield {
-    fn, rows, inputs, outputs, alsoRead: args.inputs,
+    fn,
+    rows,
+    inputs,
+    outputs,
+    alsoRead: args.inputs,
     export: "gaussianNllRows",
     args(at, _first, count) {
       let next = 1;
       const p = pointwise ? at.outputs[next++] : 0;
       const gi = gradInput ? at.outputs[next++] : 0;
       const gv = gradVar ? at.outputs[next++] : 0;
-      return [at.inputs[0], at.inputs[1], at.inputs[2], count, cols, args.varPerRow ? 1 : 0, args.eps,
-        args.full ? 1 : 0, at.outputs[0], p, gi, gv, 0, wantGrad ? args.gradOutput / divisor : 0];
+      return [
+        at.inputs[0],
+        at.inputs[1],
+        at.inputs[2],
+        count,
+        cols,
+        args.varPerRow ? 1 : 0,
+        args.eps,
+        args.full ? 1 : 0,
+        at.outputs[0],
+        p,
+        gi,
+        gv,
+        0,
+        wantGrad ? args.gradOutput / divisor : 0,
+      ];
     },
   };
   let next = 1;
@@ -55,18 +92,29 @@ function* lossRows({ fn, rt, frame }: CallContext, args: GaussianArgs, wantGrad:
   }
   return {
     loss,
-    gradInput: gradInputResult ? returned<Float32Array>(args.outGiven, gradInput!, gradInputResult) : new Float32Array(0),
-    gradVar: gradVarResult ? returned<Float32Array>(args.gradVarOutGiven, gradVar!, gradVarResult) : new Float32Array(0),
+    gradInput: gradInputResult
+      ? returned<Float32Array>(args.outGiven, gradInput!, gradInputResult)
+      : new Float32Array(0),
+    gradVar: gradVarResult
+      ? returned<Float32Array>(args.gradVarOutGiven, gradVar!, gradVarResult)
+      : new Float32Array(0),
   };
 }
 
-const gaussianNllLossOp = defineOp<GaussianNllFunction>("gaussianNllLoss", function* (cx, input, target, variance, classes, options) {
-  return (yield* lossRows(cx, checkGaussianArgs(cx.fn, input, target, variance, classes, options, false), false)).loss;
-});
+const gaussianNllLossOp = defineOp<GaussianNllFunction>(
+  "gaussianNllLoss",
+  function* (cx, input, target, variance, classes, options) {
+    return (yield* lossRows(cx, checkGaussianArgs(cx.fn, input, target, variance, classes, options, false), false))
+      .loss;
+  },
+);
 
-const gaussianNllLossWithGradOp = defineOp<GaussianNllWithGradFunction>("gaussianNllLossWithGrad", function* (cx, input, target, variance, classes, options) {
-  return yield* lossRows(cx, checkGaussianArgs(cx.fn, input, target, variance, classes, options, true), true);
-});
+const gaussianNllLossWithGradOp = defineOp<GaussianNllWithGradFunction>(
+  "gaussianNllLossWithGrad",
+  function* (cx, input, target, variance, classes, options) {
+    return yield* lossRows(cx, checkGaussianArgs(cx.fn, input, target, variance, classes, options, true), true);
+  },
+);
 
 /** F.gaussian_nll_loss(input, target, var): the loss (or the losses per element for "none"). */
 export const gaussianNllLoss = gaussianNllLossOp.sync;

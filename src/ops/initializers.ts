@@ -22,7 +22,8 @@ interface Source {
 
 /** The stream to draw from: `generator`, a fresh one from `seed`, or the default generator. */
 function sourceOf(
-  fn: string, options: { readonly seed?: unknown; readonly generator?: unknown; readonly compat?: unknown },
+  fn: string,
+  options: { readonly seed?: unknown; readonly generator?: unknown; readonly compat?: unknown },
 ): RandomGenerator {
   if (options.generator !== undefined && options.seed !== undefined) {
     throw new TypeError(`${fn}: give seed or generator, not both`);
@@ -44,11 +45,15 @@ function sourceOf(
 function checkTensor(fn: string, out: unknown, shape: unknown): { fanIn: number; fanOut: number } {
   const length = checkFloat32(fn, "out", out).length;
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`${fn}: shape must be an array of non-negative integers (e.g. [outFeatures, inFeatures]), got ${describe(shape)}`);
+    throw new TypeError(
+      `${fn}: shape must be an array of non-negative integers (e.g. [outFeatures, inFeatures]), got ${describe(shape)}`,
+    );
   }
   // torch.nn.init._calculate_fan_in_and_fan_out
   if (shape.length < 2) {
-    throw new RangeError(`${fn}: fan in and fan out need a shape with at least 2 dimensions, got [${shape.join(", ")}]`);
+    throw new RangeError(
+      `${fn}: fan in and fan out need a shape with at least 2 dimensions, got [${shape.join(", ")}]`,
+    );
   }
   const size = shape.reduce((a: number, b: number) => a * b, 1);
   if (size !== length) {
@@ -86,18 +91,39 @@ function xavier(fn: string, out: unknown, shape: unknown, options: unknown): { s
   const o = readOptions(fn, options, ["gain", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const gain = o.gain ?? 1;
-  if (typeof gain !== "number" || !Number.isFinite(gain)) throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
+  if (typeof gain !== "number" || !Number.isFinite(gain))
+    throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
   return { source: sourceOf(fn, o), std: gain * Math.sqrt(2.0 / (fanIn + fanOut)) };
 }
 
 /** The nonlinearity after a layer, for calculateGain (torch.nn.init.calculate_gain's names). */
 export type Nonlinearity =
-  | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
-  | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+  | "linear"
+  | "conv1d"
+  | "conv2d"
+  | "conv3d"
+  | "conv_transpose1d"
+  | "conv_transpose2d"
+  | "conv_transpose3d"
+  | "sigmoid"
+  | "tanh"
+  | "relu"
+  | "leaky_relu"
+  | "selu";
 
 const NONLINEARITIES: readonly Nonlinearity[] = [
-  "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-  "sigmoid", "tanh", "relu", "leaky_relu", "selu",
+  "linear",
+  "conv1d",
+  "conv2d",
+  "conv3d",
+  "conv_transpose1d",
+  "conv_transpose2d",
+  "conv_transpose3d",
+  "sigmoid",
+  "tanh",
+  "relu",
+  "leaky_relu",
+  "selu",
 ];
 
 /** torch.nn.init.calculate_gain. */
@@ -108,19 +134,30 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** calculate_gain, with errors named after the public function `fn` and its option names. */
 function gainFor(fn: string, nonlinearity: unknown, param: unknown, paramName: string): number {
   switch (nonlinearity) {
-    case "linear": case "conv1d": case "conv2d": case "conv3d":
-    case "conv_transpose1d": case "conv_transpose2d": case "conv_transpose3d": case "sigmoid":
+    case "linear":
+    case "conv1d":
+    case "conv2d":
+    case "conv3d":
+    case "conv_transpose1d":
+    case "conv_transpose2d":
+    case "conv_transpose3d":
+    case "sigmoid":
       return 1;
-    case "tanh": return 5 / 3;
-    case "relu": return Math.SQRT2;
+    case "tanh":
+      return 5 / 3;
+    case "relu":
+      return Math.SQRT2;
     case "leaky_relu": {
       const slope = param ?? 0.01;
       if (typeof slope !== "number" || !Number.isFinite(slope)) {
-        throw new RangeError(`${fn}: ${paramName} (the negative slope) must be a finite number, got ${describe(slope)}`);
+        throw new RangeError(
+          `${fn}: ${paramName} (the negative slope) must be a finite number, got ${describe(slope)}`,
+        );
       }
       return Math.sqrt(2 / (1 + slope * slope));
     }
-    case "selu": return 3 / 4;
+    case "selu":
+      return 3 / 4;
     default:
       throw new RangeError(
         `${fn}: nonlinearity must be one of ${NONLINEARITIES.map((n) => `"${n}"`).join(", ")}, got ${describe(nonlinearity)}`,
@@ -160,7 +197,8 @@ function kaiming(fn: string, out: unknown, shape: unknown, options: unknown): { 
   const o = readOptions(fn, options, ["a", "mode", "nonlinearity", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const mode = o.mode ?? "fan_in";
-  if (mode !== "fan_in" && mode !== "fan_out") throw new RangeError(`${fn}: mode must be "fan_in" or "fan_out", got ${describe(mode)}`);
+  if (mode !== "fan_in" && mode !== "fan_out")
+    throw new RangeError(`${fn}: mode must be "fan_in" or "fan_out", got ${describe(mode)}`);
   const gain = gainFor(fn, o.nonlinearity ?? "leaky_relu", o.a ?? 0, "a");
   return { source: sourceOf(fn, o), std: gain / Math.sqrt(mode === "fan_in" ? fanIn : fanOut) };
 }
@@ -186,12 +224,18 @@ export interface LinearParameters {
 export function linearInit(inFeatures: number, outFeatures: number, options?: LinearInitOptions): LinearParameters {
   const fn = "linearInit";
   const o = readOptions(fn, options, ["bias", "seed", "generator", "compat"]);
-  for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+  for (const [name, v] of [
+    ["inFeatures", inFeatures],
+    ["outFeatures", outFeatures],
+  ] as const) {
     if (typeof v !== "number") throw new TypeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
-    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new RangeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
+    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)
+      throw new RangeError(`${fn}: ${name} must be a positive integer, got ${describe(v)}`);
   }
   if (inFeatures * outFeatures > 2 ** 31 - 1) {
-    throw new RangeError(`${fn}: inFeatures × outFeatures = ${inFeatures * outFeatures} is too large (at most 2^31 − 1 weights)`);
+    throw new RangeError(
+      `${fn}: inFeatures × outFeatures = ${inFeatures * outFeatures} is too large (at most 2^31 − 1 weights)`,
+    );
   }
   const withBias = o.bias ?? true;
   if (typeof withBias !== "boolean") throw new TypeError(`${fn}: bias must be a boolean, got ${describe(withBias)}`);
@@ -230,15 +274,20 @@ export function truncNormal(out: Float32Array, options?: TruncNormalOptions): Fl
   const o = readOptions(fn, options, ["mean", "std", "a", "b", "seed", "generator", "compat"]);
   const view = checkFloat32(fn, "out", out);
   const [mean, std] = checkMeanStd(fn, o.mean, o.std);
-  for (const [name, v] of [["a", o.a], ["b", o.b]] as const) {
+  for (const [name, v] of [
+    ["a", o.a],
+    ["b", o.b],
+  ] as const) {
     if (v !== undefined && (typeof v !== "number" || Number.isNaN(v))) {
       throw new TypeError(`${fn}: ${name} must be a number, got ${describe(v)}`);
     }
   }
-  const a = (o.a ?? -2) as number, b = (o.b ?? 2) as number;
+  const a = (o.a ?? -2) as number,
+    b = (o.b ?? 2) as number;
   if (!(a < b)) throw new RangeError(`${fn}: a must be less than b, got a = ${a}, b = ${b}`);
   if (!(std > 0)) throw new RangeError(`${fn}: std must be > 0, got ${std}`);
-  const alpha = (a - mean) / std, beta = (b - mean) / std;
+  const alpha = (a - mean) / std,
+    beta = (b - mean) / std;
   const quantile = truncatedQuantile(alpha, beta);
   // The draws go to a private array; `out` is written after, through a view that survives a
   // growth of wasm memory during sampling (when out is a WasmArray's view).
@@ -256,6 +305,7 @@ export function truncNormal(out: Float32Array, options?: TruncNormalOptions): Fl
 function truncatedQuantile(alpha: number, beta: number): (u: number) => number {
   if (alpha >= 0) return (u) => upperTruncatedQuantile(u, alpha, beta);
   if (beta <= 0) return (u) => -upperTruncatedQuantile(u, -beta, -alpha);
-  const l = normalCdf(alpha), h = normalCdf(beta);
+  const l = normalCdf(alpha),
+    h = normalCdf(beta);
   return (u) => erfinv(2 * l - 1 + (2 * h - 2 * l) * u) * Math.SQRT2;
 }

@@ -5,16 +5,27 @@
 import { defineOp, type CallContext, type Op } from "../engine/op.js";
 import { returned, type RowOperand, type RowOutput } from "../engine/execute.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
-import { type KlDivBackwardOptions, type KlDivFunction, type KlDivWithGradFunction, type KlArgs, checkKlArgs, klDivisor } from "../checks/kl.js";
+import {
+  type KlDivBackwardOptions,
+  type KlDivFunction,
+  type KlDivWithGradFunction,
+  type KlArgs,
+  checkKlArgs,
+  klDivisor,
+} from "../checks/kl.js";
 
-function* lossRows({ fn, rt, frame }: CallContext, args: KlArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
+function* lossRows(
+  { fn, frame }: CallContext,
+  args: KlArgs,
+  wantGrad: boolean,
+): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
   const rowLoss = frame.float64.take(rows);
   const none = reduction === "none";
   const pointwiseOut = !wantGrad && none ? args.out : null;
-  const pointwise = none ? pointwiseOut ?? new Float32Array(n) : null;
-  const grad = wantGrad ? args.out ?? new Float32Array(n) : null;
+  const pointwise = none ? (pointwiseOut ?? new Float32Array(n)) : null;
+  const grad = wantGrad ? (args.out ?? new Float32Array(n)) : null;
   const divisor = klDivisor(args);
   const perElement = typeof args.gradOutput !== "number";
   let scale: number | Float32Array = 0;
@@ -29,15 +40,39 @@ function* lossRows({ fn, rt, frame }: CallContext, args: KlArgs, wantGrad: boole
   if (perElement) inputs.push({ name: "gradOutput", view: scale as Float32Array, perRow: cols, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: rowLoss, perRow: 1, own: true }];
   if (pointwise) outputs.push({ name: "out", view: pointwise, perRow: cols, inPlaceOf: 0, own: pointwiseOut === null });
-  if (grad) outputs.push({ name: "out", view: grad, perRow: cols, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
+  if (grad)
+    outputs.push({
+      name: "out",
+      view: grad,
+      perRow: cols,
+      inPlaceOf: 0,
+      own: args.out === null,
+      accumulate: args.accumulate,
+    });
   const results = yield {
-    fn, rows, inputs, outputs, alsoRead: args.inputs, scratchBytes: SCRATCH_BYTES.klDivRows,
+    fn,
+    rows,
+    inputs,
+    outputs,
+    alsoRead: args.inputs,
+    scratchBytes: SCRATCH_BYTES.klDivRows,
     export: "klDivRows",
     args(at, _first, count) {
       const p = pointwise ? at.outputs[1] : 0;
       const g = grad ? at.outputs[pointwise ? 2 : 1] : 0;
-      return [at.inputs[0], at.inputs[1], count, cols, args.logTarget ? 1 : 0, at.outputs[0], p, g,
-        perElement ? at.inputs[2] : 0, typeof scale === "number" ? scale : 0, at.scratch];
+      return [
+        at.inputs[0],
+        at.inputs[1],
+        count,
+        cols,
+        args.logTarget ? 1 : 0,
+        at.outputs[0],
+        p,
+        g,
+        perElement ? at.inputs[2] : 0,
+        typeof scale === "number" ? scale : 0,
+        at.scratch,
+      ];
     },
   };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
@@ -59,7 +94,9 @@ export const klDiv = klDivOp.sync;
 /** klDiv, as an async call (ops.ts). */
 export const klDivAsync = klDivOp.async;
 
-const klDivBackwardOp = defineOp<(input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) => Float32Array>("klDivBackward", function* (cx, input, target, classes, options) {
+const klDivBackwardOp = defineOp<
+  (input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) => Float32Array
+>("klDivBackward", function* (cx, input, target, classes, options) {
   const args = checkKlArgs(cx.fn, input, target, classes, options, true);
   const { grad } = yield* lossRows(cx, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
@@ -71,11 +108,14 @@ export const klDivBackward = klDivBackwardOp.sync;
 /** klDivBackward, as an async call (ops.ts). */
 export const klDivBackwardAsync = klDivBackwardOp.async;
 
-const klDivWithGradOp = defineOp<KlDivWithGradFunction>("klDivWithGrad", function* (cx, input, target, classes, options) {
-  const args = checkKlArgs(cx.fn, input, target, classes, options, true);
-  const { loss, grad } = yield* lossRows(cx, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-});
+const klDivWithGradOp = defineOp<KlDivWithGradFunction>(
+  "klDivWithGrad",
+  function* (cx, input, target, classes, options) {
+    const args = checkKlArgs(cx.fn, input, target, classes, options, true);
+    const { loss, grad } = yield* lossRows(cx, args, true);
+    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+  },
+);
 
 /** The loss and d loss / d input in one pass. */
 export const klDivWithGrad = klDivWithGradOp.sync;

@@ -4,16 +4,20 @@
 import { labelsOperand } from "./crossentropy.js";
 import { defineOp, type CallContext, type Op } from "../engine/op.js";
 import { keepView, returned, type RowOperand, type RowOutput } from "../engine/execute.js";
-import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs, } from "../checks/crossentropy.js";
+import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs } from "../checks/crossentropy.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 import { reduceRowLosses } from "./reduce.js";
-import { type NllLossBackwardOptions, type Target, type NllLossFunction, type NllLossWithGradFunction } from "../checks/nll.js";
+import type { NllLossBackwardOptions, Target, NllLossFunction, NllLossWithGradFunction } from "../checks/nll.js";
 
-function* lossRows({ fn, rt, frame }: CallContext, args: CrossEntropyArgs, wantGrad: boolean): Op<{ loss: number | Float32Array; grad: Float32Array }> {
+function* lossRows(
+  { fn, rt, frame }: CallContext,
+  args: CrossEntropyArgs,
+  wantGrad: boolean,
+): Op<{ loss: number | Float32Array; grad: Float32Array }> {
   const { rows, classes, target, weight, reduction } = args;
   if (target.kind !== "hard") throw new TypeError(`${fn}: target must be class indices`);
   const losses = frame.float64.take(rows);
-  const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : null;
+  const grad = wantGrad ? (args.out ?? new Float32Array(rows * classes)) : null;
   let scale: number | Float32Array = 0;
   if (wantGrad) {
     const g = args.gradOutput;
@@ -31,18 +35,41 @@ function* lossRows({ fn, rt, frame }: CallContext, args: CrossEntropyArgs, wantG
   ];
   if (typeof scale !== "number") inputs.push({ name: "gradOutput", view: scale, perRow: 1, own: true });
   const outputs: RowOutput[] = [{ name: "loss", view: losses, perRow: 1, own: true }];
-  if (grad) outputs.push({ name: "out", view: grad, perRow: classes, inPlaceOf: 0, own: args.out === null, accumulate: args.accumulate });
+  if (grad)
+    outputs.push({
+      name: "out",
+      view: grad,
+      perRow: classes,
+      inPlaceOf: 0,
+      own: args.out === null,
+      accumulate: args.accumulate,
+    });
   const [, finalGrad] = yield {
-    fn, rows, inputs, outputs, alsoRead: args.inputs,
+    fn,
+    rows,
+    inputs,
+    outputs,
+    alsoRead: args.inputs,
     fixed: weight ? [{ name: "weight", view: weight }] : [],
     export: "nllRows",
-    args: (at, _first, count) => [at.inputs[0], at.inputs[1], count, classes, weight ? at.fixed[0] : 0, args.ignoreIndex,
-      at.outputs[0], grad ? at.outputs[1] : 0, typeof scale === "number" ? 0 : at.inputs[2], typeof scale === "number" ? scale : 0],
-    refused: (row) => new RangeError(`${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes`),
+    args: (at, _first, count) => [
+      at.inputs[0],
+      at.inputs[1],
+      count,
+      classes,
+      weight ? at.fixed[0] : 0,
+      args.ignoreIndex,
+      at.outputs[0],
+      grad ? at.outputs[1] : 0,
+      typeof scale === "number" ? 0 : at.inputs[2],
+      typeof scale === "number" ? scale : 0,
+    ],
+    refused: (row) =>
+      new RangeError(`${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes`),
   };
   // PyTorch divides by D = Σ w[y] as it is, 0 included (±Infinity or NaN).
   const loss = reduceRowLosses(losses, rows, reduction, meanDivisor(args), lossOut);
-  return { loss, grad: grad ? finalGrad as Float32Array : new Float32Array(0) };
+  return { loss, grad: grad ? (finalGrad as Float32Array) : new Float32Array(0) };
 }
 
 const nllLossOp = defineOp<NllLossFunction>("nllLoss", function* (cx, input, target, classes, options) {
@@ -57,7 +84,9 @@ export const nllLoss = nllLossOp.sync;
 /** nllLoss, as an async call (ops.ts). */
 export const nllLossAsync = nllLossOp.async;
 
-const nllLossBackwardOp = defineOp<(input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions) => Float32Array>("nllLossBackward", function* (cx, input, target, classes, options) {
+const nllLossBackwardOp = defineOp<
+  (input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions) => Float32Array
+>("nllLossBackward", function* (cx, input, target, classes, options) {
   const args = checkCrossEntropyArgs(cx.fn, input, target, classes, options, true, true);
   const { grad } = yield* lossRows(cx, args, true);
   return returned(args.outGiven, args.out ?? grad, grad);
@@ -69,11 +98,14 @@ export const nllLossBackward = nllLossBackwardOp.sync;
 /** nllLossBackward, as an async call (ops.ts). */
 export const nllLossBackwardAsync = nllLossBackwardOp.async;
 
-const nllLossWithGradOp = defineOp<NllLossWithGradFunction>("nllLossWithGrad", function* (cx, input, target, classes, options) {
-  const args = checkCrossEntropyArgs(cx.fn, input, target, classes, options, true, true);
-  const { loss, grad } = yield* lossRows(cx, args, true);
-  return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-});
+const nllLossWithGradOp = defineOp<NllLossWithGradFunction>(
+  "nllLossWithGrad",
+  function* (cx, input, target, classes, options) {
+    const args = checkCrossEntropyArgs(cx.fn, input, target, classes, options, true, true);
+    const { loss, grad } = yield* lossRows(cx, args, true);
+    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
+  },
+);
 
 /** The loss and d loss / d input in one pass. */
 export const nllLossWithGrad = nllLossWithGradOp.sync;

@@ -5,7 +5,7 @@ import { returned } from "../engine/execute.js";
 import { checkMeanStd } from "../checks/random.js";
 import { checkFloat32, checkOut } from "../checks/arrays.js";
 import { readOptions } from "../checks/describe.js";
-import { type DensityFunction } from "../checks/normal.js";
+import type { DensityFunction } from "../checks/normal.js";
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 

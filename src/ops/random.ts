@@ -4,7 +4,20 @@
 //    gives the same bits, positions can be skipped, and streams split;
 //  - compat "torch": PyTorch's CPU mt19937 stream (src/random/torch.ts).
 import { describe, readOptions } from "../checks/describe.js";
-import { type Compat, type RandomIntOptions, type RandomNormalOptions, type RandomUniformOptions, type RandpermOptions, checkCompat, checkCount, checkFloat32Out, checkInt32Out, checkIntBounds, checkMeanStd, checkUniformBounds } from "../checks/random.js";
+import {
+  type Compat,
+  type RandomIntOptions,
+  type RandomNormalOptions,
+  type RandomUniformOptions,
+  type RandpermOptions,
+  checkCompat,
+  checkCount,
+  checkFloat32Out,
+  checkInt32Out,
+  checkIntBounds,
+  checkMeanStd,
+  checkUniformBounds,
+} from "../checks/random.js";
 import { requireRuntime } from "../engine/runtime.js";
 import { RandomGenerator } from "../random/generator.js";
 import { checkSeed } from "../random/seed.js";

@@ -1,5 +1,5 @@
 // Per-row losses reduced as PyTorch reduces them, in row order in float64.
-import { type Reduction } from "../checks/scalars.js";
+import type { Reduction } from "../checks/scalars.js";
 
 /**
  * Per-row losses (f64, row order) reduced as `reduction` says: "none" copies them into
@@ -8,7 +8,11 @@ import { type Reduction } from "../checks/scalars.js";
  * NaN, as PyTorch divides).
  */
 export function reduceRowLosses(
-  losses: Float64Array, rows: number, reduction: Reduction, divisor: number, lossOut: (() => Float32Array) | null,
+  losses: Float64Array,
+  rows: number,
+  reduction: Reduction,
+  divisor: number,
+  lossOut: (() => Float32Array) | null,
 ): number | Float32Array {
   if (reduction === "none") {
     const loss = lossOut ? lossOut() : new Float32Array(rows);

@@ -34,56 +34,93 @@ export interface SampleCategoricalOptions extends FilterOptions, RepetitionOptio
 /** The error for a row the kernel refused: what is wrong with it (in the logits the kernel read, penalised or not). */
 function refusedRow(fn: string, logits: Float32Array, classes: number, row: number): RangeError {
   const values = logits.subarray(row * classes, (row + 1) * classes);
-  const what = values.some(Number.isNaN) ? "holds NaN"
-    : values.includes(Infinity) ? "holds +Infinity"
-    : "is all −Infinity";
-  return new RangeError(`${fn}: row ${row} of logits ${what}: it has no probability distribution to filter or draw from`);
+  const what = values.some(Number.isNaN)
+    ? "holds NaN"
+    : values.includes(Infinity)
+      ? "holds +Infinity"
+      : "is all −Infinity";
+  return new RangeError(
+    `${fn}: row ${row} of logits ${what}: it has no probability distribution to filter or draw from`,
+  );
 }
 
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
 type FilterLogitsFunction = (logits: Float32Array, classes: number, options?: FilterLogitsOptions) => Float32Array;
-type SampleCategoricalFunction = (logits: Float32Array, classes: number, options?: SampleCategoricalOptions) => Int32Array;
+type SampleCategoricalFunction = (
+  logits: Float32Array,
+  classes: number,
+  options?: SampleCategoricalOptions,
+) => Int32Array;
 
-const filterLogitsOp = defineOp<FilterLogitsFunction>("filterLogits", function* ({ fn }, logits, classes, options): Op<Float32Array> {
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
-  const args = checkLogits(fn, logits, classes);
-  const f = checkFilters(fn, o, false);
-  const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
-  const given = checkOut(fn, o.out, args.logits.length);
-  const out = given ?? new Float32Array(args.logits.length);
-  const cols = args.classes;
-  const read = penalisedLogits ?? args.logits;
-  // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
-  // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
-  yield {
-    fn,
-    rows: args.rows,
-    inputs: [{ name: "logits", view: read, perRow: cols, own: penalisedLogits !== null }],
-    outputs: [],
-    export: "firstRefusedRow",
-    args: (at, _first, count) => [at.inputs[0], count, cols],
-    refused: (row) => refusedRow(fn, read, cols, row),
-  };
-  const [final] = yield {
-    fn,
-    rows: args.rows,
-    inputs: [penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols }],
-    // The kernel reads a row whole (keys into scratch) before it writes the row.
-    outputs: [{ name: "out", view: out, perRow: cols, inPlaceOf: penalisedLogits ? undefined : 0, own: given === null }],
-    // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
-    alsoRead: penalisedLogits && !sameElements(out, args.logits) ? [{ name: "logits", view: args.logits }] : undefined,
-    scratchBytes: sampleScratchBytes(cols),
-    export: "sampleRows",
-    args: (at, _first, count) => [
-      at.inputs[0], at.outputs[0], count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
-      clampCount(f.minKeep), 0, 0, at.scratch,
-    ],
-    refused: (row) => refusedRow(fn, read, cols, row),
-  };
-  return returned(o.out, out, final);
-});
+const filterLogitsOp = defineOp<FilterLogitsFunction>(
+  "filterLogits",
+  function* ({ fn }, logits, classes, options): Op<Float32Array> {
+    const o = readOptions(fn, options, [
+      "temperature",
+      "topK",
+      "topP",
+      "minP",
+      "minTokensToKeep",
+      "repetitionPenalty",
+      "previousTokens",
+      "out",
+    ]);
+    const args = checkLogits(fn, logits, classes);
+    const f = checkFilters(fn, o, false);
+    const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
+    const given = checkOut(fn, o.out, args.logits.length);
+    const out = given ?? new Float32Array(args.logits.length);
+    const cols = args.classes;
+    const read = penalisedLogits ?? args.logits;
+    // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
+    // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
+    yield {
+      fn,
+      rows: args.rows,
+      inputs: [{ name: "logits", view: read, perRow: cols, own: penalisedLogits !== null }],
+      outputs: [],
+      export: "firstRefusedRow",
+      args: (at, _first, count) => [at.inputs[0], count, cols],
+      refused: (row) => refusedRow(fn, read, cols, row),
+    };
+    const [final] = yield {
+      fn,
+      rows: args.rows,
+      inputs: [
+        penalisedLogits
+          ? { name: "logits", view: penalisedLogits, perRow: cols, own: true }
+          : { name: "logits", view: args.logits, perRow: cols },
+      ],
+      // The kernel reads a row whole (keys into scratch) before it writes the row.
+      outputs: [
+        { name: "out", view: out, perRow: cols, inPlaceOf: penalisedLogits ? undefined : 0, own: given === null },
+      ],
+      // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
+      alsoRead:
+        penalisedLogits && !sameElements(out, args.logits) ? [{ name: "logits", view: args.logits }] : undefined,
+      scratchBytes: sampleScratchBytes(cols),
+      export: "sampleRows",
+      args: (at, _first, count) => [
+        at.inputs[0],
+        at.outputs[0],
+        count,
+        cols,
+        Math.fround(f.temperature),
+        clampCount(f.topK),
+        f.topP,
+        f.minP,
+        clampCount(f.minKeep),
+        0,
+        0,
+        at.scratch,
+      ],
+      refused: (row) => refusedRow(fn, read, cols, row),
+    };
+    return returned(o.out, out, final);
+  },
+);
 
 /**
  * The logits after the filters of Hugging Face transformers' `generate`, in its order:
@@ -111,58 +148,87 @@ function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGe
   return seed === undefined ? getDefaultGenerator() : new RandomGenerator(checkSeed(fn, seed));
 }
 
-const sampleCategoricalOp = defineOp<SampleCategoricalFunction>("sampleCategorical", function* ({ fn, rt }, logits, classes, options): Op<Int32Array> {
-  const o = readOptions(fn, options, [
-    "temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "seed", "generator", "out",
-  ]);
-  const args = checkLogits(fn, logits, classes);
-  const f = checkFilters(fn, o, true);
-  const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
-  let given: Int32Array | null = null;
-  if (o.out !== undefined) {
-    if (typedArrayName(o.out) !== "Int32Array") {
-      throw new TypeError(`${fn}: out must be an Int32Array of length ${args.rows} (one index per row), got ${describe(o.out)}`);
+const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
+  "sampleCategorical",
+  function* ({ fn, rt }, logits, classes, options): Op<Int32Array> {
+    const o = readOptions(fn, options, [
+      "temperature",
+      "topK",
+      "topP",
+      "minP",
+      "minTokensToKeep",
+      "repetitionPenalty",
+      "previousTokens",
+      "seed",
+      "generator",
+      "out",
+    ]);
+    const args = checkLogits(fn, logits, classes);
+    const f = checkFilters(fn, o, true);
+    const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
+    let given: Int32Array | null = null;
+    if (o.out !== undefined) {
+      if (typedArrayName(o.out) !== "Int32Array") {
+        throw new TypeError(
+          `${fn}: out must be an Int32Array of length ${args.rows} (one index per row), got ${describe(o.out)}`,
+        );
+      }
+      given = ownView(fn, "out", Int32Array, o.out);
+      if (given.length !== args.rows)
+        throw new RangeError(
+          `${fn}: out must have length ${args.rows} (one index per row), got length ${given.length}`,
+        );
+      // As every function's out: no memory shared with an input.
+      checkNoOverlap(fn, [{ name: "out", view: given }], [{ name: "logits", view: args.logits }]);
     }
-    given = ownView(fn, "out", Int32Array, o.out);
-    if (given.length !== args.rows) throw new RangeError(`${fn}: out must have length ${args.rows} (one index per row), got length ${given.length}`);
-    // As every function's out: no memory shared with an input.
-    checkNoOverlap(fn, [{ name: "out", view: given }], [{ name: "logits", view: args.logits }]);
-  }
-  const generator = checkGenerator(fn, o.seed, o.generator);
-  // Greedy draws nothing, so the generator does not move.
-  const draw = f.temperature === 0 ? null : RandomGenerator.categoricalUniforms(generator, fn, args.rows);
-  // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and
-  // into the caller's out after the whole call succeeded, so a refused call leaves out unchanged.
-  const picks = new Int32Array(args.rows);
-  const outAfter = given ? keepView(rt, given) : null;
-  const cols = args.classes;
-  try {
-    const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
-    yield {
-      fn,
-      rows: args.rows,
-      inputs: [
-        penalisedLogits ? { name: "logits", view: penalisedLogits, perRow: cols, own: true } : { name: "logits", view: args.logits, perRow: cols },
-        { name: "uniforms", view: uniforms, perRow: 1, own: true },
-      ],
-      outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
-      scratchBytes: sampleScratchBytes(cols),
-      export: "sampleRows",
-      args: (at, _first, count) => [
-        at.inputs[0], 0, count, cols, Math.fround(f.temperature), clampCount(f.topK), f.topP, f.minP,
-        clampCount(f.minKeep), at.inputs[1], at.outputs[0], at.scratch,
-      ],
-      refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
-    };
-    draw?.commit();
-  } finally {
-    draw?.release();
-  }
-  if (!outAfter) return picks;
-  const target = outAfter();
-  target.set(picks);
-  return returned(o.out, given!, target);
-});
+    const generator = checkGenerator(fn, o.seed, o.generator);
+    // Greedy draws nothing, so the generator does not move.
+    const draw = f.temperature === 0 ? null : RandomGenerator.categoricalUniforms(generator, fn, args.rows);
+    // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and
+    // into the caller's out after the whole call succeeded, so a refused call leaves out unchanged.
+    const picks = new Int32Array(args.rows);
+    const outAfter = given ? keepView(rt, given) : null;
+    const cols = args.classes;
+    try {
+      const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
+      yield {
+        fn,
+        rows: args.rows,
+        inputs: [
+          penalisedLogits
+            ? { name: "logits", view: penalisedLogits, perRow: cols, own: true }
+            : { name: "logits", view: args.logits, perRow: cols },
+          { name: "uniforms", view: uniforms, perRow: 1, own: true },
+        ],
+        outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
+        scratchBytes: sampleScratchBytes(cols),
+        export: "sampleRows",
+        args: (at, _first, count) => [
+          at.inputs[0],
+          0,
+          count,
+          cols,
+          Math.fround(f.temperature),
+          clampCount(f.topK),
+          f.topP,
+          f.minP,
+          clampCount(f.minKeep),
+          at.inputs[1],
+          at.outputs[0],
+          at.scratch,
+        ],
+        refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
+      };
+      draw?.commit();
+    } finally {
+      draw?.release();
+    }
+    if (!outAfter) return picks;
+    const target = outAfter();
+    target.set(picks);
+    return returned(o.out, given!, target);
+  },
+);
 
 /**
  * One index per row drawn from softmax of the filtered logits (filterLogits' options), as an

@@ -5,10 +5,16 @@ import { defineOp, type Op } from "../engine/op.js";
 import { returned } from "../engine/execute.js";
 import { checkIgnoreIndex } from "../checks/scalars.js";
 import { checkLogits, type CheckedLogits } from "../checks/arrays.js";
-import { checkTarget, } from "../checks/targets.js";
+import { checkTarget } from "../checks/targets.js";
 import { describe, readOptions } from "../checks/describe.js";
 import { typedArrayName } from "../checks/views.js";
-import { type TopK, checkInt32Out, type ArgmaxFunction, type AccuracyFunction, type TopKFunction } from "../checks/select.js";
+import {
+  type TopK,
+  checkInt32Out,
+  type ArgmaxFunction,
+  type AccuracyFunction,
+  type TopKFunction,
+} from "../checks/select.js";
 
 function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<Int32Array> {
   const result = out ?? new Int32Array(args.rows);
@@ -43,13 +49,25 @@ const accuracyOp = defineOp<AccuracyFunction>("accuracy", function* (cx, logits,
   const args = checkLogits(cx.fn, logits, classes);
   const ignoreIndex = checkIgnoreIndex(cx.fn, o.ignoreIndex);
   if (typedArrayName(labels) === "Float32Array") {
-    throw new TypeError(`${cx.fn}: labels must be class indices (an integer typed array or number[]), got ${describe(labels)}`);
+    throw new TypeError(
+      `${cx.fn}: labels must be class indices (an integer typed array or number[]), got ${describe(labels)}`,
+    );
   }
-  const { target } = checkTarget(cx.fn, labels, args.rows, args.classes, ignoreIndex, o.ignoreIndex !== undefined, null, cx.frame);
+  const { target } = checkTarget(
+    cx.fn,
+    labels,
+    args.rows,
+    args.classes,
+    ignoreIndex,
+    o.ignoreIndex !== undefined,
+    null,
+    cx.frame,
+  );
   if (target.kind !== "hard") throw new TypeError(`${cx.fn}: labels must be class indices`);
   const y = target.labels;
   const predicted = yield* argmaxOf(cx.fn, args, null);
-  let counted = 0, right = 0;
+  let counted = 0,
+    right = 0;
   for (let r = 0; r < args.rows; r++) {
     if (y[r] === ignoreIndex) continue;
     counted++;
@@ -69,7 +87,8 @@ export const accuracyAsync = accuracyOp.async;
 
 const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes, k): Op<TopK> {
   const args = checkLogits(fn, logits, classes);
-  if (typeof k !== "number") throw new TypeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
+  if (typeof k !== "number")
+    throw new TypeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
   if (!Number.isInteger(k) || k < 1 || k > args.classes) {
     throw new RangeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
   }

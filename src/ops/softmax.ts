@@ -27,9 +27,10 @@ function rowsOp(name: string, kernel: RowKernel, outPerRow: (classes: number) =>
       // softmax, log-softmax and log-sum-exp take scratch for their short-row path (a transposed block of rows).
       scratchBytes: kernel === "entropyRows" ? 0 : SCRATCH_BYTES.softmaxRows,
       export: kernel,
-      args: kernel === "entropyRows"
-        ? (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols, invT]
-        : (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols, invT, at.scratch],
+      args:
+        kernel === "entropyRows"
+          ? (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols, invT]
+          : (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols, invT, at.scratch],
     };
     return returned(args.outGiven, out, final);
   });

@@ -1,9 +1,31 @@
 // RandomGenerator: a stream of random values — counter-based Philox by default, or PyTorch's
 // CPU mt19937 stream with compat "torch".
 import { describe, readOptions } from "../checks/describe.js";
-import { type Compat, type RandomGeneratorOptions, type RandomGeneratorState, STREAM_LENGTH, checkCompat, checkCount, checkFloat32Out, checkInt32Out, checkIntBounds, checkMeanStd, checkStreamEnd, checkUniformBounds } from "../checks/random.js";
+import {
+  type Compat,
+  type RandomGeneratorOptions,
+  type RandomGeneratorState,
+  STREAM_LENGTH,
+  checkCompat,
+  checkCount,
+  checkFloat32Out,
+  checkInt32Out,
+  checkIntBounds,
+  checkMeanStd,
+  checkStreamEnd,
+  checkUniformBounds,
+} from "../checks/random.js";
 import { returned } from "../engine/execute.js";
-import { CATEGORICAL_TAG, UNIFORM_TAG, UniformKind, derivedKey, philoxFill, philoxUniform, scaleWord, swap } from "./philox-fill.js";
+import {
+  CATEGORICAL_TAG,
+  UNIFORM_TAG,
+  UniformKind,
+  derivedKey,
+  philoxFill,
+  philoxUniform,
+  scaleWord,
+  swap,
+} from "./philox-fill.js";
 import { halves, philox4x32 } from "./philox.js";
 import { type Seed, checkSeed, randomSeed } from "./seed.js";
 import { MT19937, type TorchState, fmaF32, torchNormalFill } from "./torch.js";
@@ -37,7 +59,9 @@ export class RandomGenerator {
     this.seed = seed === undefined ? randomSeed() : checkSeed(fn, seed);
     this.compat = checkCompat(fn, o.compat);
     if (this.compat === "torch" && o.stream !== undefined) {
-      throw new RangeError(`${fn}: stream is available with the default (philox) generator only, not with compat "torch"`);
+      throw new RangeError(
+        `${fn}: stream is available with the default (philox) generator only, not with compat "torch"`,
+      );
     }
     this.stream = o.stream === undefined ? 0n : checkSeed(fn, o.stream, "stream");
     if (this.compat === "torch") this.#mt = new MT19937(this.seed);
@@ -95,7 +119,8 @@ export class RandomGenerator {
     const count = BigInt(view.length);
     let final: Float32Array = view;
     if (this.#mt) {
-      const lo = Math.fround(l), span = Math.fround(Math.fround(h) - lo);
+      const lo = Math.fround(l),
+        span = Math.fround(Math.fround(h) - lo);
       // PyTorch's build fuses x·span + low into one multiply-add (measured: unfused differs by an ulp).
       for (let i = 0; i < view.length; i++) view[i] = fmaF32(this.#mt.nextFloat(), span, lo);
     } else {
@@ -128,13 +153,25 @@ export class RandomGenerator {
       const mt = this.#mt;
       for (let i = 0; i < view.length; i++) {
         // uniform_int_from_to_distribution: random64() when the range needs more than 32 bits.
-        const w = range >= 2 ** 32 ? Number(BigInt.asUintN(64, (BigInt(mt.nextU32()) << 32n) | BigInt(mt.nextU32())) % BigInt(range)) : mt.nextU32() % range;
+        const w =
+          range >= 2 ** 32
+            ? Number(BigInt.asUintN(64, (BigInt(mt.nextU32()) << 32n) | BigInt(mt.nextU32())) % BigInt(range))
+            : mt.nextU32() % range;
         view[i] = w + l;
       }
     } else {
       checkStreamEnd(fn, this.#position, count);
       // The kernel takes the range as a u32, 0 meaning 2^32.
-      final = philoxUniform(fn, view, this.#key(UNIFORM_TAG), this.stream, this.#position, UniformKind.Int, l, range === 2 ** 32 ? 0 : range);
+      final = philoxUniform(
+        fn,
+        view,
+        this.#key(UNIFORM_TAG),
+        this.stream,
+        this.#position,
+        UniformKind.Int,
+        l,
+        range === 2 ** 32 ? 0 : range,
+      );
     }
     this.#position += count;
     return returned(out, view, final);
@@ -182,10 +219,14 @@ export class RandomGenerator {
   }
 
   static categoricalUniforms(
-    g: RandomGenerator, fn: string, rows: number,
+    g: RandomGenerator,
+    fn: string,
+    rows: number,
   ): { uniforms: Float64Array; commit: () => void; release: () => void } {
     if (g.#mt) {
-      throw new RangeError(`${fn}: draws come from the default (philox) generator; compat "torch" (PyTorch's multinomial stream) is not reproduced`);
+      throw new RangeError(
+        `${fn}: draws come from the default (philox) generator; compat "torch" (PyTorch's multinomial stream) is not reproduced`,
+      );
     }
     g.#checkIdle(fn);
     const from = g.#position;
@@ -221,7 +262,10 @@ export class RandomGenerator {
   /** Moves the position forward by `count` values without computing them (philox only). */
   skip(count: number | bigint): this {
     const fn = "RandomGenerator.skip";
-    if (this.#mt) throw new RangeError(`${fn}: the torch-compatible generator (mt19937) cannot jump; skip needs the default generator`);
+    if (this.#mt)
+      throw new RangeError(
+        `${fn}: the torch-compatible generator (mt19937) cannot jump; skip needs the default generator`,
+      );
     this.#checkIdle(fn);
     const n = typeof count === "bigint" ? count : BigInt(checkCount(fn, count));
     if (typeof count === "bigint" && count < 0n) throw new RangeError(`${fn}: count must be ≥ 0, got ${count}n`);
@@ -237,7 +281,10 @@ export class RandomGenerator {
    */
   split(): RandomGenerator {
     this.#checkIdle("RandomGenerator.split");
-    if (this.#mt) throw new RangeError("RandomGenerator.split: the torch-compatible generator cannot split; use the default generator");
+    if (this.#mt)
+      throw new RangeError(
+        "RandomGenerator.split: the torch-compatible generator cannot split; use the default generator",
+      );
     const [k0, k1] = halves(this.seed);
     const [s0, s1] = halves(this.stream);
     const [n0, n1] = halves(this.#splits);
@@ -254,16 +301,21 @@ export class RandomGenerator {
       return { algorithm: "mt19937-torch", seed: String(this.seed), position: String(this.#position), ...s };
     }
     return {
-      algorithm: "philox4x32-10", seed: String(this.seed), stream: String(this.stream),
-      position: String(this.#position), splits: String(this.#splits),
+      algorithm: "philox4x32-10",
+      seed: String(this.seed),
+      stream: String(this.stream),
+      position: String(this.#position),
+      splits: String(this.#splits),
     };
   }
 
   static fromState(state: RandomGeneratorState): RandomGenerator {
     const fn = "RandomGenerator.fromState";
-    if (state === null || typeof state !== "object") throw new TypeError(`${fn}: state must be an object from state(), got ${describe(state)}`);
+    if (state === null || typeof state !== "object")
+      throw new TypeError(`${fn}: state must be an object from state(), got ${describe(state)}`);
     const big = (name: string, v: unknown) => {
-      if (typeof v !== "string" || !/^\d+$/.test(v)) throw new TypeError(`${fn}: state.${name} must be a decimal string, got ${describe(v)}`);
+      if (typeof v !== "string" || !/^\d+$/.test(v))
+        throw new TypeError(`${fn}: state.${name} must be a decimal string, got ${describe(v)}`);
       const value = BigInt(v);
       if (value >= STREAM_LENGTH) throw new RangeError(`${fn}: state.${name} must be below 2^64, got ${v}`);
       return value;

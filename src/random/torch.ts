@@ -15,8 +15,14 @@
 const f = Math.fround;
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
-const bitsOf = (x: number) => { F32[0] = x; return U32[0]; };
-const fromBits = (b: number) => { U32[0] = b >>> 0; return F32[0]; };
+const bitsOf = (x: number) => {
+  F32[0] = x;
+  return U32[0];
+};
+const fromBits = (b: number) => {
+  U32[0] = b >>> 0;
+  return F32[0];
+};
 /** a·b + c rounded once to float32 (the product of two float32 is exact in float64). */
 const fma = (a: number, b: number, c: number) => f(a * b + c);
 
@@ -29,20 +35,20 @@ export function fmaF32(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const v = s - p;
-  const e = (p - (s - v)) + (c - v);
+  const e = p - (s - v) + (c - v);
   const r = f(s);
   if (e === 0 || r === s) return r;
   // The other float32 around s, and whether s is exactly halfway between the two.
   const other = s > r ? nextFloat32(r, 1) : nextFloat32(r, -1);
   if (s - r !== other - s) return r;
-  return (e > 0) === (other > r) ? other : r;
+  return e > 0 === other > r ? other : r;
 }
 
 /** The float32 next to x (finite) toward +Infinity (dir 1) or −Infinity (dir −1). */
 function nextFloat32(x: number, dir: 1 | -1): number {
   if (x === 0) return dir * 2 ** -149;
   const b = bitsOf(x);
-  return fromBits((x > 0) === (dir > 0) ? b + 1 : b - 1);
+  return fromBits(x > 0 === dir > 0 ? b + 1 : b - 1);
 }
 
 const N = 624;
@@ -113,8 +119,10 @@ export class MT19937 {
   }
 }
 
-const LOG_P = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(f);
+const LOG_P = [
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+  2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+].map(f);
 
 /** avx_mathfun log256_ps for one lane (u in (0, 1]). */
 function log256(x: number): number {
@@ -131,7 +139,7 @@ function log256(x: number): number {
   let y = LOG_P[0];
   for (let k = 1; k < 9; k++) y = fma(y, x, LOG_P[k]);
   y = f(f(y * x) * z);
-  y = f(y + f(e * f(-2.12194440e-4)));
+  y = f(y + f(e * f(-2.1219444e-4)));
   y = f(y - f(z * 0.5));
   x = f(x + y);
   return f(x + f(e * 0.693359375));
@@ -181,7 +189,8 @@ function normalFill16(data: Float32Array, o: number, mean: number, std: number):
 export function torchNormalFill(g: MT19937, out: Float32Array, mean: number, std: number): void {
   const n = out.length;
   if (n >= 16) {
-    const m = f(mean), s = f(std);
+    const m = f(mean),
+      s = f(std);
     for (let i = 0; i < n; i++) out[i] = g.nextFloat();
     for (let i = 0; i + 16 <= n; i += 16) normalFill16(out, i, m, s);
     if (n % 16 !== 0) {

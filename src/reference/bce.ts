@@ -1,5 +1,11 @@
 // Plain-TypeScript binary_cross_entropy_with_logits in float64 (PyTorch's stable form): the oracle.
-import { checkBceArgs, type BceArgs, type BceWithLogitsBackwardOptions, type BceWithLogitsFunction, type BceWithLogitsWithGradFunction } from "../checks/bce.js";
+import {
+  checkBceArgs,
+  type BceArgs,
+  type BceWithLogitsBackwardOptions,
+  type BceWithLogitsFunction,
+  type BceWithLogitsWithGradFunction,
+} from "../checks/bce.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(fn: string, args: BceArgs, wantGrad: boolean) {
@@ -9,7 +15,8 @@ function compute(fn: string, args: BceArgs, wantGrad: boolean) {
   const n = rows * C;
   const out = args.out ?? new Float32Array(n);
   if (args.out) checkNoOverlap(fn, [{ name: "out", view: out, inPlaceOf: x }], args.inputs);
-  const terms = new Float64Array(n), grads = new Float64Array(n);
+  const terms = new Float64Array(n),
+    grads = new Float64Array(n);
   const divisor = args.reduction === "mean" ? n : 1;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -35,22 +42,32 @@ function compute(fn: string, args: BceArgs, wantGrad: boolean) {
 }
 
 export const binaryCrossEntropyWithLogits: BceWithLogitsFunction = function binaryCrossEntropyWithLogits(
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
+  logits: Float32Array,
+  targets: Float32Array,
+  classes: number,
+  options?: unknown,
 ): never {
   const fn = "binaryCrossEntropyWithLogits";
   return compute(fn, checkBceArgs(fn, logits, targets, classes, options, false), false).loss as never;
 };
 
 export function binaryCrossEntropyWithLogitsBackward(
-  logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions,
+  logits: Float32Array,
+  targets: Float32Array,
+  classes: number,
+  options?: BceWithLogitsBackwardOptions,
 ): Float32Array {
   const fn = "binaryCrossEntropyWithLogitsBackward";
   return compute(fn, checkBceArgs(fn, logits, targets, classes, options, true), true).grad;
 }
 
-export const binaryCrossEntropyWithLogitsWithGrad: BceWithLogitsWithGradFunction = function binaryCrossEntropyWithLogitsWithGrad(
-  logits: Float32Array, targets: Float32Array, classes: number, options?: unknown,
-): never {
-  const fn = "binaryCrossEntropyWithLogitsWithGrad";
-  return compute(fn, checkBceArgs(fn, logits, targets, classes, options, true), true) as never;
-};
+export const binaryCrossEntropyWithLogitsWithGrad: BceWithLogitsWithGradFunction =
+  function binaryCrossEntropyWithLogitsWithGrad(
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options?: unknown,
+  ): never {
+    const fn = "binaryCrossEntropyWithLogitsWithGrad";
+    return compute(fn, checkBceArgs(fn, logits, targets, classes, options, true), true) as never;
+  };

@@ -3,10 +3,17 @@
 // own. Gradients composed the same way: d loss / d log p, then log-softmax's backward, so that
 // infinities (gradOutput ±Infinity, D = 0) spread exactly as PyTorch's autograd spreads them
 // (docs/semantics.md §2.2–2.4). The oracle for the kernels.
-import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs, type CrossEntropyBackwardFunction, type CrossEntropyFunction, type CrossEntropyWithGradFunction, type LossAndGrad } from "../checks/crossentropy.js";
+import {
+  checkCrossEntropyArgs,
+  meanDivisor,
+  type CrossEntropyArgs,
+  type CrossEntropyBackwardFunction,
+  type CrossEntropyFunction,
+  type CrossEntropyWithGradFunction,
+  type LossAndGrad,
+} from "../checks/crossentropy.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 import { rowStatistics } from "./softmax.js";
-
 
 let logpScratch = new Float64Array(0);
 let pScratch = new Float64Array(0);
@@ -42,10 +49,11 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAnd
   const w = (c: number) => (weight === null ? 1 : weight[c]);
   const nll = new Float64Array(rows);
   const smooth = new Float64Array(rows);
-  const grad = wantGrad ? args.out ?? new Float32Array(rows * classes) : new Float32Array(0);
+  const grad = wantGrad ? (args.out ?? new Float32Array(rows * classes)) : new Float32Array(0);
   const lossOut = !wantGrad && args.out ? args.out : null;
   const written = wantGrad ? grad : lossOut;
-  if (written) checkNoOverlap(fn, [{ name: "out", view: written, inPlaceOf: wantGrad ? logits : undefined }], args.inputs);
+  if (written)
+    checkNoOverlap(fn, [{ name: "out", view: written, inPlaceOf: wantGrad ? logits : undefined }], args.inputs);
   const D = meanDivisor(args);
   const g = args.gradOutput;
   // The upstream gradient of each row's loss, as PyTorch's backward forms it: gradOutput / D for
@@ -76,11 +84,7 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAnd
     } else {
       const t = (c: number) => target.probabilities[r * classes + c] * (1 - eps) + eps / classes;
       let loss = 0;
-      let weightedTargetSum = 0;
-      for (let c = 0; c < classes; c++) {
-        loss -= w(c) * t(c) * logp[c];
-        weightedTargetSum += w(c) * t(c);
-      }
+      for (let c = 0; c < classes; c++) loss -= w(c) * t(c) * logp[c];
       nll[r] = loss;
       if (wantGrad) {
         const k = upstream(r);
@@ -101,35 +105,59 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAnd
     loss = Float32Array.from(nll, (v, i) => (1 - eps) * v + (eps / classes) * smooth[i]);
   } else {
     // PyTorch: (1 − ε)·nll_loss(...) + (ε/C)·smooth_loss, each reduced with the same divisor.
-    loss = (1 - eps) * (reduce(nll, reduction, D) as number) + (eps / classes) * (reduce(smooth, reduction, D) as number);
+    loss =
+      (1 - eps) * (reduce(nll, reduction, D) as number) + (eps / classes) * (reduce(smooth, reduction, D) as number);
     // The kernels know only the combined per-row sum, so with D = 0 they give NaN where PyTorch
     // may give ±Infinity (README: differences); the reference follows them there.
     if (D === 0 && reduction === "mean") loss = NaN;
   }
-  if (lossOut && loss instanceof Float32Array) { lossOut.set(loss); loss = args.outGiven as Float32Array; }
+  if (lossOut && loss instanceof Float32Array) {
+    lossOut.set(loss);
+    loss = args.outGiven as Float32Array;
+  }
   if (held && wantGrad) for (let i = 0; i < held.length; i++) grad[i] += held[i];
-  return { loss, grad: wantGrad ? (args.outGiven as Float32Array | undefined) ?? grad : grad };
+  return { loss, grad: wantGrad ? ((args.outGiven as Float32Array | undefined) ?? grad) : grad };
 }
 
 /** d/dx of log-softmax(x/T) applied to an upstream gradient gl: (gl − p·Σ gl)/T, into grad. */
-function logSoftmaxBackward(gl: Float64Array, p: Float64Array, grad: Float32Array, at: number, classes: number, temperature: number): void {
+function logSoftmaxBackward(
+  gl: Float64Array,
+  p: Float64Array,
+  grad: Float32Array,
+  at: number,
+  classes: number,
+  temperature: number,
+): void {
   let total = 0;
   for (let c = 0; c < classes; c++) total += gl[c];
   for (let c = 0; c < classes; c++) grad[at + c] = (gl[c] - p[c] * total) / temperature;
 }
 
-export const crossEntropy: CrossEntropyFunction = function crossEntropy(logits: Float32Array, target: unknown, classes: number, options?: unknown): never {
+export const crossEntropy: CrossEntropyFunction = function crossEntropy(
+  logits: Float32Array,
+  target: unknown,
+  classes: number,
+  options?: unknown,
+): never {
   const fn = "crossEntropy";
   return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, false), false).loss as never;
 };
 
-export const crossEntropyBackward: CrossEntropyBackwardFunction = function crossEntropyBackward(logits, target, classes, options) {
+export const crossEntropyBackward: CrossEntropyBackwardFunction = function crossEntropyBackward(
+  logits,
+  target,
+  classes,
+  options,
+) {
   const fn = "crossEntropyBackward";
   return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true).grad;
 };
 
 export const crossEntropyWithGrad: CrossEntropyWithGradFunction = function crossEntropyWithGrad(
-  logits: Float32Array, target: unknown, classes: number, options?: unknown,
+  logits: Float32Array,
+  target: unknown,
+  classes: number,
+  options?: unknown,
 ): never {
   const fn = "crossEntropyWithGrad";
   return compute(fn, checkCrossEntropyArgs(fn, logits, target, classes, options, true), true) as never;

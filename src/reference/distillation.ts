@@ -6,7 +6,10 @@ import { crossEntropyWithGrad } from "./crossentropy.js";
 import { rowStatistics } from "./softmax.js";
 
 export function distillationLoss(
-  studentLogits: Float32Array, teacherLogits: Float32Array, classes: number, options?: DistillationOptions,
+  studentLogits: Float32Array,
+  teacherLogits: Float32Array,
+  classes: number,
+  options?: DistillationOptions,
 ): DistillationResult {
   const args = checkDistillationArgs("distillationLoss", studentLogits, teacherLogits, classes, options);
   const { rows, classes: C, temperature: T, alpha } = args;
@@ -19,18 +22,22 @@ export function distillationLoss(
       const logSum = Math.log(sum);
       return Array.from(z.subarray(0, C), (v) => v - max - logSum);
     };
-    const logPs = logP(args.student), logPt = logP(args.teacher);
+    const logPs = logP(args.student),
+      logPt = logP(args.teacher);
     for (let c = 0; c < C; c++) {
-      const pt = Math.exp(logPt[c]), ps = Math.exp(logPs[c]);
+      const pt = Math.exp(logPt[c]),
+        ps = Math.exp(logPs[c]);
       kl += (pt === 0 ? 0 : pt * logPt[c]) - pt * logPs[c];
-      grad[r * C + c] = (args.gradOutput * alpha * T / rows) * (ps - pt);
+      grad[r * C + c] = ((args.gradOutput * alpha * T) / rows) * (ps - pt);
     }
   }
   const soft = (alpha * T * T * kl) / rows;
   let loss = soft;
   if (args.labels) {
     const ce = crossEntropyWithGrad(args.student, args.labels.labels.slice(0, rows), C, {
-      weight: args.weight ?? undefined, ignoreIndex: args.ignoreIndex, labelSmoothing: args.labelSmoothing,
+      weight: args.weight ?? undefined,
+      ignoreIndex: args.ignoreIndex,
+      labelSmoothing: args.labelSmoothing,
       gradOutput: args.gradOutput * (1 - alpha),
     });
     loss += (1 - alpha) * ce.loss;

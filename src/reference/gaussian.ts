@@ -1,11 +1,19 @@
 // Plain-TypeScript gaussian_nll_loss in float64: the oracle for the kernel.
-import { checkGaussianArgs, gaussianOutputs, type GaussianArgs, type GaussianNllFunction, type GaussianNllWithGradFunction } from "../checks/gaussian.js";
+import {
+  checkGaussianArgs,
+  gaussianOutputs,
+  type GaussianArgs,
+  type GaussianNllFunction,
+  type GaussianNllWithGradFunction,
+} from "../checks/gaussian.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(args: GaussianArgs, wantGrad: boolean) {
   const { rows, classes: C } = args;
   const n = rows * C;
-  const terms = new Float64Array(n), gradInput = new Float32Array(wantGrad ? n : 0), gradVar = new Float64Array(wantGrad ? args.variance.length : 0);
+  const terms = new Float64Array(n),
+    gradInput = new Float32Array(wantGrad ? n : 0),
+    gradVar = new Float64Array(wantGrad ? args.variance.length : 0);
   const divisor = args.reduction === "mean" ? n : 1;
   const k = args.gradOutput / divisor;
   let total = 0;
@@ -29,7 +37,8 @@ function compute(args: GaussianArgs, wantGrad: boolean) {
   if (!wantGrad) return { loss, gradInput, gradVar: new Float32Array(0) };
   // Into the caller's buffers when given (the arguments were checked not to overlap them).
   // accumulate: each gradient is added (in float32) to what its buffer held.
-  const gradInputOut = args.out ?? gradInput, gradVarOut = args.gradVarOut ?? new Float32Array(gradVar.length);
+  const gradInputOut = args.out ?? gradInput,
+    gradVarOut = args.gradVarOut ?? new Float32Array(gradVar.length);
   if (gradInputOut !== gradInput) {
     for (let i = 0; i < n; i++) gradInputOut[i] = (args.accumulate ? gradInputOut[i] : 0) + gradInput[i];
   }
@@ -43,13 +52,22 @@ function compute(args: GaussianArgs, wantGrad: boolean) {
 }
 
 export const gaussianNllLoss: GaussianNllFunction = function gaussianNllLoss(
-  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+  input: Float32Array,
+  target: Float32Array,
+  variance: Float32Array,
+  classes: number,
+  options?: unknown,
 ): never {
-  return compute(checkGaussianArgs("gaussianNllLoss", input, target, variance, classes, options, false), false).loss as never;
+  return compute(checkGaussianArgs("gaussianNllLoss", input, target, variance, classes, options, false), false)
+    .loss as never;
 };
 
 export const gaussianNllLossWithGrad: GaussianNllWithGradFunction = function gaussianNllLossWithGrad(
-  input: Float32Array, target: Float32Array, variance: Float32Array, classes: number, options?: unknown,
+  input: Float32Array,
+  target: Float32Array,
+  variance: Float32Array,
+  classes: number,
+  options?: unknown,
 ): never {
   const fn = "gaussianNllLossWithGrad";
   const args = checkGaussianArgs(fn, input, target, variance, classes, options, true);

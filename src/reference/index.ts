@@ -6,10 +6,21 @@ export { klDiv, klDivBackward, klDivWithGrad } from "./kl.js";
 export { nllLoss, nllLossBackward, nllLossWithGrad } from "./nll.js";
 export { distillationLoss } from "./distillation.js";
 export { gaussianNllLoss, gaussianNllLossWithGrad } from "./gaussian.js";
-export { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad } from "./bce.js";
+export {
+  binaryCrossEntropyWithLogits,
+  binaryCrossEntropyWithLogitsBackward,
+  binaryCrossEntropyWithLogitsWithGrad,
+} from "./bce.js";
 export { crossEntropy, crossEntropyBackward, crossEntropyWithGrad } from "./crossentropy.js";
 export type { SoftmaxOptions } from "./softmax.js";
-export type { CrossEntropyBackwardOptions, CrossEntropyBaseOptions, CrossEntropyOptions, CrossEntropyReducedOptions, CrossEntropyTarget, LossAndGrad } from "../checks/crossentropy.js";
+export type {
+  CrossEntropyBackwardOptions,
+  CrossEntropyBaseOptions,
+  CrossEntropyOptions,
+  CrossEntropyReducedOptions,
+  CrossEntropyTarget,
+  LossAndGrad,
+} from "../checks/crossentropy.js";
 export type { LabelArray } from "../checks/targets.js";
 export type { Reduction } from "../checks/scalars.js";
 export { filterLogits, sampleCategorical } from "./sampling.js";

@@ -1,5 +1,11 @@
 // Plain-TypeScript kl_div in float64, term by term as PyTorch writes it: the oracle for the kernel.
-import { checkKlArgs, klDivisor, type KlDivBackwardOptions, type KlDivFunction, type KlDivWithGradFunction } from "../checks/kl.js";
+import {
+  checkKlArgs,
+  klDivisor,
+  type KlDivBackwardOptions,
+  type KlDivFunction,
+  type KlDivWithGradFunction,
+} from "../checks/kl.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 
 function compute(fn: string, args: ReturnType<typeof checkKlArgs>, wantGrad: boolean) {
@@ -13,7 +19,8 @@ function compute(fn: string, args: ReturnType<typeof checkKlArgs>, wantGrad: boo
   const divisor = klDivisor(args);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const x = args.input[i], t = args.target[i];
+    const x = args.input[i],
+      t = args.target[i];
     // xlogy(t, t) is 0 at t = 0; 0·x is still NaN for x = −Infinity, as in PyTorch.
     terms[i] = args.logTarget ? Math.exp(t) * (t - x) : (t === 0 ? 0 : t * Math.log(t)) - t * x;
     total += terms[i];
@@ -33,14 +40,29 @@ function compute(fn: string, args: ReturnType<typeof checkKlArgs>, wantGrad: boo
   return { loss, grad: wantGrad ? ((args.outGiven as Float32Array | undefined) ?? grad) : grad };
 }
 
-export const klDiv: KlDivFunction = function klDiv(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
+export const klDiv: KlDivFunction = function klDiv(
+  input: Float32Array,
+  target: Float32Array,
+  classes: number,
+  options?: unknown,
+): never {
   return compute("klDiv", checkKlArgs("klDiv", input, target, classes, options, false), false).loss as never;
 };
 
-export function klDivBackward(input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): Float32Array {
+export function klDivBackward(
+  input: Float32Array,
+  target: Float32Array,
+  classes: number,
+  options?: KlDivBackwardOptions,
+): Float32Array {
   return compute("klDivBackward", checkKlArgs("klDivBackward", input, target, classes, options, true), true).grad;
 }
 
-export const klDivWithGrad: KlDivWithGradFunction = function klDivWithGrad(input: Float32Array, target: Float32Array, classes: number, options?: unknown): never {
+export const klDivWithGrad: KlDivWithGradFunction = function klDivWithGrad(
+  input: Float32Array,
+  target: Float32Array,
+  classes: number,
+  options?: unknown,
+): never {
   return compute("klDivWithGrad", checkKlArgs("klDivWithGrad", input, target, classes, options, true), true) as never;
 };

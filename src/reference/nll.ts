@@ -36,14 +36,38 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean) {
   return { loss, grad: wantGrad ? out : new Float32Array(0) };
 }
 
-export const nllLoss: NllLossFunction = function nllLoss(input: Float32Array, target: unknown, classes: number, options?: unknown): never {
-  return compute("nllLoss", checkCrossEntropyArgs("nllLoss", input, target, classes, options, false, true), false).loss as never;
+export const nllLoss: NllLossFunction = function nllLoss(
+  input: Float32Array,
+  target: unknown,
+  classes: number,
+  options?: unknown,
+): never {
+  return compute("nllLoss", checkCrossEntropyArgs("nllLoss", input, target, classes, options, false, true), false)
+    .loss as never;
 };
 
-export function nllLossBackward(input: Float32Array, target: Parameters<NllLossFunction>[1], classes: number, options?: NllLossBackwardOptions): Float32Array {
-  return compute("nllLossBackward", checkCrossEntropyArgs("nllLossBackward", input, target, classes, options, true, true), true).grad;
+export function nllLossBackward(
+  input: Float32Array,
+  target: Parameters<NllLossFunction>[1],
+  classes: number,
+  options?: NllLossBackwardOptions,
+): Float32Array {
+  return compute(
+    "nllLossBackward",
+    checkCrossEntropyArgs("nllLossBackward", input, target, classes, options, true, true),
+    true,
+  ).grad;
 }
 
-export const nllLossWithGrad: NllLossWithGradFunction = function nllLossWithGrad(input: Float32Array, target: unknown, classes: number, options?: unknown): never {
-  return compute("nllLossWithGrad", checkCrossEntropyArgs("nllLossWithGrad", input, target, classes, options, true, true), true) as never;
+export const nllLossWithGrad: NllLossWithGradFunction = function nllLossWithGrad(
+  input: Float32Array,
+  target: unknown,
+  classes: number,
+  options?: unknown,
+): never {
+  return compute(
+    "nllLossWithGrad",
+    checkCrossEntropyArgs("nllLossWithGrad", input, target, classes, options, true, true),
+    true,
+  ) as never;
 };

@@ -6,16 +6,33 @@ import { halves, philox4x32 } from "../random/philox.js";
 const f = Math.fround;
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
-const bitsOf = (x: number) => { F32[0] = x; return U32[0]; };
-const fromBits = (b: number) => { U32[0] = b >>> 0; return F32[0]; };
+const bitsOf = (x: number) => {
+  F32[0] = x;
+  return U32[0];
+};
+const fromBits = (b: number) => {
+  U32[0] = b >>> 0;
+  return F32[0];
+};
 
 const C = {
-  TWO_POW_M32: f(2 ** -32), TWO_POW_M33: f(2 ** -33), TWO_POW_M24: f(2 ** -24), PI_4: f(Math.PI / 4),
-  SQRT_HALF: f(Math.SQRT1_2), LN2_HI: f(0.693359375), LN2_LO: f(-2.12194440e-4),
-  L: [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-    -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(f),
-  S1: f(-1.6666654611e-1), S2: f(8.3321608736e-3), S3: f(-1.9515295891e-4),
-  K1: f(4.166664568298827e-2), K2: f(-1.388731625493765e-3), K3: f(2.443315711809948e-5),
+  TWO_POW_M32: f(2 ** -32),
+  TWO_POW_M33: f(2 ** -33),
+  TWO_POW_M24: f(2 ** -24),
+  PI_4: f(Math.PI / 4),
+  SQRT_HALF: f(Math.SQRT1_2),
+  LN2_HI: f(0.693359375),
+  LN2_LO: f(-2.1219444e-4),
+  L: [
+    7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+    2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+  ].map(f),
+  S1: f(-1.6666654611e-1),
+  S2: f(8.3321608736e-3),
+  S3: f(-1.9515295891e-4),
+  K1: f(4.166664568298827e-2),
+  K2: f(-1.388731625493765e-3),
+  K3: f(2.443315711809948e-5),
 };
 
 function logUnit(u: number): number {
@@ -57,13 +74,21 @@ function boxMuller(wr: number, wa: number): [number, number] {
  * Normal number `position` of (seed, stream), as z·std + mean: the same bits as the kernels.
  * Fills `out` with positions start .. start + out.length − 1.
  */
-export function philoxNormals(out: Float32Array, seed: bigint, stream: bigint, start: bigint, mean = 0, std = 1): Float32Array {
+export function philoxNormals(
+  out: Float32Array,
+  seed: bigint,
+  stream: bigint,
+  start: bigint,
+  mean = 0,
+  std = 1,
+): Float32Array {
   const [k0, k1] = halves(seed);
   const [s0, s1] = halves(stream);
   const words = new Uint32Array(4);
   const group = new Float32Array(16);
   let cached = -1n;
-  const fm = f(mean), fs = f(std);
+  const fm = f(mean),
+    fs = f(std);
   for (let i = 0; i < out.length; i++) {
     const position = start + BigInt(i);
     const g = position >> 4n;
@@ -73,7 +98,10 @@ export function philoxNormals(out: Float32Array, seed: bigint, stream: bigint, s
         philox4x32(b0, b1, s0, s1, k0, k1, words);
         const [c0, s0v] = boxMuller(words[0], words[1]);
         const [c1, s1v] = boxMuller(words[2], words[3]);
-        group[j] = c0; group[4 + j] = s0v; group[8 + j] = c1; group[12 + j] = s1v;
+        group[j] = c0;
+        group[4 + j] = s0v;
+        group[8 + j] = c1;
+        group[12 + j] = s1v;
       }
       cached = g;
     }

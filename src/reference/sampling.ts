@@ -25,9 +25,17 @@ function probabilities(x: Float32Array, removed: Uint8Array, t: number): Float64
 function checkRows(fn: string, x: Float32Array, rows: number, C: number): void {
   for (let r = 0; r < rows; r++) {
     const row = x.subarray(r * C, (r + 1) * C);
-    const what = row.some(Number.isNaN) ? "holds NaN" : row.includes(Infinity) ? "holds +Infinity"
-      : row.every((v) => v === -Infinity) ? "is all −Infinity" : null;
-    if (what) throw new RangeError(`${fn}: row ${r} of logits ${what}: it has no probability distribution to filter or draw from`);
+    const what = row.some(Number.isNaN)
+      ? "holds NaN"
+      : row.includes(Infinity)
+        ? "holds +Infinity"
+        : row.every((v) => v === -Infinity)
+          ? "is all −Infinity"
+          : null;
+    if (what)
+      throw new RangeError(
+        `${fn}: row ${r} of logits ${what}: it has no probability distribution to filter or draw from`,
+      );
   }
 }
 
@@ -55,10 +63,13 @@ function filterRow(x: Float32Array, f: ReturnType<typeof checkFilters>): { y: Fl
     let cumulative = 0;
     const remove = new Uint8Array(n);
     // Ascending: sorted_indices_to_remove = cumsum(probs) ≤ 1 − top_p, but never the last `keep`.
-    order.slice().reverse().forEach((i, rank) => {
-      cumulative += p[i];
-      if (cumulative <= 1 - f.topP && rank < n - keep && x[i] < protectedFrom) remove[i] = 1;
-    });
+    order
+      .slice()
+      .reverse()
+      .forEach((i, rank) => {
+        cumulative += p[i];
+        if (cumulative <= 1 - f.topP && rank < n - keep && x[i] < protectedFrom) remove[i] = 1;
+      });
     let lowestKept = Infinity;
     for (let i = 0; i < n; i++) if (!remove[i] && !removed[i]) lowestKept = Math.min(lowestKept, x[i]);
     for (let i = 0; i < n; i++) if (remove[i] && x[i] !== lowestKept) removed[i] = 1;
@@ -66,7 +77,8 @@ function filterRow(x: Float32Array, f: ReturnType<typeof checkFilters>): { y: Fl
   if (f.minP > 0) {
     // probs < min_p · max(probs), compared in log space: (x − max)/T < ln(min_p). The same test,
     // but exact where the probabilities differ by less than float64 can hold (subnormal logits).
-    const max = x[order[0]], logMinP = Math.log(f.minP);
+    const max = x[order[0]],
+      logMinP = Math.log(f.minP);
     order.forEach((i, rank) => {
       if (rank >= keep && x[i] < protectedFrom && (x[i] - max) / t < logMinP) removed[i] = 1;
     });
@@ -75,10 +87,21 @@ function filterRow(x: Float32Array, f: ReturnType<typeof checkFilters>): { y: Fl
 }
 
 export function filterLogits(
-  logits: Float32Array, classes: number, options?: FilterOptions & RepetitionOptions & { out?: Float32Array },
+  logits: Float32Array,
+  classes: number,
+  options?: FilterOptions & RepetitionOptions & { out?: Float32Array },
 ): Float32Array {
   const fn = "filterLogits";
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "out"]);
+  const o = readOptions(fn, options, [
+    "temperature",
+    "topK",
+    "topP",
+    "minP",
+    "minTokensToKeep",
+    "repetitionPenalty",
+    "previousTokens",
+    "out",
+  ]);
   const checked = checkLogits(fn, logits, classes);
   const { rows, classes: C } = checked;
   const f = checkFilters(fn, o, false);
@@ -95,16 +118,28 @@ export function filterLogits(
  * The uniforms are given (the reference has no generator); temperature 0 picks the first largest.
  */
 export function sampleCategorical(
-  logits: Float32Array, classes: number, options: FilterOptions & RepetitionOptions & { uniforms: ArrayLike<number> },
+  logits: Float32Array,
+  classes: number,
+  options: FilterOptions & RepetitionOptions & { uniforms: ArrayLike<number> },
 ): Int32Array {
   const fn = "sampleCategorical";
-  const o = readOptions(fn, options, ["temperature", "topK", "topP", "minP", "minTokensToKeep", "repetitionPenalty", "previousTokens", "uniforms"]);
+  const o = readOptions(fn, options, [
+    "temperature",
+    "topK",
+    "topP",
+    "minP",
+    "minTokensToKeep",
+    "repetitionPenalty",
+    "previousTokens",
+    "uniforms",
+  ]);
   const checked = checkLogits(fn, logits, classes);
   const { rows, classes: C } = checked;
   const f = checkFilters(fn, o, true);
   const x = penalised(fn, checked.logits, rows, C, o.repetitionPenalty, o.previousTokens) ?? checked.logits;
   const u = o.uniforms as ArrayLike<number>;
-  if (!u || u.length !== rows) throw new TypeError(`${fn}: uniforms must hold one number in [0, 1) per row, got ${describe(u)}`);
+  if (!u || u.length !== rows)
+    throw new TypeError(`${fn}: uniforms must hold one number in [0, 1) per row, got ${describe(u)}`);
   checkRows(fn, x, rows, C);
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -115,7 +150,8 @@ export function sampleCategorical(
     }
     // The kept set, not the filtered values: x/T may round a kept logit to −Infinity.
     const p = probabilities(row, filterRow(row, f).removed, Math.fround(f.temperature));
-    let acc = 0, pick = -1;
+    let acc = 0,
+      pick = -1;
     for (let i = 0; i < C; i++) {
       if (p[i] === 0) continue;
       pick = i;

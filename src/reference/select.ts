@@ -8,7 +8,8 @@ import { checkTarget, type LabelArray } from "../checks/targets.js";
 import { describe, readOptions } from "../checks/describe.js";
 
 function order(a: number, ia: number, b: number, ib: number): number {
-  const na = Number.isNaN(a), nb = Number.isNaN(b);
+  const na = Number.isNaN(a),
+    nb = Number.isNaN(b);
   if (na || nb) return na && nb ? ia - ib : na ? -1 : 1;
   return a !== b ? b - a : ia - ib;
 }
@@ -26,7 +27,10 @@ export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOp
 }
 
 export function accuracy(
-  logits: Float32Array, labels: LabelArray | readonly number[], classes: number, options?: AccuracyOptions,
+  logits: Float32Array,
+  labels: LabelArray | readonly number[],
+  classes: number,
+  options?: AccuracyOptions,
 ): number {
   const o = readOptions("accuracy", options, ["ignoreIndex"]);
   const { rows, classes: C } = checkLogits("accuracy", logits, classes);
@@ -35,7 +39,8 @@ export function accuracy(
   if (target.kind !== "hard") throw new TypeError(`accuracy: labels must be class indices, got ${describe(labels)}`);
   const y = target.labels.slice(0, rows);
   const predicted = argmax(logits, classes);
-  let counted = 0, right = 0;
+  let counted = 0,
+    right = 0;
   for (let r = 0; r < rows; r++) {
     if (y[r] === ignoreIndex) continue;
     counted++;
@@ -46,8 +51,10 @@ export function accuracy(
 
 export function topK(logits: Float32Array, classes: number, k: number): TopK {
   const { rows, classes: C, logits: x } = checkLogits("topK", logits, classes);
-  if (!Number.isInteger(k) || k < 1 || k > C) throw new RangeError(`topK: k must be an integer from 1 to classes (${C}), got ${describe(k)}`);
-  const values = new Float32Array(rows * k), indices = new Int32Array(rows * k);
+  if (!Number.isInteger(k) || k < 1 || k > C)
+    throw new RangeError(`topK: k must be an integer from 1 to classes (${C}), got ${describe(k)}`);
+  const values = new Float32Array(rows * k),
+    indices = new Int32Array(rows * k);
   for (let r = 0; r < rows; r++) {
     const idx = Array.from({ length: C }, (_, c) => c).sort((a, b) => order(x[r * C + a], a, x[r * C + b], b));
     for (let j = 0; j < k; j++) {

@@ -26,7 +26,13 @@ export function rowStatistics(logits: Float32Array, start: number, classes: numb
 }
 
 /** Checked arguments (the same checks and errors as the wasm API), and the array to write. */
-function prepare(fn: string, logits: unknown, classes: unknown, options: unknown, outPerRow: (classes: number) => number) {
+function prepare(
+  fn: string,
+  logits: unknown,
+  classes: unknown,
+  options: unknown,
+  outPerRow: (classes: number) => number,
+) {
   const args = checkSoftmaxArgs(fn, logits, classes, options, outPerRow);
   const out = args.out ?? new Float32Array(args.rows * outPerRow(args.classes));
   checkNoOverlap(fn, [{ name: "out", view: out, inPlaceOf: args.logits }], [{ name: "logits", view: args.logits }]);
@@ -35,7 +41,14 @@ function prepare(fn: string, logits: unknown, classes: unknown, options: unknown
 }
 
 export function softmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, classes: C, logits: x, temperature, out, result } = prepare("softmax", logits, classes, options, (c) => c);
+  const {
+    rows,
+    classes: C,
+    logits: x,
+    temperature,
+    out,
+    result,
+  } = prepare("softmax", logits, classes, options, (c) => c);
   for (let r = 0; r < rows; r++) {
     const { z, max, sum } = rowStatistics(x, r * C, C, temperature);
     for (let c = 0; c < C; c++) out[r * C + c] = Math.exp(z[c] - max) / sum;
@@ -44,7 +57,14 @@ export function softmax(logits: Float32Array, classes: number, options?: Softmax
 }
 
 export function logSoftmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, classes: C, logits: x, temperature, out, result } = prepare("logSoftmax", logits, classes, options, (c) => c);
+  const {
+    rows,
+    classes: C,
+    logits: x,
+    temperature,
+    out,
+    result,
+  } = prepare("logSoftmax", logits, classes, options, (c) => c);
   for (let r = 0; r < rows; r++) {
     const { z, max, sum } = rowStatistics(x, r * C, C, temperature);
     const logSum = Math.log(sum);
@@ -55,7 +75,14 @@ export function logSoftmax(logits: Float32Array, classes: number, options?: Soft
 
 /** PyTorch's logsumexp: a ±Infinity max is replaced by 0 before it is subtracted. */
 export function logSumExp(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, classes: C, logits: x, temperature, out, result } = prepare("logSumExp", logits, classes, options, () => 1);
+  const {
+    rows,
+    classes: C,
+    logits: x,
+    temperature,
+    out,
+    result,
+  } = prepare("logSumExp", logits, classes, options, () => 1);
   for (let r = 0; r < rows; r++) {
     let max = -Infinity;
     for (let c = 0; c < C; c++) max = Math.max(max, x[r * C + c] / temperature);
@@ -69,7 +96,14 @@ export function logSumExp(logits: Float32Array, classes: number, options?: Softm
 
 /** H(softmax(x/T)) per row from the float64 softmax, with 0·log 0 = 0. */
 export function entropy(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
-  const { rows, classes: C, logits: x, temperature, out, result } = prepare("entropy", logits, classes, options, () => 1);
+  const {
+    rows,
+    classes: C,
+    logits: x,
+    temperature,
+    out,
+    result,
+  } = prepare("entropy", logits, classes, options, () => 1);
   for (let r = 0; r < rows; r++) {
     const { z, max, sum } = rowStatistics(x, r * C, C, temperature);
     const logSum = Math.log(sum);

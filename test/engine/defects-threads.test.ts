@@ -8,7 +8,9 @@ import * as ref from "../../src/reference/index.js";
 import { PROB_TOL, mismatch, randomLogits } from "../helpers.js";
 
 type Module = { Worker: new (...args: unknown[]) => { terminate(): unknown } };
-const workerThreads = (process as unknown as { getBuiltinModule?: (id: string) => Module }).getBuiltinModule?.("node:worker_threads");
+const workerThreads = (process as unknown as { getBuiltinModule?: (id: string) => Module }).getBuiltinModule?.(
+  "node:worker_threads",
+);
 const THREADS_AVAILABLE = workerThreads !== undefined;
 
 /** A SharedArrayBuffer handle of `buffer` from a MessageChannel round trip (a new object, the same memory). */
@@ -41,8 +43,10 @@ describe.runIf(THREADS_AVAILABLE)("workers ended from outside", () => {
       workerThreads!.Worker = Original;
     }
     expect(spawned).toHaveLength(1);
-    const rows = 4096, classes = 1000;
-    const x = pk.allocFloat32(rows * classes), out = pk.allocFloat32(rows * classes);
+    const rows = 4096,
+      classes = 1000;
+    const x = pk.allocFloat32(rows * classes),
+      out = pk.allocFloat32(rows * classes);
     x.array.set(randomLogits(rows * classes, 3));
     const started = Date.now();
     const pending = pk.softmaxAsync(x.array, classes, { out: out.array });
@@ -51,7 +55,9 @@ describe.runIf(THREADS_AVAILABLE)("workers ended from outside", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // Same tick: terminated, then a synchronous call: its share runs here.
     const expected = ref.softmax(x.array.slice(0, 64 * classes), classes);
-    expect(mismatch(pk.softmax(x.array, classes, { out: out.array }).subarray(0, 64 * classes), expected, PROB_TOL)).toBeNull();
+    expect(
+      mismatch(pk.softmax(x.array, classes, { out: out.array }).subarray(0, 64 * classes), expected, PROB_TOL),
+    ).toBeNull();
     x.free();
     out.free();
   });
@@ -59,7 +65,8 @@ describe.runIf(THREADS_AVAILABLE)("workers ended from outside", () => {
 
 describe.runIf(THREADS_AVAILABLE)("init calls", () => {
   it("overlapping init({ threads: 2 }) and init({ threads: 1 }): the last request holds", async () => {
-    const a = pk.init({ threads: 2 }), b = pk.init({ threads: 1 });
+    const a = pk.init({ threads: 2 }),
+      b = pk.init({ threads: 1 });
     const [infoA, infoB] = await Promise.all([a, b]);
     expect(infoA.threads).toBe(2);
     expect(infoB.threads).toBe(1);
@@ -78,7 +85,9 @@ describe.runIf(THREADS_AVAILABLE)("init calls", () => {
   it("maxMemoryBytes bounds calls that stay on the calling thread, allocations and async calls; the runtime stays usable", async () => {
     await pk.init({ threads: 2, maxMemoryBytes: 2 ** 20 });
     expect(() => pk.softmax(new Float32Array(400_000), 400_000)).toThrow(RangeError);
-    expect(() => pk.softmax(new Float32Array(400_000), 400_000)).toThrow(/softmax: needs \d+ bytes of wasm memory, more than init's maxMemoryBytes \(1048576\)/);
+    expect(() => pk.softmax(new Float32Array(400_000), 400_000)).toThrow(
+      /softmax: needs \d+ bytes of wasm memory, more than init's maxMemoryBytes \(1048576\)/,
+    );
     expect(() => pk.allocFloat32(400_000)).toThrow(RangeError);
     await expect(pk.softmaxAsync(new Float32Array(400_000), 400_000)).rejects.toThrow(RangeError);
     expect(pk.runtimeInfo().memoryBytes).toBeLessThanOrEqual(2 * 2 ** 20);
@@ -90,7 +99,8 @@ describe.runIf(THREADS_AVAILABLE)("init calls", () => {
 describe.runIf(THREADS_AVAILABLE)("other handles of shared memory", () => {
   it("a view of the runtime's memory through a second handle is the memory's own view: in place is right, hand-made views are refused", async () => {
     await pk.init({ threads: 2 });
-    const rows = 64, classes = 100;
+    const rows = 64,
+      classes = 100;
     const x = pk.allocFloat32(rows * classes);
     const data = randomLogits(rows * classes, 5);
     x.array.set(data);
@@ -102,11 +112,13 @@ describe.runIf(THREADS_AVAILABLE)("other handles of shared memory", () => {
     // Shifted by a row through the second handle: an overlap, refused.
     x.array.set(data);
     const shifted = new Float32Array(back, x.array.byteOffset + 4 * classes, (rows - 1) * classes);
-    expect(() => pk.softmax(x.array.subarray(0, (rows - 1) * classes), classes, { out: shifted })).toThrow(/softmax: out overlaps logits/);
-    // Over the module's static data through the second handle: refused, and nothing written.
-    expect(() => pk.softmax(x.array.subarray(0, classes), classes, { out: new Float32Array(back, 0, classes) })).toThrow(
-      /outside every live WasmArray/,
+    expect(() => pk.softmax(x.array.subarray(0, (rows - 1) * classes), classes, { out: shifted })).toThrow(
+      /softmax: out overlaps logits/,
     );
+    // Over the module's static data through the second handle: refused, and nothing written.
+    expect(() =>
+      pk.softmax(x.array.subarray(0, classes), classes, { out: new Float32Array(back, 0, classes) }),
+    ).toThrow(/outside every live WasmArray/);
     const y = randomLogits(4096 * 100, 6);
     expect(mismatch(pk.softmax(y, 100), ref.softmax(y, 100), PROB_TOL)).toBeNull();
     x.free();
@@ -114,7 +126,8 @@ describe.runIf(THREADS_AVAILABLE)("other handles of shared memory", () => {
 
   it("out in a caller's SharedArrayBuffer that aliases the logits through another handle gives the right rows", async () => {
     await pk.init({ arenaBytes: 1024 }); // chunks of a few rows: a shifted alias would read rows already written
-    const rows = 32, classes = 50;
+    const rows = 32,
+      classes = 50;
     const data = randomLogits(rows * classes, 7);
     const sab = new SharedArrayBuffer(4 * data.length);
     const logits = new Float32Array(sab);
@@ -124,19 +137,26 @@ describe.runIf(THREADS_AVAILABLE)("other handles of shared memory", () => {
     pk.softmax(logits, classes, { out: new Float32Array(back) });
     expect(mismatch(logits, ref.softmax(data, classes), PROB_TOL)).toBeNull();
     logits.set(data);
-    pk.softmax(logits.subarray(0, (rows - 1) * classes), classes, { out: new Float32Array(back, 4 * classes, (rows - 1) * classes) });
-    expect(mismatch(logits.subarray(classes), ref.softmax(data.subarray(0, (rows - 1) * classes), classes), PROB_TOL)).toBeNull();
+    pk.softmax(logits.subarray(0, (rows - 1) * classes), classes, {
+      out: new Float32Array(back, 4 * classes, (rows - 1) * classes),
+    });
+    expect(
+      mismatch(logits.subarray(classes), ref.softmax(data.subarray(0, (rows - 1) * classes), classes), PROB_TOL),
+    ).toBeNull();
   });
 });
 
 describe.runIf(THREADS_AVAILABLE)("state used by an async call", () => {
   it("a generator cannot be skipped while sampleCategoricalAsync draws from it", async () => {
     await pk.init({ threads: 2 });
-    const rows = 512, classes = 1000;
+    const rows = 512,
+      classes = 1000;
     const x = randomLogits(rows * classes, 8);
     const g = new pk.RandomGenerator(11);
     const p = pk.sampleCategoricalAsync(x, classes, { generator: g });
-    expect(() => g.skip(1)).toThrow(/RandomGenerator.skip: sampleCategoricalAsync is drawing from this generator; await it/);
+    expect(() => g.skip(1)).toThrow(
+      /RandomGenerator.skip: sampleCategoricalAsync is drawing from this generator; await it/,
+    );
     await p;
     expect(g.position).toBe(512n);
     g.skip(1);
@@ -145,11 +165,15 @@ describe.runIf(THREADS_AVAILABLE)("state used by an async call", () => {
 
   it("a resizable buffer shrunk and grown back during an async call: the call computes from the original rows", async () => {
     await pk.init({ threads: 2 });
-    const rows = 4096, classes = 1000;
+    const rows = 4096,
+      classes = 1000;
     const data = randomLogits(rows * classes, 9);
-    const rab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void })(
-      4 * data.length, { maxByteLength: 4 * data.length },
-    );
+    const rab = new (
+      ArrayBuffer as unknown as new (
+        n: number,
+        o: { maxByteLength: number },
+      ) => ArrayBuffer & { resize(n: number): void }
+    )(4 * data.length, { maxByteLength: 4 * data.length });
     const x = new Float32Array(rab);
     x.set(data);
     const p = pk.logSoftmaxAsync(x, classes);

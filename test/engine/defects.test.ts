@@ -27,13 +27,17 @@ describe.runIf(THREADS_AVAILABLE)("split calls stage arrays of ours by the call'
     await pk.init({ threads: 2, arenaBytes: 1024 });
     try {
       pk.crossEntropy(new Float32Array(60000 * 2), new Int32Array(60000), 2); // a long label snapshot first
-      const rows = 300, classes = 1000;
+      const rows = 300,
+        classes = 1000;
       const data = randomLogits(rows * classes, 7);
       const labels = randomLabels(rows, classes, 8);
-      const x = pk.allocFloat32(rows * classes), g = pk.allocFloat32(rows * classes);
+      const x = pk.allocFloat32(rows * classes),
+        g = pk.allocFloat32(rows * classes);
       x.array.set(data);
       const { loss } = pk.crossEntropyWithGrad(x.array, labels, classes, { out: g.array });
-      expect(mismatch(Float64Array.of(loss), Float64Array.of(ref.crossEntropy(data, labels, classes) as number), LOG_TOL)).toBeNull();
+      expect(
+        mismatch(Float64Array.of(loss), Float64Array.of(ref.crossEntropy(data, labels, classes) as number), LOG_TOL),
+      ).toBeNull();
       x.free();
       g.free();
     } finally {
@@ -43,16 +47,26 @@ describe.runIf(THREADS_AVAILABLE)("split calls stage arrays of ours by the call'
 });
 
 describe("gaussianNllLoss: negative variances and accumulate", () => {
-  const rows = 5, cols = 7, n = rows * cols;
-  const input = randomLogits(n, 21), target = randomLogits(n, 22);
+  const rows = 5,
+    cols = 7,
+    n = rows * cols;
+  const input = randomLogits(n, 21),
+    target = randomLogits(n, 22);
   const variance = Float32Array.from(randomLogits(n, 23), (v) => Math.abs(v) + 0.1);
 
   it("refuses a negative variance as PyTorch does (ValueError there), on both entries and the reference", async () => {
     await pk.init();
     const bad = variance.slice();
     bad[9] = -1;
-    for (const f of [pk.gaussianNllLoss, pk.gaussianNllLossWithGrad, ref.gaussianNllLoss, ref.gaussianNllLossWithGrad] as const) {
-      expect(() => f(input, target, bad, cols)).toThrow(new RangeError(`${f.name}: variance must be non-negative, got variance[9] = -1`));
+    for (const f of [
+      pk.gaussianNllLoss,
+      pk.gaussianNllLossWithGrad,
+      ref.gaussianNllLoss,
+      ref.gaussianNllLossWithGrad,
+    ] as const) {
+      expect(() => f(input, target, bad, cols)).toThrow(
+        new RangeError(`${f.name}: variance must be non-negative, got variance[9] = -1`),
+      );
     }
     const nan = variance.slice();
     nan[3] = NaN; // not negative: PyTorch's var < 0 test lets NaN through, and so do we
@@ -63,10 +77,13 @@ describe("gaussianNllLoss: negative variances and accumulate", () => {
     await pk.init();
     for (const perRow of [false, true]) {
       const v = perRow ? variance.subarray(0, rows) : variance;
-      const held = randomLogits(n, 24), heldVar = randomLogits(v.length, 25);
-      const out = held.slice(), gradVarOut = heldVar.slice();
+      const held = randomLogits(n, 24),
+        heldVar = randomLogits(v.length, 25);
+      const out = held.slice(),
+        gradVarOut = heldVar.slice();
       const r = pk.gaussianNllLossWithGrad(input, target, v, cols, { out, gradVarOut, accumulate: true });
-      const outRef = held.slice(), gradVarRef = heldVar.slice();
+      const outRef = held.slice(),
+        gradVarRef = heldVar.slice();
       ref.gaussianNllLossWithGrad(input, target, v, cols, { out: outRef, gradVarOut: gradVarRef, accumulate: true });
       expect(r.gradInput).toBe(out);
       expect(mismatch(out, outRef, { abs: 1e-6, rel: 1e-5 })).toBeNull();
@@ -127,8 +144,12 @@ describe("re-entrancy: a call made while another reads its arguments is refused"
       },
     });
     const grad = pk.crossEntropyBackward(x, labels, 3, { reduction: "none", gradOutput });
-    expect(Array.from(grad)).toEqual(Array.from(pk.crossEntropyBackward(x, labels, 3, { reduction: "none", gradOutput: [1, 1, 1, 1] })));
-    expect((inner as Error).message).toMatch(/^crossEntropy: called while crossEntropyBackward was reading its arguments/);
+    expect(Array.from(grad)).toEqual(
+      Array.from(pk.crossEntropyBackward(x, labels, 3, { reduction: "none", gradOutput: [1, 1, 1, 1] })),
+    );
+    expect((inner as Error).message).toMatch(
+      /^crossEntropy: called while crossEntropyBackward was reading its arguments/,
+    );
   });
 
   it("an async call started from another async call's options getter is refused; the outer call resolves to its own loss", async () => {
@@ -150,12 +171,16 @@ describe.runIf(THREADS_AVAILABLE)("the reference shares nothing with an async ca
   it("ref.nllLoss and ref.accuracy called from timers while async calls run on the workers leave their results unchanged", async () => {
     await pk.init({ threads: 2 });
     try {
-      const rows = 65536, classes = 100;
-      const x = randomLogits(rows * classes, 41), labels = randomLabels(rows, classes, 42);
+      const rows = 65536,
+        classes = 100;
+      const x = randomLogits(rows * classes, 41),
+        labels = randomLabels(rows, classes, 42);
       const expected = pk.crossEntropyWithGrad(x, labels, classes);
       const expectedAccuracy = pk.accuracy(x, labels, classes);
-      const z = randomLogits(rows * classes, 43), other = randomLabels(rows, classes, 44);
-      let stop = false, calls = 0;
+      const z = randomLogits(rows * classes, 43),
+        other = randomLabels(rows, classes, 44);
+      let stop = false,
+        calls = 0;
       const meddle = () => {
         if (stop) return;
         ref.nllLoss(z, other, classes);
@@ -164,7 +189,10 @@ describe.runIf(THREADS_AVAILABLE)("the reference shares nothing with an async ca
         setTimeout(meddle, 0);
       };
       setTimeout(meddle, 0);
-      const [got, gotAccuracy] = [await pk.crossEntropyWithGradAsync(x, labels, classes), await pk.accuracyAsync(x, labels, classes)];
+      const [got, gotAccuracy] = [
+        await pk.crossEntropyWithGradAsync(x, labels, classes),
+        await pk.accuracyAsync(x, labels, classes),
+      ];
       stop = true;
       expect(calls).toBeGreaterThan(0);
       expect(got.loss).toBe(expected.loss);

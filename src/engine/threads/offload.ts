@@ -16,7 +16,8 @@ const { OUT } = SLOT_LAYOUT;
  * and as much row data as a split call needs (smaller ones run at once on the calling thread:
  * handing them over would cost more than they take).
  */
-export const offloadWorthIt = (pool: ThreadPool, call: KernelCall) => queueWorthIt(pool, call, THREAD_CROSSOVER_ELEMENTS);
+export const offloadWorthIt = (pool: ThreadPool, call: KernelCall) =>
+  queueWorthIt(pool, call, THREAD_CROSSOVER_ELEMENTS);
 
 /**
  * Runs a call (the executor has checked its operands) on the workers through the chunk queue.
@@ -24,12 +25,18 @@ export const offloadWorthIt = (pool: ThreadPool, call: KernelCall) => queueWorth
  * took it, or a row was refused (the synchronous run then names the first refused row, as it
  * always would).
  */
-export async function executeOffloaded(rt: Runtime, pool: ThreadPool, given: KernelCall, slots: Slots): Promise<Elements[] | null> {
+export async function executeOffloaded(
+  rt: Runtime,
+  pool: ThreadPool,
+  given: KernelCall,
+  slots: Slots,
+): Promise<Elements[] | null> {
   const { call, finish } = detachResizable(given);
   const { fn } = call;
   // Chunks overlap the calling thread's copies with the workers' compute; with nothing to copy
   // (every operand in the shared memory), one chunk per worker saves hand-offs and awaits.
-  const copies = call.inputs.some((_, i) => !slots.resident[i]) || call.outputs.some((_, o) => !slots.resident[OUT + o]);
+  const copies =
+    call.inputs.some((_, i) => !slots.resident[i]) || call.outputs.some((_, o) => !slots.resident[OUT + o]);
   const plan = planQueue(rt, pool, call, slots, pool.available, copies ? 4 : 1);
   const { chunkRows, copyRows, invocation, rowsPerChunk, chunks } = plan;
   // The caller's ordinary arrays are read and written between awaits: one detached (transferred)
@@ -37,7 +44,9 @@ export async function executeOffloaded(rt: Runtime, pool: ThreadPool, given: Ker
   const staged = [
     ...call.inputs.map((op, i) => ({ op, staged: !slots.resident[i] })),
     ...call.outputs.map((op, o) => ({ op, staged: !slots.resident[OUT + o] })),
-  ].filter((x) => x.staged).map(({ op }) => ({ op, length: op.view.length }));
+  ]
+    .filter((x) => x.staged)
+    .map(({ op }) => ({ op, length: op.view.length }));
   const checkAttached = () => {
     for (const { op, length } of staged) {
       if (op.view.length !== length) {
@@ -52,7 +61,9 @@ export async function executeOffloaded(rt: Runtime, pool: ThreadPool, given: Ker
     await pool.endQueueAsync(fn, true);
     return null;
   }
-  let published = 0, copiedOut = 0, failing = true;
+  let published = 0,
+    copiedOut = 0,
+    failing = true;
   try {
     for (;;) {
       const completed = pool.completed;

@@ -47,7 +47,8 @@ export function queueWorthIt(pool: ThreadPool, call: KernelCall, crossover: numb
 }
 
 /** Whether a call that is not split may be pipelined (enough row data to pay for the hand-offs). */
-export const pipelineWorthIt = (pool: ThreadPool, call: KernelCall) => queueWorthIt(pool, call, PIPELINE_CROSSOVER_ELEMENTS);
+export const pipelineWorthIt = (pool: ThreadPool, call: KernelCall) =>
+  queueWorthIt(pool, call, PIPELINE_CROSSOVER_ELEMENTS);
 
 /**
  * Elements of row data (inputs and outputs) below which a call with ordinary arrays stays on the
@@ -97,13 +98,21 @@ export interface QueuePlan {
  * (residency, addresses) is copied, so the plan stays valid across awaits.
  */
 export function planQueue(
-  rt: Runtime, pool: ThreadPool, call: KernelCall, slots: Slots, threads: number, chunksPerThread = 4,
+  rt: Runtime,
+  pool: ThreadPool,
+  call: KernelCall,
+  slots: Slots,
+  threads: number,
+  chunksPerThread = 4,
 ): QueuePlan {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
-  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const nIn = inputs.length,
+    nOut = outputs.length,
+    nFixed = fixed.length;
   const { bytes } = slots;
-  const resident = slots.resident.slice(), base = slots.base.slice();
+  const resident = slots.resident.slice(),
+    base = slots.base.slice();
   const ring = pool.ring;
   const multiple = call.rowMultiple ?? 1;
   const rowBytes = (op: RowOperand) => op.perRow * op.view.BYTES_PER_ELEMENT;
@@ -132,16 +141,25 @@ export function planQueue(
   const fixedAt: number[] = [];
   for (let k = 0; k < nFixed; k++) fixedAt.push(resident[FIXED + k] ? base[FIXED + k] : region[FIXED + k]);
   const chunkAddresses = (j: number): Addresses => {
-    const s = j % ring, first = j * rowsPerChunk;
+    const s = j % ring,
+      first = j * rowsPerChunk;
     return {
-      inputs: inputs.map((op, i) => resident[i] ? base[i] + first * rowBytes(op) : region[i] + s * rowsPerChunk * rowBytes(op)),
-      outputs: outputs.map((op, o) => resident[OUT + o] ? base[OUT + o] + first * rowBytes(op) : region[slotOf[OUT + o] ?? OUT + o] + s * rowsPerChunk * rowBytes(op)),
+      inputs: inputs.map((op, i) =>
+        resident[i] ? base[i] + first * rowBytes(op) : region[i] + s * rowsPerChunk * rowBytes(op),
+      ),
+      outputs: outputs.map((op, o) =>
+        resident[OUT + o]
+          ? base[OUT + o] + first * rowBytes(op)
+          : region[slotOf[OUT + o] ?? OUT + o] + s * rowsPerChunk * rowBytes(op),
+      ),
       fixed: fixedAt,
       scratch: scratchEach ? region[SCRATCH] + s * scratchEach : 0,
     };
   };
-  const invocation = (j: number, count: number): Invocation =>
-    ({ name: call.export, args: call.args(chunkAddresses(j), j * rowsPerChunk, count) });
+  const invocation = (j: number, count: number): Invocation => ({
+    name: call.export,
+    args: call.args(chunkAddresses(j), j * rowsPerChunk, count),
+  });
 
   for (let k = 0; k < nFixed; k++) {
     if (resident[FIXED + k]) continue;
@@ -149,11 +167,15 @@ export function planQueue(
     heapFor(rt.arena, view).set(view, region[FIXED + k] / view.BYTES_PER_ELEMENT);
   }
   const copyRows = (j: number, count: number, direction: "in" | "out") => {
-    const first = j * rowsPerChunk, at = chunkAddresses(j);
-    const ops = direction === "in" ? inputs : outputs, addresses = direction === "in" ? at.inputs : at.outputs;
+    const first = j * rowsPerChunk,
+      at = chunkAddresses(j);
+    const ops = direction === "in" ? inputs : outputs,
+      addresses = direction === "in" ? at.inputs : at.outputs;
     for (let i = 0; i < ops.length; i++) {
       if (resident[(direction === "in" ? 0 : OUT) + i]) continue;
-      const op = ops[i], heap = heapFor(rt.arena, op.view), size = op.view.BYTES_PER_ELEMENT;
+      const op = ops[i],
+        heap = heapFor(rt.arena, op.view),
+        size = op.view.BYTES_PER_ELEMENT;
       if (direction === "in") copy(heap, addresses[i] / size, op.view, first * op.perRow, count * op.perRow);
       else copy(op.view, first * op.perRow, heap, addresses[i] / size, count * op.perRow);
     }
@@ -169,8 +191,15 @@ export function planQueue(
     return true;
   };
   return {
-    rowsPerChunk, chunks: Math.ceil(rows / rowsPerChunk), multiple, anyResident,
-    chunkRows, chunkAddresses, invocation, copyRows, copyOutWhenDone,
+    rowsPerChunk,
+    chunks: Math.ceil(rows / rowsPerChunk),
+    multiple,
+    anyResident,
+    chunkRows,
+    chunkAddresses,
+    invocation,
+    copyRows,
+    copyOutWhenDone,
   };
 }
 
@@ -184,7 +213,13 @@ export function planQueue(
  * Returns null when the call should run on one thread instead: one chunk (nothing to overlap), or
  * a row was refused (the one-thread run then names the first refused row, as it always would).
  */
-export function executePipelined(rt: Runtime, pool: ThreadPool, local: Runtime, call: KernelCall, slots: Slots): Elements[] | null {
+export function executePipelined(
+  rt: Runtime,
+  pool: ThreadPool,
+  local: Runtime,
+  call: KernelCall,
+  slots: Slots,
+): Elements[] | null {
   const { fn, rows } = call;
   const threads = pool.available + 1;
   const plan = planQueue(rt, pool, call, slots, threads);
@@ -196,7 +231,10 @@ export function executePipelined(rt: Runtime, pool: ThreadPool, local: Runtime, 
 
   // At most as many chunks as fit from the front; the workers stop at the abort endQueue sends.
   pool.startQueue(fn, plan.chunks);
-  let published = 0, copiedOut = 0, back = rows, failing = true;
+  let published = 0,
+    copiedOut = 0,
+    back = rows,
+    failing = true;
   try {
     for (;;) {
       const completed = pool.completed;
@@ -211,7 +249,11 @@ export function executePipelined(rt: Runtime, pool: ThreadPool, local: Runtime, 
       const front = published * rowsPerChunk;
       // With a local instance, publish only while some worker lacks a chunk to go on with, and
       // work from the back otherwise; without one, keep the ring full and claim from it.
-      if (front < back && published - copiedOut < ring && (localRows === null || pool.unclaimed(published) < threads - 1)) {
+      if (
+        front < back &&
+        published - copiedOut < ring &&
+        (localRows === null || pool.unclaimed(published) < threads - 1)
+      ) {
         const count = Math.min(rowsPerChunk, back - front);
         copyRows(published, count, "in");
         chunkRows[published % ring] = count;
@@ -252,15 +294,32 @@ class LocalRows {
   readonly #plan = new Slots();
   readonly #fixedAt: number[] = [];
 
-  constructor(readonly local: Runtime, readonly call: KernelCall) {
+  constructor(
+    readonly local: Runtime,
+    readonly call: KernelCall,
+  ) {
     const { inputs, outputs } = call;
     const fixed = call.fixed ?? NO_FIXED;
     const { bytes, region } = this.#plan;
-    inputs.forEach((op, i) => { bytes[i] = op.perRow * op.view.BYTES_PER_ELEMENT; });
-    outputs.forEach((op, o) => { bytes[OUT + o] = op.perRow * op.view.BYTES_PER_ELEMENT; });
-    fixed.forEach((op, k) => { bytes[FIXED + k] = op.view.byteLength; });
+    inputs.forEach((op, i) => {
+      bytes[i] = op.perRow * op.view.BYTES_PER_ELEMENT;
+    });
+    outputs.forEach((op, o) => {
+      bytes[OUT + o] = op.perRow * op.view.BYTES_PER_ELEMENT;
+    });
+    fixed.forEach((op, k) => {
+      bytes[FIXED + k] = op.view.byteLength;
+    });
     bytes[SCRATCH] = call.scratchBytes ?? 0;
-    this.rowsPerChunk = local.arena.plan(call.fn, call.rows, this.#plan, inputs.length, outputs.length, fixed.length, call.rowMultiple ?? 1);
+    this.rowsPerChunk = local.arena.plan(
+      call.fn,
+      call.rows,
+      this.#plan,
+      inputs.length,
+      outputs.length,
+      fixed.length,
+      call.rowMultiple ?? 1,
+    );
     fixed.forEach((op, k) => {
       heapFor(local.arena, op.view).set(op.view, region[FIXED + k] / op.view.BYTES_PER_ELEMENT);
       this.#fixedAt.push(region[FIXED + k]);
@@ -272,16 +331,33 @@ class LocalRows {
     const { local, call } = this;
     const { region } = this.#plan;
     const count = to - from;
-    const at: Addresses = { inputs: [], outputs: [], fixed: this.#fixedAt, scratch: call.scratchBytes ? region[SCRATCH] : 0 };
+    const at: Addresses = {
+      inputs: [],
+      outputs: [],
+      fixed: this.#fixedAt,
+      scratch: call.scratchBytes ? region[SCRATCH] : 0,
+    };
     call.inputs.forEach((op, i) => {
-      copy(heapFor(local.arena, op.view), region[i] / op.view.BYTES_PER_ELEMENT, op.view, from * op.perRow, count * op.perRow);
+      copy(
+        heapFor(local.arena, op.view),
+        region[i] / op.view.BYTES_PER_ELEMENT,
+        op.view,
+        from * op.perRow,
+        count * op.perRow,
+      );
       at.inputs.push(region[i]);
     });
-    call.outputs.forEach((_, o) => at.outputs.push(region[OUT + o]));
+    for (let o = 0; o < call.outputs.length; o++) at.outputs.push(region[OUT + o]);
     const refused = invoke(local.kernels, call, at, from, count);
     if (refused >= 0) return refused;
     call.outputs.forEach((op, o) => {
-      copy(op.view, from * op.perRow, heapFor(local.arena, op.view), region[OUT + o] / op.view.BYTES_PER_ELEMENT, count * op.perRow);
+      copy(
+        op.view,
+        from * op.perRow,
+        heapFor(local.arena, op.view),
+        region[OUT + o] / op.view.BYTES_PER_ELEMENT,
+        count * op.perRow,
+      );
     });
     return -1;
   }
@@ -297,13 +373,15 @@ function inPlaceSlots(call: KernelCall, staged: (index: number) => boolean): num
   call.outputs.forEach((op, o) => {
     const i = op.inPlaceOf;
     if (i === undefined || !staged(i) || !staged(OUT + o) || slotOf.includes(i)) return;
-    if (op.perRow === call.inputs[i].perRow && op.view.constructor === call.inputs[i].view.constructor) slotOf[OUT + o] = i;
+    if (op.perRow === call.inputs[i].perRow && op.view.constructor === call.inputs[i].view.constructor)
+      slotOf[OUT + o] = i;
   });
   return slotOf;
 }
 
 /** Whether a view is a caller's array over a SharedArrayBuffer (other than this runtime's memory). */
-const isShared = (view: Elements) => typeof SharedArrayBuffer === "function" && view.buffer instanceof SharedArrayBuffer;
+const isShared = (view: Elements) =>
+  typeof SharedArrayBuffer === "function" && view.buffer instanceof SharedArrayBuffer;
 
 /**
  * Whether a call may be split across threads, and how: "in place" when every caller array is
@@ -314,7 +392,8 @@ const isShared = (view: Elements) => typeof SharedArrayBuffer === "function" && 
 export function splitKind(pool: ThreadPool, call: KernelCall, slots: Slots): "in place" | "copying" | null {
   if (pool.available === 0 || call.rows < 2) return null;
   const { resident } = slots;
-  let perRow = 0, copying = false;
+  let perRow = 0,
+    copying = false;
   const fits = (op: RowOperand, isResident: number, accumulate = false) => {
     if (accumulate) return false;
     if (isResident) {
@@ -328,7 +407,8 @@ export function splitKind(pool: ThreadPool, call: KernelCall, slots: Slots): "in
     return true;
   };
   for (let i = 0; i < call.inputs.length; i++) if (!fits(call.inputs[i], resident[i])) return null;
-  for (let o = 0; o < call.outputs.length; o++) if (!fits(call.outputs[o], resident[OUT + o], call.outputs[o].accumulate)) return null;
+  for (let o = 0; o < call.outputs.length; o++)
+    if (!fits(call.outputs[o], resident[OUT + o], call.outputs[o].accumulate)) return null;
   if (call.rows * perRow < THREAD_CROSSOVER_ELEMENTS) return null;
   return copying ? "copying" : "in place";
 }
@@ -341,10 +421,18 @@ export function splitKind(pool: ThreadPool, call: KernelCall, slots: Slots): "in
  * receives, the calling thread directly), so the copies run on every core too. Returns null when
  * a row was refused: the one-thread run then names the first refused row.
  */
-export function executeSplit(rt: Runtime, pool: ThreadPool, call: KernelCall, slots: Slots, kind: "in place" | "copying"): Elements[] | null {
+export function executeSplit(
+  rt: Runtime,
+  pool: ThreadPool,
+  call: KernelCall,
+  slots: Slots,
+  kind: "in place" | "copying",
+): Elements[] | null {
   const { fn, rows, inputs, outputs } = call;
   const fixed = call.fixed ?? NO_FIXED;
-  const nIn = inputs.length, nOut = outputs.length, nFixed = fixed.length;
+  const nIn = inputs.length,
+    nOut = outputs.length,
+    nFixed = fixed.length;
   const { resident, base, bytes, region } = slots;
   const threads = pool.available + 1;
   const multiple = call.rowMultiple ?? 1;
@@ -371,7 +459,16 @@ export function executeSplit(rt: Runtime, pool: ThreadPool, call: KernelCall, sl
   const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
   bytes[SCRATCH] = scratchEach * threads + extra;
   // A budget per thread for the slots, besides the scratch and the arrays staged whole.
-  const rowsPerChunk = rt.arena.plan(fn, share, slots, nIn, nOut, nFixed, multiple, threads * rt.arena.budgetBytes + bytes[SCRATCH]);
+  const rowsPerChunk = rt.arena.plan(
+    fn,
+    share,
+    slots,
+    nIn,
+    nOut,
+    nFixed,
+    multiple,
+    threads * rt.arena.budgetBytes + bytes[SCRATCH],
+  );
 
   let at = region[SCRATCH] + scratchEach * threads;
   const wholeAt: number[] = [];
@@ -399,19 +496,29 @@ export function executeSplit(rt: Runtime, pool: ThreadPool, call: KernelCall, sl
   }
   /** An operand's address for rows from `first` on thread t: in place, in its whole staging, or in t's slot. */
   const address = (index: number, op: RowOperand, t: number, first: number) =>
-    resident[index] ? base[index] + first * rowBytes(op)
-      : wholeAt[index] !== undefined ? wholeAt[index] + first * rowBytes(op)
+    resident[index]
+      ? base[index] + first * rowBytes(op)
+      : wholeAt[index] !== undefined
+        ? wholeAt[index] + first * rowBytes(op)
         : region[slotOf[index] ?? index] + t * rowsPerChunk * rowBytes(op);
   const copies = (ops: readonly RowOperand[], offset: number, t: number, first: number, count: number): Copy[] => {
     const list: Copy[] = [];
     ops.forEach((op, i) => {
       if (resident[offset + i] || wholeAt[offset + i] !== undefined) return;
-      list.push([op.view.buffer as SharedArrayBuffer, op.view.byteOffset + first * rowBytes(op), address(offset + i, op, t, first), count * rowBytes(op)]);
+      list.push([
+        op.view.buffer as SharedArrayBuffer,
+        op.view.byteOffset + first * rowBytes(op),
+        address(offset + i, op, t, first),
+        count * rowBytes(op),
+      ]);
     });
     return list;
   };
   const program = (t: number): { steps: ProgramStep[]; firsts: number[]; counts: number[]; at: Addresses[] } => {
-    const steps: ProgramStep[] = [], firsts: number[] = [], counts: number[] = [], ats: Addresses[] = [];
+    const steps: ProgramStep[] = [],
+      firsts: number[] = [],
+      counts: number[] = [],
+      ats: Addresses[] = [];
     const end = Math.min(rows, (t + 1) * share);
     for (let first = t * share; first < end; first += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, end - first);
@@ -422,8 +529,10 @@ export function executeSplit(rt: Runtime, pool: ThreadPool, call: KernelCall, sl
         scratch: scratchEach ? region[SCRATCH] + t * scratchEach : 0,
       };
       steps.push({
-        name: call.export, args: call.args(addresses, first, count),
-        copyIn: copies(inputs, 0, t, first, count), copyOut: copies(outputs, OUT, t, first, count),
+        name: call.export,
+        args: call.args(addresses, first, count),
+        copyIn: copies(inputs, 0, t, first, count),
+        copyOut: copies(outputs, OUT, t, first, count),
       });
       firsts.push(first);
       counts.push(count);
@@ -439,22 +548,40 @@ export function executeSplit(rt: Runtime, pool: ThreadPool, call: KernelCall, sl
   const runHere = (p: (typeof programs)[number]): boolean => {
     const bytesOf = (buffer: ArrayBufferLike, from: number, n: number) => new Uint8Array(buffer, from, n);
     for (let s = 0; s < p.steps.length; s++) {
-      for (const [buffer, offset, address, n] of p.steps[s].copyIn) bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
+      for (const [buffer, offset, address, n] of p.steps[s].copyIn)
+        bytesOf(rt.arena.buffer, address, n).set(bytesOf(buffer, offset, n));
       if (invoke(rt.kernels, call, p.at[s], p.firsts[s], p.counts[s]) >= 0) return true;
-      for (const [buffer, offset, address, n] of p.steps[s].copyOut) bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
+      for (const [buffer, offset, address, n] of p.steps[s].copyOut)
+        bytesOf(buffer, offset, n).set(bytesOf(rt.arena.buffer, address, n));
     }
     return false;
   };
   let refused = false;
-  const local = () => { refused = runHere(programs[0]); };
+  const local = () => {
+    refused = runHere(programs[0]);
+  };
   const others = programs.slice(1);
-  const outcomes = kind === "in place"
-    ? pool.run(fn, others.map((p) => p.steps[0]), local, (_, i) => runHere(others[i]) ? 0 : -1).map((r) => r >= 0)
-    : pool.runPrograms(fn, others.map((p) => p.steps), local, (_, i) => runHere(others[i]));
+  const outcomes =
+    kind === "in place"
+      ? pool
+          .run(
+            fn,
+            others.map((p) => p.steps[0]),
+            local,
+            (_, i) => (runHere(others[i]) ? 0 : -1),
+          )
+          .map((r) => r >= 0)
+      : pool.runPrograms(
+          fn,
+          others.map((p) => p.steps),
+          local,
+          (_, i) => runHere(others[i]),
+        );
   if (refused || outcomes.some((r) => r)) return null;
   for (let o = 0; o < nOut; o++) {
     const view = outputs[o].view;
-    if (wholeAt[OUT + o] !== undefined) copy(view, 0, heapFor(rt.arena, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, rows * outputs[o].perRow);
+    if (wholeAt[OUT + o] !== undefined)
+      copy(view, 0, heapFor(rt.arena, view), wholeAt[OUT + o] / view.BYTES_PER_ELEMENT, rows * outputs[o].perRow);
   }
   if (kind === "in place") {
     splitStats.calls++;

@@ -22,21 +22,37 @@ import { KERNEL_SIGNATURES } from "../wasm.js";
  * Control block words: the state, the job (an export's index, or a special job), the argument
  * count, the result, and a flag that makes the worker crash on its next job (tests).
  */
-const STATE = 0, JOB_KIND = 1, COUNT = 2, RESULT = 3, CRASH = 4;
-const IDLE = 0, JOB = 1, DONE = 2, QUIT = 3, FAILED = 4, DEAD = 5;
+const STATE = 0,
+  JOB_KIND = 1,
+  COUNT = 2,
+  RESULT = 3,
+  CRASH = 4;
+const IDLE = 0,
+  JOB = 1,
+  DONE = 2,
+  QUIT = 3,
+  FAILED = 4,
+  DEAD = 5;
 /**
  * JOB_KIND of the chunk queue, and of a program: steps of copies from and to the caller's SharedArrayBuffers around kernel calls,
  * received through the worker's message port (Node only: a browser worker blocked in
  * Atomics.wait cannot receive a message).
  */
-const QUEUE_JOB = -1, PROGRAM_JOB = -3;
+const QUEUE_JOB = -1,
+  PROGRAM_JOB = -3;
 const MAX_ARGS = 24;
 /**
  * Queue words: chunks published, claimed, in the call; the abort flag; chunks completed; a signal
  * counter (bumped on every publish and on abort: what an idle worker sleeps on, so neither can be
  * missed); then per ring slot the chunk done there (+1) and its result.
  */
-const Q_PUBLISHED = 0, Q_CLAIMED = 1, Q_TOTAL = 2, Q_ABORT = 3, Q_COMPLETED = 4, Q_SIGNAL = 5, Q_SLOTS = 8;
+const Q_PUBLISHED = 0,
+  Q_CLAIMED = 1,
+  Q_TOTAL = 2,
+  Q_ABORT = 3,
+  Q_COMPLETED = 4,
+  Q_SIGNAL = 5,
+  Q_SLOTS = 8;
 /** A chunk's result when its kernel trapped. */
 export const TRAPPED = -2;
 /** How long a call waits for a worker that neither answers nor says it died before giving up on the pool. */
@@ -193,7 +209,8 @@ export interface NodeWorker {
   terminate(): unknown;
 }
 export type NodeWorkerConstructor = new (
-  source: string, options: { eval: true; workerData: unknown; transferList: unknown[] },
+  source: string,
+  options: { eval: true; workerData: unknown; transferList: unknown[] },
 ) => NodeWorker;
 
 interface NodePort {
@@ -227,7 +244,11 @@ function markDeadOnTerminate(worker: { terminate(): unknown }, data: WorkerData)
 export function nodeSpawner(Worker: NodeWorkerConstructor, MessageChannel: NodeMessageChannel): SpawnWorker {
   return (data) => {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { ...data, port: port2 }, transferList: [port2] });
+    const worker = new Worker(NODE_WORKER_SOURCE, {
+      eval: true,
+      workerData: { ...data, port: port2 },
+      transferList: [port2],
+    });
     worker.unref();
     port1.unref?.();
     markDeadOnTerminate(worker, data);
@@ -310,7 +331,12 @@ function waitWhile(arr: Int32Array, index: number, value: number, ms: number): v
   while (Atomics.load(arr, index) === value && performance.now() < end);
 }
 
-type WaitAsync = (arr: Int32Array, index: number, value: number, ms: number) => { async: boolean; value: Promise<unknown> | string };
+type WaitAsync = (
+  arr: Int32Array,
+  index: number,
+  value: number,
+  ms: number,
+) => { async: boolean; value: Promise<unknown> | string };
 
 /**
  * Resolves once arr[index] !== value, or after about ms: Atomics.waitAsync (it does not block the
@@ -365,10 +391,18 @@ export class ThreadPool {
       ended: false,
     };
     w.handle = this.#spawn({
-      module: this.#module, memory: this.#memory, control: w.control, args: w.args,
-      queue: this.#queue, jobs: this.#jobs, ring: this.ring, names: EXPORTS,
+      module: this.#module,
+      memory: this.#memory,
+      control: w.control,
+      args: w.args,
+      queue: this.#queue,
+      jobs: this.#jobs,
+      ring: this.ring,
+      names: EXPORTS,
     });
-    w.handle.onReady(() => { if (!w.ended) w.ready = true; });
+    w.handle.onReady(() => {
+      if (!w.ended) w.ready = true;
+    });
     w.handle.onEnd((reason) => this.#ended(w, reason));
     return w;
   }
@@ -387,11 +421,14 @@ export class ThreadPool {
 
   /** Resolves when every worker has instantiated the module (init waits: a worker starts through this thread's event loop). */
   ready(): Promise<void> {
-    const started = this.#workers.map((w) => new Promise<void>((resolve, reject) => {
-      if (w.ready) return resolve();
-      w.handle.onReady(resolve);
-      w.handle.onEnd((reason) => reject(new Error(`a worker did not start: ${reason}`)));
-    }));
+    const started = this.#workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          if (w.ready) return resolve();
+          w.handle.onReady(resolve);
+          w.handle.onEnd((reason) => reject(new Error(`a worker did not start: ${reason}`)));
+        }),
+    );
     return Promise.all(started).then(() => undefined);
   }
 
@@ -440,12 +477,19 @@ export class ThreadPool {
    * reuses the scratch and the rows). Returns each job's outcome in order.
    */
   #dispatch<J, R>(
-    fn: string, jobs: J[], kindOf: (job: J) => number, argsOf: (job: J) => readonly number[],
-    local: () => void, here: (job: J, index: number) => R, outcome: (w: PoolWorker, result: number) => R, post?: (w: PoolWorker, job: J) => void,
+    fn: string,
+    jobs: J[],
+    kindOf: (job: J) => number,
+    argsOf: (job: J) => readonly number[],
+    local: () => void,
+    here: (job: J, index: number) => R,
+    outcome: (w: PoolWorker, result: number) => R,
+    post?: (w: PoolWorker, job: J) => void,
   ): R[] {
     this.#check(fn);
     // Checked before any worker gets a job: every worker given one is waited for below.
-    if (jobs.some((job) => argsOf(job).length > MAX_ARGS)) throw new Error(`${fn}: a job takes more than ${MAX_ARGS} arguments`);
+    if (jobs.some((job) => argsOf(job).length > MAX_ARGS))
+      throw new Error(`${fn}: a job takes more than ${MAX_ARGS} arguments`);
     const ready = this.#workers.filter((w) => w.ready);
     const given: (PoolWorker | null)[] = jobs.map((job) => {
       const args = argsOf(job);
@@ -459,7 +503,9 @@ export class ThreadPool {
     const outcomes: R[] = [];
     try {
       local();
-      jobs.forEach((job, i) => { if (given[i] === null) outcomes[i] = here(job, i); });
+      jobs.forEach((job, i) => {
+        if (given[i] === null) outcomes[i] = here(job, i);
+      });
     } catch (error) {
       failure = error;
     }
@@ -521,7 +567,9 @@ export class ThreadPool {
 
   #crashError(fn: string): Error {
     const why = this.#crashed ?? "it crashed";
-    return new Error(`${fn}: a worker thread ended during the call (${why}); the call's outputs are incomplete. A replacement worker is starting: call again`);
+    return new Error(
+      `${fn}: a worker thread ended during the call (${why}); the call's outputs are incomplete. A replacement worker is starting: call again`,
+    );
   }
 
   /**
@@ -529,7 +577,15 @@ export class ThreadPool {
    * `local` runs here; returns each job's result (an export's i32 result, −1 for none).
    */
   run(fn: string, jobs: Invocation[], local: () => void, here: (job: Invocation, index: number) => number): number[] {
-    return this.#dispatch(fn, jobs, (job) => EXPORTS.indexOf(job.name), (job) => job.args, local, here, (_, result) => result);
+    return this.#dispatch(
+      fn,
+      jobs,
+      (job) => EXPORTS.indexOf(job.name),
+      (job) => job.args,
+      local,
+      here,
+      (_, result) => result,
+    );
   }
 
   /** Whether workers take programs (Node: they receive them through a message port). */
@@ -541,9 +597,20 @@ export class ThreadPool {
    * Runs each program on a worker (or here, after `local`, through `here`) while `local` runs
    * here; returns whether a kernel refused a row in each.
    */
-  runPrograms(fn: string, programs: ProgramStep[][], local: () => void, here: (program: ProgramStep[], index: number) => boolean): boolean[] {
+  runPrograms(
+    fn: string,
+    programs: ProgramStep[][],
+    local: () => void,
+    here: (program: ProgramStep[], index: number) => boolean,
+  ): boolean[] {
     return this.#dispatch(
-      fn, programs, () => PROGRAM_JOB, () => [], local, here, (_, result) => result >= 0,
+      fn,
+      programs,
+      () => PROGRAM_JOB,
+      () => [],
+      local,
+      here,
+      (_, result) => result >= 0,
       (w, program) => w.handle.post!(program.map((step) => ({ ...step, kind: EXPORTS.indexOf(step.name) }))),
     );
   }
@@ -628,7 +695,8 @@ export class ThreadPool {
 
   #checkProgress(fn: string, start: number): void {
     if (this.#queued.some((w) => Atomics.load(w.control, STATE) === DEAD)) throw this.#crashError(fn);
-    if (Date.now() - start > WORKER_TIMEOUT_MS) throw new Error(`${fn}: no chunk completed within ${WORKER_TIMEOUT_MS / 1000} s`);
+    if (Date.now() - start > WORKER_TIMEOUT_MS)
+      throw new Error(`${fn}: no chunk completed within ${WORKER_TIMEOUT_MS / 1000} s`);
   }
 
   /**
@@ -648,7 +716,7 @@ export class ThreadPool {
   async endQueueAsync(fn: string, failing: boolean): Promise<void> {
     this.#abortQueue();
     let died = false;
-    for (const w of this.#queued) if (await this.#collectAsync(fn, w) === null) died = true;
+    for (const w of this.#queued) if ((await this.#collectAsync(fn, w)) === null) died = true;
     this.#queued = [];
     if (died && !failing) throw this.#crashError(fn);
   }

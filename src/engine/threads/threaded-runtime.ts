@@ -2,7 +2,14 @@
 // on demand from its own generated module, so single-thread users never load its bytes), one
 // shared WebAssembly.Memory, and threads − 1 workers (pool.ts) over it: Node's worker_threads,
 // or Web Workers in a cross-origin-isolated page (COOP: same-origin, COEP: require-corp).
-import { browserSpawner, nodeSpawner, ThreadPool, type NodeMessageChannel, type NodeWorkerConstructor, type SpawnWorker } from "./pool.js";
+import {
+  browserSpawner,
+  nodeSpawner,
+  ThreadPool,
+  type NodeMessageChannel,
+  type NodeWorkerConstructor,
+  type SpawnWorker,
+} from "./pool.js";
 import { DEFAULT_ARENA_BYTES } from "../arena.js";
 import { executeOffloaded, offloadWorthIt } from "./offload.js";
 import { executePipelined, executeSplit, pipelineWorthIt, splitKind } from "./parallel.js";
@@ -19,7 +26,8 @@ function workerThreads(): WorkerModule | null {
   return (proc?.getBuiltinModule?.("node:worker_threads") as WorkerModule | undefined) ?? null;
 }
 
-const ISOLATION = "serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp";
+const ISOLATION =
+  "serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp";
 
 /** How this engine starts workers: Node's worker_threads, a page's Web Workers, or a reason it cannot. */
 function spawner(): SpawnWorker | string {
@@ -62,11 +70,17 @@ function threading(pool: ThreadPool, local: Runtime): Threading {
   const strategies: Threading & { pool: ThreadPool } = {
     local,
     pool,
-    get workers() { return pool.size; },
-    get broken() { return pool.broken; },
+    get workers() {
+      return pool.size;
+    },
+    get broken() {
+      return pool.broken;
+    },
     strategy: (_rt, call, slots) => splitKind(pool, call, slots) ?? (pipelineWorthIt(pool, call) ? "pipelined" : null),
     run: (rt, call, frame, strategy) =>
-      strategy === "pipelined" ? executePipelined(rt, pool, local, call, frame) : executeSplit(rt, pool, call, frame, strategy),
+      strategy === "pipelined"
+        ? executePipelined(rt, pool, local, call, frame)
+        : executeSplit(rt, pool, call, frame, strategy),
     offloads: (call) => offloadWorthIt(pool, call),
     offload: (rt, call, slots) => executeOffloaded(rt, pool, call, slots),
     dispose: () => pool.dispose(),
@@ -83,7 +97,11 @@ export const poolOf = (rt: Runtime): ThreadPool | null => (rt.threading as { poo
  * that stay on this thread.
  */
 export async function threadedRuntime(
-  build: BuildName, ordinary: WebAssembly.Module, threads: number, arenaBytes: number | undefined, maxMemoryBytes: number,
+  build: BuildName,
+  ordinary: WebAssembly.Module,
+  threads: number,
+  arenaBytes: number | undefined,
+  maxMemoryBytes: number,
 ): Promise<Runtime> {
   const module = (await threadedModule(build))!;
   const maximum = Math.floor(maxMemoryBytes / PAGE);

@@ -8,9 +8,16 @@ export function mismatch(actual, expected, tol) {
   const e = typeof expected === "number" ? [expected] : expected;
   if (a.length !== e.length) return `length ${a.length} vs ${e.length}`;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = e[i];
-    if (Number.isNaN(x) || Number.isNaN(y)) { if (Number.isNaN(x) !== Number.isNaN(y)) return `[${i}] ${x} vs ${y}`; continue; }
-    if (!Number.isFinite(x) || !Number.isFinite(y)) { if (x !== y) return `[${i}] ${x} vs ${y}`; continue; }
+    const x = a[i],
+      y = e[i];
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) return `[${i}] ${x} vs ${y}`;
+      continue;
+    }
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      if (x !== y) return `[${i}] ${x} vs ${y}`;
+      continue;
+    }
     if (Math.abs(x - y) > tol.abs + tol.rel * Math.abs(y)) return `[${i}] ${x} vs ${y}`;
   }
   return null;

@@ -8,8 +8,13 @@ export function hash(view) {
 }
 
 export function calls(pk) {
-  const rows = 512, classes = 1000, n = rows * classes;
-  const x = pk.allocFloat32(n), out = pk.allocFloat32(n), perRow = pk.allocFloat32(rows), labels = pk.allocInt32(rows);
+  const rows = 512,
+    classes = 1000,
+    n = rows * classes;
+  const x = pk.allocFloat32(n),
+    out = pk.allocFloat32(n),
+    perRow = pk.allocFloat32(rows),
+    labels = pk.allocInt32(rows);
   pk.randomNormal(n, { seed: 7, std: 3, out: x.array });
   for (let i = 0; i < rows; i++) labels.array[i] = (i * 7919) % classes;
   const hashes = {};
@@ -27,8 +32,12 @@ export function calls(pk) {
 // The async variants on the same inputs (zero-copy and ordinary arrays). On the isolated page the
 // workers run them while the page's thread awaits; in Node, on one thread, they run at once.
 export async function asyncCalls(pk) {
-  const rows = 512, classes = 1000, n = rows * classes;
-  const x = pk.allocFloat32(n), out = pk.allocFloat32(n), labels = new Int32Array(rows);
+  const rows = 512,
+    classes = 1000,
+    n = rows * classes;
+  const x = pk.allocFloat32(n),
+    out = pk.allocFloat32(n),
+    labels = new Int32Array(rows);
   pk.randomNormal(n, { seed: 7, std: 3, out: x.array });
   for (let i = 0; i < rows; i++) labels[i] = (i * 7919) % classes;
   const plain = x.array.slice();
@@ -38,7 +47,12 @@ export async function asyncCalls(pk) {
   const ce = await pk.crossEntropyWithGradAsync(plain, labels, classes, { labelSmoothing: 0.1 });
   hashes.crossEntropyGradAsync = hash(ce.grad);
   hashes.crossEntropyLossAsync = hash(Float64Array.of(ce.loss));
-  const kl = await pk.klDivWithGradAsync(await pk.logSoftmaxAsync(x.array, classes), pk.softmax(plain, classes), classes, { reduction: "batchmean" });
+  const kl = await pk.klDivWithGradAsync(
+    await pk.logSoftmaxAsync(x.array, classes),
+    pk.softmax(plain, classes),
+    classes,
+    { reduction: "batchmean" },
+  );
   hashes.klGradAsync = hash(kl.grad);
   hashes.klLossAsync = hash(Float64Array.of(kl.loss));
   for (const w of [x, out]) w.free();
