@@ -9,7 +9,7 @@ import { Bench } from "tinybench";
 // call per closure, which shows in per-call times of a few hundred nanoseconds.
 import * as pk from "../dist/index.js";
 import * as ref from "../dist/reference/index.js";
-import { PIPELINE_CROSSOVER_ELEMENTS, THREAD_CROSSOVER_ELEMENTS } from "../dist/engine/threads/parallel.js";
+import { PIPELINE_CROSSOVER_ELEMENTS, THREAD_CROSSOVER_ELEMENTS } from "../dist/engine/threads/tuning.js";
 import { requireRuntime } from "../dist/engine/runtime.js";
 import { SCRATCH_BYTES } from "../dist/engine/wasm.js";
 import { renderChart } from "./chart.js";

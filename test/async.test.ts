@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { splitStats } from "../src/engine/threads/parallel.js";
+import { splitStats } from "../src/engine/threads/tuning.js";
 import { currentRuntime } from "../src/engine/runtime.js";
 import { poolOf } from "../src/engine/threads/threaded-runtime.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";

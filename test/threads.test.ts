@@ -5,8 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pk from "../src/index.js";
-import { splitStats } from "../src/engine/threads/parallel.js";
-import { PIPELINE_CROSSOVER_ELEMENTS } from "../src/engine/threads/parallel.js";
+import { PIPELINE_CROSSOVER_ELEMENTS, splitStats } from "../src/engine/threads/tuning.js";
 import { currentRuntime } from "../src/engine/runtime.js";
 import { poolOf } from "../src/engine/threads/threaded-runtime.js";
 import { randomLabels, randomLogits, randomTargets } from "./helpers.js";

@@ -5,7 +5,8 @@
 // n − 1 of them. Every row's outputs are the same as on one thread.
 import type { Elements, KernelCall } from "../call.js";
 import { SLOT_LAYOUT, type Slots } from "../frame.js";
-import { planQueue, queueWorthIt, splitStats, THREAD_CROSSOVER_ELEMENTS } from "./parallel.js";
+import { planQueue } from "./queue-plan.js";
+import { queueWorthIt, splitStats, THREAD_CROSSOVER_ELEMENTS } from "./tuning.js";
 import type { ThreadPool } from "./pool.js";
 import type { Runtime } from "../runtime.js";
 
@@ -66,7 +67,7 @@ export async function executeOffloaded(
     failing = true;
   try {
     for (;;) {
-      const completed = pool.completed;
+      const completed = pool.queue.completed;
       // Finished chunks out first (in order: it frees their slots), then the next chunk in while
       // a slot is free, else await a chunk's end.
       const out = copiedOut < published ? plan.copyOutWhenDone(copiedOut, checkAttached) : false;
@@ -75,12 +76,12 @@ export async function executeOffloaded(
         copiedOut++;
         continue;
       }
-      if (published < chunks && published - copiedOut < pool.ring) {
+      if (published < chunks && published - copiedOut < pool.queue.ring) {
         const count = Math.min(rowsPerChunk, call.rows - published * rowsPerChunk);
         checkAttached();
         copyRows(published, count, "in");
-        chunkRows[published % pool.ring] = count;
-        pool.publish(published, invocation(published, count));
+        chunkRows[published % pool.queue.ring] = count;
+        pool.queue.publish(published, invocation(published, count));
         published++;
         continue;
       }

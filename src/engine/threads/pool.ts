@@ -1,288 +1,29 @@
-// Worker threads over one shared wasm memory (Node's worker_threads, or a cross-origin-isolated
-// page's Web Workers). Each worker instantiates the same compiled threaded build over the
-// runtime's shared Memory and waits on its control block. Three kinds of job:
-//  - one kernel invocation (an export's index and its numeric arguments): a split call hands
-//    each worker a share of the rows and runs its own share on the calling thread (run());
-//  - a program (Node): steps of copies between the caller's SharedArrayBuffers and wasm memory
-//    around kernel invocations, received through the worker's message port (runPrograms());
-//  - the chunk queue: a pipelined call publishes chunks of rows as the calling thread copies them
-//    in, and the workers claim the next one, run it and mark it done, so copying and computing
-//    overlap (startQueue() and on; the calling thread may claim chunks too).
-// A job is handed over only by a compare-exchange from idle. The calling thread waits with
-// Atomics.wait (Node lets its main thread block) or, on a page's main thread, where Atomics.wait
-// is not allowed, by spinning on Atomics.load: the call blocks that thread either way, for less
-// time than on one thread. Workers are unref'd (Node): they never keep a process alive;
-// dispose() ends them. A worker that crashes (an exception outside a kernel, process.exit) says
-// so through its control block before it goes: the call that was waiting for it fails with a
-// clear error, a worker found dead before a call gets no job (its share runs on the calling
-// thread), and a replacement starts at once (calls in between run on the threads that are left).
-import { KERNEL_SIGNATURES } from "../wasm.js";
-
-/**
- * Control block words: the state, the job (an export's index, or a special job), the argument
- * count, the result, and a flag that makes the worker crash on its next job (tests).
- */
-const STATE = 0,
-  JOB_KIND = 1,
-  COUNT = 2,
-  RESULT = 3,
-  CRASH = 4;
-const IDLE = 0,
-  JOB = 1,
-  DONE = 2,
-  QUIT = 3,
-  FAILED = 4,
-  DEAD = 5;
-/**
- * JOB_KIND of the chunk queue, and of a program: steps of copies from and to the caller's SharedArrayBuffers around kernel calls,
- * received through the worker's message port (Node only: a browser worker blocked in
- * Atomics.wait cannot receive a message).
- */
-const QUEUE_JOB = -1,
-  PROGRAM_JOB = -3;
-const MAX_ARGS = 24;
-/**
- * Queue words: chunks published, claimed, in the call; the abort flag; chunks completed; a signal
- * counter (bumped on every publish and on abort: what an idle worker sleeps on, so neither can be
- * missed); then per ring slot the chunk done there (+1) and its result.
- */
-const Q_PUBLISHED = 0,
-  Q_CLAIMED = 1,
-  Q_TOTAL = 2,
-  Q_ABORT = 3,
-  Q_COMPLETED = 4,
-  Q_SIGNAL = 5,
-  Q_SLOTS = 8;
-/** A chunk's result when its kernel trapped. */
-export const TRAPPED = -2;
-/** How long a call waits for a worker that neither answers nor says it died before giving up on the pool. */
-const WORKER_TIMEOUT_MS = 120_000;
-/** Atomics.load rounds a worker spins before it sleeps while waiting for the next chunk (a futex wake costs more than a chunk's hand-off). */
-const SPINS = 20_000;
-// Longer spins (1 ms, time-based, for the worker's next job, the calling thread's wait for a share,
-// and the worker's wait for its result to be taken) were tried and measured no robust difference
-// (farm-bench, whole processes, two runs of 10 pairs each: with them 65536×10 cross-entropy was 4 %
-// faster in one run and 8 % slower in the other, 4096×1000 softmax over shared arrays 20 % slower
-// and even): the short spin holds a core for less time.
-
-const EXPORTS = Object.keys(KERNEL_SIGNATURES);
-
-// The worker's loop, the same text in Node and in a browser (the prologues differ).
-const SERVE = `
-const STATE = ${STATE}, JOB_KIND = ${JOB_KIND}, COUNT = ${COUNT}, RESULT = ${RESULT};
-function serve({ kernels, memory, control, args, queue, jobs, ring, names, receive }) {
-  const invoke = (kind, argv) => {
-    const value = kernels[names[kind]](...argv);
-    return typeof value === "number" ? value : -1;
-  };
-  const drain = () => {
-    for (;;) {
-      const j = Atomics.add(queue, ${Q_CLAIMED}, 1);
-      if (j >= Atomics.load(queue, ${Q_TOTAL})) return;
-      for (let spins = 0; ; spins++) {
-        const signal = Atomics.load(queue, ${Q_SIGNAL});
-        if (Atomics.load(queue, ${Q_ABORT}) !== 0) return;
-        if (Atomics.load(queue, ${Q_PUBLISHED}) > j) break;
-        if (spins > ${SPINS}) Atomics.wait(queue, ${Q_SIGNAL}, signal);
-      }
-      const s = j % ring, at = s * ${MAX_ARGS + 2};
-      let result;
-      try {
-        result = invoke(jobs[at], jobs.subarray(at + 2, at + 2 + jobs[at + 1]));
-      } catch {
-        result = ${TRAPPED};
-      }
-      queue[${Q_SLOTS} + ring + s] = result;
-      Atomics.store(queue, ${Q_SLOTS} + s, j + 1);
-      Atomics.add(queue, ${Q_COMPLETED}, 1);
-      Atomics.notify(queue, ${Q_COMPLETED});
-    }
-  };
-  for (;;) {
-    // A short spin before sleeping: a call's next job usually comes within microseconds, and a
-    // futex wake costs tens of them (the calling thread then waits for this worker's share).
-    for (let spins = 0; spins < ${SPINS} && Atomics.load(control, STATE) === ${IDLE}; spins++);
-    Atomics.wait(control, STATE, ${IDLE});
-    const state = Atomics.load(control, STATE);
-    if (state === ${QUIT}) return;
-    if (state !== ${JOB}) continue;
-    const kind = control[JOB_KIND];
-    if (control[${CRASH}] === 1) throw new Error("crash requested");
-    let result = -1, done = ${DONE};
-    if (kind === ${QUEUE_JOB}) {
-      drain();
-    } else if (kind === ${PROGRAM_JOB}) {
-      try {
-        const steps = receive();
-        for (let s = 0; s < steps.length; s++) {
-          const step = steps[s];
-          let heap = new Uint8Array(memory.buffer);
-          for (const [buffer, offset, address, bytes] of step.copyIn) heap.set(new Uint8Array(buffer, offset, bytes), address);
-          result = invoke(step.kind, step.args);
-          if (result >= 0) {
-            args[0] = s;
-            break;
-          }
-          heap = new Uint8Array(memory.buffer);
-          for (const [buffer, offset, address, bytes] of step.copyOut) new Uint8Array(buffer, offset, bytes).set(heap.subarray(address, address + bytes));
-        }
-      } catch {
-        done = ${FAILED};
-      }
-    } else {
-      try {
-        result = invoke(kind, args.subarray(0, control[COUNT]));
-      } catch {
-        done = ${FAILED};
-      }
-    }
-    control[RESULT] = result;
-    Atomics.store(control, STATE, done);
-    Atomics.notify(control, STATE);
-    Atomics.wait(control, STATE, done);
-  }
-}
-// Said before the thread goes, whatever ends it (an exception, process.exit): the calling thread
-// may be blocked waiting for this worker and cannot see an exit event.
-function died({ control, queue }) {
-  if (Atomics.load(control, STATE) === ${QUIT}) return;
-  Atomics.store(control, STATE, ${DEAD});
-  Atomics.notify(control, STATE);
-  Atomics.notify(queue, ${Q_COMPLETED});
-}
-`;
-
-// Node: an eval'd script, so no file has to be resolved next to the ESM or CJS build (or by a
-// bundler). It runs as CommonJS or as a module (a parent started with --input-type=module passes
-// that on), hence process.getBuiltinModule rather than require.
-const NODE_WORKER_SOURCE = `${SERVE}
-const { parentPort, workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
-process.on("exit", () => died(workerData));
-const kernels = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
-parentPort.postMessage("ready");
-serve({ ...workerData, kernels, receive: () => receiveMessageOnPort(workerData.port).message });
-`;
-
-// A browser: a Blob-URL worker (no file to serve; a page with a CSP needs worker-src blob:) that
-// gets its data in its first message.
-const BROWSER_WORKER_SOURCE = `${SERVE}
-self.onmessage = ({ data }) => {
-  self.onmessage = null;
-  try {
-    const kernels = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports;
-    postMessage("ready");
-    serve({ ...data, kernels });
-  } catch (error) {
-    died(data);
-    throw error;
-  }
-};
-`;
-
-/** What a worker is given: the module and memory, its control block and argument area, the queue (and in Node a message port). */
-interface WorkerData {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  control: Int32Array;
-  args: Float64Array;
-  queue: Int32Array;
-  jobs: Float64Array;
-  ring: number;
-  names: string[];
-}
-
-/** A started worker: the pool hears once that it is ready, and once that it ended. */
-export interface WorkerHandle {
-  onReady(listener: () => void): void;
-  onEnd(listener: (reason: string) => void): void;
-  terminate(): void;
-  /** Sends a message the worker reads synchronously (Node's receiveMessageOnPort); absent in browsers. */
-  post?(message: unknown): void;
-}
-export type SpawnWorker = (data: WorkerData) => WorkerHandle;
-
-/** What the pool uses of node:worker_threads' Worker (the package's types do not include Node's). */
-export interface NodeWorker {
-  on(event: "error" | "exit" | "message", listener: (value: unknown) => void): unknown;
-  once(event: "message", listener: (value: unknown) => void): unknown;
-  unref(): void;
-  terminate(): unknown;
-}
-export type NodeWorkerConstructor = new (
-  source: string,
-  options: { eval: true; workerData: unknown; transferList: unknown[] },
-) => NodeWorker;
-
-interface NodePort {
-  postMessage(message: unknown): void;
-  unref?(): void;
-  close(): void;
-}
-export type NodeMessageChannel = new () => { port1: NodePort; port2: NodePort };
-
-/**
- * What a worker's died() says, said on the calling thread: a worker ended from outside (its
- * terminate() called by someone else, an out-of-memory kill) runs no exit handler of its own,
- * and a call waiting for it must wake and fail rather than wait for the timeout.
- */
-function markDead({ control, queue }: Pick<WorkerData, "control" | "queue">): void {
-  if (Atomics.load(control, STATE) === QUIT) return;
-  Atomics.store(control, STATE, DEAD);
-  Atomics.notify(control, STATE);
-  Atomics.notify(queue, Q_COMPLETED);
-}
-
-/** Makes `worker.terminate()`, whoever calls it, mark the worker dead first (markDead). */
-function markDeadOnTerminate(worker: { terminate(): unknown }, data: WorkerData): void {
-  const terminate = worker.terminate.bind(worker);
-  worker.terminate = () => {
-    markDead(data);
-    return terminate();
-  };
-}
-
-export function nodeSpawner(Worker: NodeWorkerConstructor, MessageChannel: NodeMessageChannel): SpawnWorker {
-  return (data) => {
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(NODE_WORKER_SOURCE, {
-      eval: true,
-      workerData: { ...data, port: port2 },
-      transferList: [port2],
-    });
-    worker.unref();
-    port1.unref?.();
-    markDeadOnTerminate(worker, data);
-    worker.on("exit", () => markDead(data));
-    return {
-      post: (message) => port1.postMessage(message),
-      onReady: (listener) => void worker.once("message", () => listener()),
-      onEnd: (listener) => {
-        worker.on("error", (error) => listener(`it failed: ${error}`));
-        worker.on("exit", (code) => listener(`it exited with code ${code}`));
-      },
-      terminate: () => {
-        port1.close();
-        void worker.terminate();
-      },
-    };
-  };
-}
-
-/** Web Workers from one Blob URL (made on first use). */
-export function browserSpawner(Worker: typeof globalThis.Worker): SpawnWorker {
-  let url: string | null = null;
-  return (data) => {
-    url ??= URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: "text/javascript" }));
-    const worker = new Worker(url);
-    markDeadOnTerminate(worker, data);
-    worker.postMessage(data);
-    return {
-      onReady: (listener) => worker.addEventListener("message", () => listener(), { once: true }),
-      onEnd: (listener) => worker.addEventListener("error", (event) => listener(`it failed: ${event.message}`)),
-      terminate: () => worker.terminate(),
-    };
-  };
-}
+// The pool of workers over one shared wasm memory: their lifecycle, handing out jobs, collecting
+// results, and the chunk queue of pipelined and async calls. The protocol is in protocol.ts,
+// the worker side in worker-source.ts.
+import {
+  COUNT,
+  CRASH,
+  DEAD,
+  EXPORTS,
+  IDLE,
+  JOB,
+  JOB_KIND,
+  MAX_ARGS,
+  PROGRAM_JOB,
+  Q_COMPLETED,
+  QUEUE_JOB,
+  QUIT,
+  RESULT,
+  STATE,
+  WORKER_TIMEOUT_MS,
+  FAILED,
+  type Invocation,
+  type ProgramStep,
+} from "./protocol.js";
+import { ChunkQueue } from "./chunk-queue.js";
+import { waitAsyncWhile, waitWhile } from "./wait.js";
+import type { SpawnWorker, WorkerHandle } from "./worker-source.js";
 
 interface PoolWorker {
   handle: WorkerHandle;
@@ -294,77 +35,13 @@ interface PoolWorker {
   ended: boolean;
 }
 
-/** One kernel call to run on a worker: the export's name and its arguments. */
-export interface Invocation {
-  name: string;
-  args: number[];
-}
-
-/** [buffer, byte offset there, byte address in wasm memory, bytes] of a copy: into wasm memory before the step's kernel, or out of it after. */
-export type Copy = [SharedArrayBuffer, number, number, number];
-
-/** A program's step: copies into wasm memory, one kernel call, copies out. */
-export interface ProgramStep extends Invocation {
-  copyIn: Copy[];
-  copyOut: Copy[];
-}
-
-let mayBlock: boolean | undefined;
-
-/** Waits while arr[index] === value, at most ms: Atomics.wait where the thread may block, else a spin. */
-function waitWhile(arr: Int32Array, index: number, value: number, ms: number): void {
-  if (mayBlock === undefined) {
-    try {
-      Atomics.wait(arr, index, value + 1, 0); // "not-equal" at once where waiting is allowed; a TypeError where not
-      mayBlock = true;
-    } catch {
-      mayBlock = false;
-    }
-  }
-  if (mayBlock) {
-    // A short spin first: a worker's share usually ends within microseconds of this thread's.
-    for (let spins = 0; spins < SPINS; spins++) if (Atomics.load(arr, index) !== value) return;
-    Atomics.wait(arr, index, value, ms);
-    return;
-  }
-  const end = performance.now() + ms;
-  while (Atomics.load(arr, index) === value && performance.now() < end);
-}
-
-type WaitAsync = (
-  arr: Int32Array,
-  index: number,
-  value: number,
-  ms: number,
-) => { async: boolean; value: Promise<unknown> | string };
-
-/**
- * Resolves once arr[index] !== value, or after about ms: Atomics.waitAsync (it does not block the
- * thread), or where an engine lacks it, a check again after a timer turn. A timer runs meanwhile
- * either way: a pending waitAsync does not keep Node's event loop alive (a script awaiting an
- * async call would exit, code 13, with the call unfinished), a timer does.
- */
-function waitAsyncWhile(arr: Int32Array, index: number, value: number, ms: number): Promise<void> {
-  const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-  if (typeof waitAsync !== "function") {
-    return new Promise((resolve) => setTimeout(resolve, Atomics.load(arr, index) === value ? 1 : 0));
-  }
-  const waited = waitAsync(arr, index, value, ms);
-  if (!waited.async) return Promise.resolve();
-  const alive = setTimeout(() => undefined, ms + 1);
-  return (waited.value as Promise<unknown>).then(() => clearTimeout(alive));
-}
-
 export class ThreadPool {
   readonly #workers: PoolWorker[] = [];
   readonly #spawn: SpawnWorker;
   readonly #module: WebAssembly.Module;
   readonly #memory: WebAssembly.Memory;
-  /** The chunk queue's words and each ring slot's invocation. */
-  readonly #queue: Int32Array;
-  readonly #jobs: Float64Array;
-  /** Chunks in flight at most (ring slots of a pipelined call). */
-  readonly ring: number;
+  /** The chunk queue of pipelined and async calls (ring slots: chunks in flight at most). */
+  readonly queue: ChunkQueue;
   #broken: string | null = null;
   /** Why a worker ended during the current call, for its error. */
   #crashed: string | null = null;
@@ -376,9 +53,7 @@ export class ThreadPool {
     this.#spawn = spawn;
     this.#module = module;
     this.#memory = memory;
-    this.ring = Math.max(4, 2 * (count + 1));
-    this.#queue = new Int32Array(new SharedArrayBuffer(4 * (Q_SLOTS + 2 * this.ring)));
-    this.#jobs = new Float64Array(new SharedArrayBuffer(8 * (MAX_ARGS + 2) * this.ring));
+    this.queue = new ChunkQueue(Math.max(4, 2 * (count + 1)));
     for (let i = 0; i < count; i++) this.#workers.push(this.#start());
   }
 
@@ -395,9 +70,9 @@ export class ThreadPool {
       memory: this.#memory,
       control: w.control,
       args: w.args,
-      queue: this.#queue,
-      jobs: this.#jobs,
-      ring: this.ring,
+      queue: this.queue.words,
+      jobs: this.queue.jobs,
+      ring: this.queue.ring,
       names: EXPORTS,
     });
     w.handle.onReady(() => {
@@ -621,75 +296,26 @@ export class ThreadPool {
    */
   startQueue(fn: string, total: number): number {
     this.#check(fn);
-    const q = this.#queue;
-    q.fill(0);
-    q[Q_TOTAL] = total;
+    this.queue.reset(total);
     this.#queued = this.#workers.filter((w) => w.ready && this.#take(w, QUEUE_JOB, []));
     return this.#queued.length;
-  }
-
-  /** Wakes the workers waiting for a chunk. */
-  #signal(): void {
-    Atomics.add(this.#queue, Q_SIGNAL, 1);
-    Atomics.notify(this.#queue, Q_SIGNAL);
-  }
-
-  /** Publishes chunk j (its rows are in ring slot j % ring) to be run as `job`. */
-  publish(j: number, job: Invocation): void {
-    const at = (j % this.ring) * (MAX_ARGS + 2);
-    this.#jobs[at] = EXPORTS.indexOf(job.name);
-    this.#jobs[at + 1] = job.args.length;
-    this.#jobs.set(job.args, at + 2);
-    Atomics.store(this.#queue, Q_PUBLISHED, j + 1);
-    this.#signal();
-  }
-
-  /** Claims the next chunk for the calling thread if it is published (j < published), else −1. */
-  claim(published: number): number {
-    const next = Atomics.load(this.#queue, Q_CLAIMED);
-    if (next >= published) return -1;
-    return Atomics.compareExchange(this.#queue, Q_CLAIMED, next, next + 1) === next ? next : -1;
-  }
-
-  /** Published chunks no worker has claimed yet. */
-  unclaimed(published: number): number {
-    return published - Math.min(Atomics.load(this.#queue, Q_CLAIMED), published);
-  }
-
-  /** Marks chunk j done by the calling thread with the kernel's result. */
-  complete(j: number, result: number): void {
-    const s = j % this.ring;
-    this.#queue[Q_SLOTS + this.ring + s] = result;
-    Atomics.store(this.#queue, Q_SLOTS + s, j + 1);
-    Atomics.add(this.#queue, Q_COMPLETED, 1);
-  }
-
-  /** Chunk j's result once it is done, else null. */
-  result(j: number): number | null {
-    const s = j % this.ring;
-    return Atomics.load(this.#queue, Q_SLOTS + s) === j + 1 ? this.#queue[Q_SLOTS + this.ring + s] : null;
-  }
-
-  /** Chunks completed so far (read it before looking at the chunks, then awaitProgress from it). */
-  get completed(): number {
-    return Atomics.load(this.#queue, Q_COMPLETED);
   }
 
   /** Waits until more than `seen` chunks have completed; throws when a worker died. */
   awaitProgress(fn: string, seen: number): void {
     const start = Date.now();
-    while (Atomics.load(this.#queue, Q_COMPLETED) === seen) {
+    while (Atomics.load(this.queue.words, Q_COMPLETED) === seen) {
       this.#checkProgress(fn, start);
-      waitWhile(this.#queue, Q_COMPLETED, seen, 50);
+      waitWhile(this.queue.words, Q_COMPLETED, seen, 50);
     }
   }
 
   /** awaitProgress without blocking the calling thread (an async call). */
   async awaitProgressAsync(fn: string, seen: number): Promise<void> {
     const start = Date.now();
-    while (Atomics.load(this.#queue, Q_COMPLETED) === seen) {
+    while (Atomics.load(this.queue.words, Q_COMPLETED) === seen) {
       this.#checkProgress(fn, start);
-      await waitAsyncWhile(this.#queue, Q_COMPLETED, seen, 50);
+      await waitAsyncWhile(this.queue.words, Q_COMPLETED, seen, 50);
     }
   }
 
@@ -705,7 +331,7 @@ export class ThreadPool {
    * and `failing` is false (a call that already fails keeps its own error).
    */
   endQueue(fn: string, failing: boolean): void {
-    this.#abortQueue();
+    this.queue.abort();
     let died = false;
     for (const w of this.#queued) if (this.#collect(fn, w) === null) died = true;
     this.#queued = [];
@@ -714,16 +340,11 @@ export class ThreadPool {
 
   /** endQueue without blocking the calling thread (an async call). */
   async endQueueAsync(fn: string, failing: boolean): Promise<void> {
-    this.#abortQueue();
+    this.queue.abort();
     let died = false;
     for (const w of this.#queued) if ((await this.#collectAsync(fn, w)) === null) died = true;
     this.#queued = [];
     if (died && !failing) throw this.#crashError(fn);
-  }
-
-  #abortQueue(): void {
-    Atomics.store(this.#queue, Q_ABORT, 1);
-    this.#signal();
   }
 
   /** Makes one worker exit abnormally when it takes its next job (tests of crash handling). */

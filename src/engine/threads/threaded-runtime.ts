@@ -2,17 +2,19 @@
 // on demand from its own generated module, so single-thread users never load its bytes), one
 // shared WebAssembly.Memory, and threads − 1 workers (pool.ts) over it: Node's worker_threads,
 // or Web Workers in a cross-origin-isolated page (COOP: same-origin, COEP: require-corp).
+import { ThreadPool } from "./pool.js";
 import {
   browserSpawner,
   nodeSpawner,
-  ThreadPool,
   type NodeMessageChannel,
   type NodeWorkerConstructor,
   type SpawnWorker,
-} from "./pool.js";
+} from "./worker-source.js";
 import { DEFAULT_ARENA_BYTES } from "../arena.js";
 import { executeOffloaded, offloadWorthIt } from "./offload.js";
-import { executePipelined, executeSplit, pipelineWorthIt, splitKind } from "./parallel.js";
+import { executePipelined } from "./pipelined.js";
+import { executeSplit, splitKind } from "./split.js";
+import { pipelineWorthIt } from "./tuning.js";
 import { Runtime, type Threading } from "../runtime.js";
 import type { BuildName } from "../wasm.js";
 
