@@ -6,9 +6,26 @@ const nodeMajor = Number(process.versions.node.split(".")[0]);
 // --expose-gc lets a test check that dropped WasmArrays are reclaimed.
 const execArgv = [...(nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : []), "--expose-gc"];
 
+/**
+ * Suites that take most of the run's time: tarball consumers, the examples' training runs, the
+ * browsers, and the statistical tests with 10^6 draws. `npm run test:unit` leaves them out.
+ */
+const SLOW = [
+  "test/package.test.ts",
+  "test/examples.test.ts",
+  "test/browser.test.ts",
+  "test/random-stats.test.ts",
+  "test/random-edges.test.ts",
+  "test/sampling-stats.test.ts",
+  "test/memory.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: SLOW } },
+      { extends: true, test: { name: "slow", include: SLOW } },
+    ],
     setupFiles: ["./test/setup.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 120_000,

@@ -4,7 +4,6 @@
 // its first argument check to its last copy-back; the op runner (ops.ts) keeps free frames for
 // reuse (allocating typed arrays costs more than a small kernel call), and a call that is still
 // alive — an async call across its awaits — never shares its frame with another.
-import type { Arena } from "./arena.js";
 import type { Elements, KernelCall } from "./call.js";
 
 // Operand slots in the bookkeeping below: inputs from 0, outputs from OUT, fixed inputs from
@@ -69,8 +68,16 @@ export class Frame extends Slots {
 
 type Heap = Float32Array | Int32Array | Float64Array;
 
+/** The views of wasm memory the copies go through (the Arena's). */
+interface Memory {
+  readonly buffer: ArrayBufferLike;
+  readonly f32: Float32Array;
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+}
+
 /** The arena's view of wasm memory with the element type of `view`. */
-export function heapFor(arena: Arena, view: Elements): Heap {
+export function heapFor(arena: Memory, view: Elements): Heap {
   return view instanceof Float32Array ? arena.f32 : view instanceof Int32Array ? arena.i32 : arena.f64;
 }
 
@@ -87,7 +94,7 @@ export function copy(dst: Elements, at: number, src: Elements, from: number, n: 
 }
 
 /** The outputs' views to hand back: a resident one of memory that grew since it was made is made anew. */
-export function refreshedOutputs(arena: Arena, call: KernelCall, slots: Slots): Elements[] {
+export function refreshedOutputs(arena: Memory, call: KernelCall, slots: Slots): Elements[] {
   return call.outputs.map((op, j) => {
     if (!slots.resident[OUT + j] || op.view.buffer === arena.buffer) return op.view;
     const Ctor = op.view.constructor as new (b: ArrayBufferLike, o: number, n: number) => Elements;

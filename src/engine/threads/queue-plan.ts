@@ -1,7 +1,7 @@
 // A call cut into chunks of rows for the chunk queue: ring slots of staged rows, each chunk's
 // addresses and invocation, the copies in and out. Shared by the pipelined and async paths.
 import type { Addresses, KernelCall, RowOperand } from "../call.js";
-import { copy, heapFor, NO_FIXED, SLOT_LAYOUT, Slots } from "../frame.js";
+import { copy, heapFor, NO_FIXED, SLOT_LAYOUT, type Slots } from "../frame.js";
 import type { ThreadPool } from "./pool.js";
 import { TRAPPED, type Invocation } from "./protocol.js";
 import type { Runtime } from "../runtime.js";

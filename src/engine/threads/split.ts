@@ -2,9 +2,9 @@
 // rows, in place or copying its own rows of the caller's SharedArrayBuffers.
 import type { Addresses, Elements, KernelCall, RowOperand } from "../call.js";
 import { invoke } from "../execute.js";
-import { copy, heapFor, NO_FIXED, refreshedOutputs, SLOT_LAYOUT, Slots } from "../frame.js";
+import { copy, heapFor, NO_FIXED, refreshedOutputs, SLOT_LAYOUT, type Slots } from "../frame.js";
 import type { ThreadPool } from "./pool.js";
-import { type Copy, type ProgramStep } from "./protocol.js";
+import type { Copy, ProgramStep } from "./protocol.js";
 import type { Runtime } from "../runtime.js";
 
 import { inPlaceSlots } from "./queue-plan.js";

@@ -1,11 +1,8 @@
 // When a call is worth handing to the threads: crossovers measured on the bench (docs/performance.md),
 // and the counters the tests read.
 import type { KernelCall } from "../call.js";
-import { SLOT_LAYOUT } from "../frame.js";
 import type { ThreadPool } from "./pool.js";
 import type { Runtime } from "../runtime.js";
-
-const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
 
 /**
  * Elements of row data below which a call runs on the calling thread alone: handing work to a
