@@ -73,7 +73,6 @@ export {
   binaryCrossEntropyWithLogitsWithGradAsync,
 } from "./ops/bce.js";
 export type {
-  BceLossAndGrad,
   BceWithLogitsBackwardOptions,
   BceWithLogitsFunction,
   BceWithLogitsOptions,
@@ -85,7 +84,6 @@ export type {
   KlDivFunction,
   KlDivOptions,
   KlDivWithGradFunction,
-  KlLossAndGrad,
   KlReduction,
 } from "./checks/kl.js";
 export type { NormalPdfOptions } from "./checks/normal.js";
@@ -100,16 +98,8 @@ export {
 } from "./ops/random.js";
 export { RandomGenerator } from "./random/generator.js";
 /** The earlier name of RandomGenerator (it first drew normals only); the same class. */
-export { RandomGenerator as NormalGenerator } from "./random/generator.js";
-export type {
-  Compat,
-  RandomGeneratorOptions,
-  RandomGeneratorState,
-  RandomNormalOptions,
-  RandomUniformOptions,
-  RandomIntOptions,
-  RandpermOptions,
-} from "./checks/random.js";
+export type { Compat, RandomGeneratorOptions, RandomGeneratorState } from "./checks/random.js";
+export type { RandomNormalOptions, RandomUniformOptions, RandomIntOptions, RandpermOptions } from "./ops/random.js";
 export type { Seed } from "./random/seed.js";
 export {
   xavierNormal,

@@ -287,3 +287,60 @@ describe("init", () => {
     expect(() => pk.initSync({ arenaBytes: 0 })).toThrow(RangeError);
   });
 });
+
+describe("one rule for error classes: TypeError for a wrong type, RangeError for a value out of range", () => {
+  it("the same mistake gets the same class in every family", async () => {
+    await pk.init();
+    const x = new Float32Array(6),
+      t = new Float32Array(6),
+      v = new Float32Array(6).fill(1);
+    const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
+      [
+        "gradOutput of the wrong type (BCE)",
+        () => pk.binaryCrossEntropyWithLogitsBackward(x, t, 3, { gradOutput: "x" as never }),
+        TypeError,
+        /binaryCrossEntropyWithLogitsBackward: gradOutput must be a number, got the string "x"/,
+      ],
+      [
+        "gradOutput of the wrong type (CE)",
+        () => pk.crossEntropyBackward(x, [0, 1], 3, { gradOutput: "x" as never }),
+        TypeError,
+        /crossEntropyBackward: gradOutput must be a number, got the string "x"/,
+      ],
+      [
+        "eps of the wrong type",
+        () => pk.gaussianNllLoss(x, t, v, 3, { eps: "1" as never }),
+        TypeError,
+        /gaussianNllLoss: eps must be a finite number > 0/,
+      ],
+      [
+        "eps out of range",
+        () => pk.gaussianNllLoss(x, t, v, 3, { eps: -1 }),
+        RangeError,
+        /gaussianNllLoss: eps must be a finite number > 0/,
+      ],
+      [
+        "gain of the wrong type",
+        () => pk.xavierNormal(new Float32Array(6), [2, 3], { gain: "1" as never }),
+        TypeError,
+        /xavierNormal: gain must be a finite number/,
+      ],
+      [
+        "gain out of range",
+        () => pk.xavierNormal(new Float32Array(6), [2, 3], { gain: Infinity }),
+        RangeError,
+        /xavierNormal: gain must be a finite number/,
+      ],
+    ];
+    for (const [what, call, Class, message] of cases) {
+      let thrown: unknown = null;
+      try {
+        call();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown?.constructor, what).toBe(Class);
+      expect((thrown as Error).message, what).toMatch(message);
+    }
+  });
+});

@@ -23,7 +23,7 @@ describeBuilds("gaussian nll", () => {
           const want = ref.gaussianNllLossWithGrad(x, t, v, classes, options);
           const got = pk.gaussianNllLossWithGrad(x, t, v, classes, options);
           expect(mismatch(got.loss, want.loss, LOG_TOL)).toBeNull();
-          expect(mismatch(got.gradInput, want.gradInput, LOG_TOL)).toBeNull();
+          expect(mismatch(got.grad, want.grad, LOG_TOL)).toBeNull();
           expect(mismatch(got.gradVar, want.gradVar, LOG_TOL)).toBeNull();
           expect(mismatch(pk.gaussianNllLoss(x, t, v, classes, options), want.loss, LOG_TOL)).toBeNull();
         }
@@ -46,9 +46,9 @@ describeBuilds("gaussian nll", () => {
         const gi = new Float32Array(n).fill(7),
           gv = new Float32Array(v.length).fill(7);
         const given = pk.gaussianNllLossWithGrad(x, t, v, classes, { reduction, out: gi, gradVarOut: gv });
-        expect(given.gradInput).toBe(gi);
+        expect(given.grad).toBe(gi);
         expect(given.gradVar).toBe(gv);
-        expect(Array.from(gi)).toEqual(Array.from(fresh.gradInput));
+        expect(Array.from(gi)).toEqual(Array.from(fresh.grad));
         expect(Array.from(gv)).toEqual(Array.from(fresh.gradVar));
         expect(given.loss).toEqual(fresh.loss);
         const wi = pk.allocFloat32(n),
@@ -58,14 +58,14 @@ describeBuilds("gaussian nll", () => {
           out: wi.array,
           gradVarOut: wv.array,
         });
-        expect(Array.from(resident.gradInput)).toEqual(Array.from(fresh.gradInput));
+        expect(Array.from(resident.grad)).toEqual(Array.from(fresh.grad));
         expect(Array.from(resident.gradVar)).toEqual(Array.from(fresh.gradVar));
         wi.free();
         wv.free();
         const ri = new Float32Array(n),
           rv = new Float32Array(v.length);
         const want = ref.gaussianNllLossWithGrad(x, t, v, classes, { reduction, out: ri, gradVarOut: rv });
-        expect(want.gradInput).toBe(ri);
+        expect(want.grad).toBe(ri);
         expect(want.gradVar).toBe(rv);
         expect(mismatch(gi, ri, LOG_TOL)).toBeNull();
         expect(mismatch(gv, rv, LOG_TOL)).toBeNull();
@@ -101,7 +101,7 @@ describeBuilds("gaussian nll", () => {
         const want = ref.gaussianNllLossWithGrad(x, t, v, classes, options);
         const got = pk.gaussianNllLossWithGrad(x, t, v, classes, options);
         expect(mismatch(got.loss, want.loss, LOG_TOL)).toBeNull();
-        expect(mismatch(got.gradInput, want.gradInput, LOG_TOL)).toBeNull();
+        expect(mismatch(got.grad, want.grad, LOG_TOL)).toBeNull();
         expect(mismatch(got.gradVar, want.gradVar, LOG_TOL)).toBeNull();
       }
       const none = pk.gaussianNllLoss(x, t, v, classes, { reduction: "none" });

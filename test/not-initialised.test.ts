@@ -11,8 +11,21 @@ it.each([
   ["crossEntropyBackward", () => pk.crossEntropyBackward(new Float32Array(3), [0], 3)],
   ["crossEntropyWithGrad", () => pk.crossEntropyWithGrad(new Float32Array(3), [0], 3)],
 ])("%s before init() throws and says to await init()", (name, call) => {
-  expect(call).toThrow(TypeError);
+  // A wrong state is an Error (not a TypeError or RangeError: nothing about the arguments is wrong).
+  let thrown: unknown = null;
+  try {
+    call();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown?.constructor).toBe(Error);
   expect(call).toThrow(new RegExp(`^${name}: probkernels is not initialised; await init\\(\\)`));
+});
+
+it("runtimeInfo before init() is the same Error, named", () => {
+  expect(() => pk.runtimeInfo()).toThrow(
+    new Error("runtimeInfo: probkernels is not initialised; await init() (or call initSync()) first"),
+  );
 });
 
 it("works once init() has resolved, not before", async () => {

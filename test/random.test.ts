@@ -278,3 +278,40 @@ describe("bad input", () => {
     expect(Array.from(o)).toEqual([9, 9, 9, 9]);
   });
 });
+
+describe("one rule for where randomness comes from", () => {
+  it("randomNormal, randomUniform, randomInt and randperm take a generator and advance it as its own methods do", async () => {
+    await pk.init();
+    const g = new pk.RandomGenerator(7),
+      h = new pk.RandomGenerator(7);
+    expect(Array.from(pk.randomNormal(5, { generator: g }))).toEqual(Array.from(h.fill(new Float32Array(5))));
+    expect(Array.from(pk.randomUniform(4, { generator: g, low: 1, high: 2 }))).toEqual(
+      Array.from(h.fillUniform(new Float32Array(4), 1, 2)),
+    );
+    expect(Array.from(pk.randomInt(3, 0, 9, { generator: g }))).toEqual(
+      Array.from(h.fillIntegers(new Int32Array(3), 0, 9)),
+    );
+    expect(Array.from(pk.randperm(6, { generator: g }))).toEqual(Array.from(h.permutation(6)));
+    expect(g.position).toBe(h.position);
+  });
+
+  it("seed with generator, compat with generator, and a Proxy of a generator are refused the same way everywhere", async () => {
+    await pk.init();
+    const g = new pk.RandomGenerator(1);
+    const proxy = new Proxy(g, {});
+    const calls: [string, (options: object) => unknown][] = [
+      ["randomNormal", (o) => pk.randomNormal(3, o)],
+      ["randperm", (o) => pk.randperm(3, o)],
+      ["xavierNormal", (o) => pk.xavierNormal(new Float32Array(6), [2, 3], o)],
+    ];
+    for (const [fn, call] of calls) {
+      expect(() => call({ seed: 1, generator: g })).toThrow(new TypeError(`${fn}: give seed or generator, not both`));
+      expect(() => call({ compat: "torch", generator: g })).toThrow(
+        new TypeError(`${fn}: compat goes with seed (a generator has its own compat)`),
+      );
+      expect(() => call({ generator: proxy })).toThrow(TypeError);
+      expect(() => call({ generator: proxy })).toThrow(new RegExp(`^${fn}: generator must be a RandomGenerator`));
+    }
+    expect(() => pk.setDefaultGenerator(proxy)).toThrow(/setDefaultGenerator: generator must be a RandomGenerator/);
+  });
+});

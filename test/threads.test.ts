@@ -71,7 +71,7 @@ function battery(): Uint8Array[] {
     const variance = wasm(Float32Array.from({ length: rows }, (_, i) => 0.5 + (i % 7)));
     const g = pk.gaussianNllLossWithGrad(x.array, t.array, variance.array, classes, { reduction: "sum" });
     keep(g.loss as number);
-    keep(g.gradInput);
+    keep(g.grad);
     keep(g.gradVar);
     keep(pk.normalPdf(x.array, { mean: 0.3, std: 1.5, out: out.array }));
     for (const w of [lp, lt, variance]) w.free();

@@ -191,7 +191,7 @@ describe("uniform bad input", () => {
     ],
     [
       "compat torch without a seed",
-      RangeError,
+      TypeError,
       /randperm: compat "torch" needs a seed/,
       () => pk.randperm(5, { compat: "torch" }),
     ],
@@ -205,7 +205,7 @@ describe("uniform bad input", () => {
     [
       "initialiser compat without seed",
       TypeError,
-      /linearInit: compat goes with seed/,
+      /linearInit: compat "torch" needs a seed \(the default generator is "philox"\)/,
       () => pk.linearInit(3, 2, { compat: "torch" }),
     ],
     [

@@ -2,6 +2,7 @@
 import { checkAccumulate, checkReduction, type Reduction } from "./scalars.js";
 import { checkFloat32, checkFloatArray, checkLogits, checkOut } from "./arrays.js";
 import { describe, readOptions } from "./describe.js";
+import { typedArrayName } from "./views.js";
 import type { NamedView } from "./overlap.js";
 import type { LossAndGrad } from "./crossentropy.js";
 
@@ -26,7 +27,6 @@ export interface BceWithLogitsBackwardOptions extends Omit<BceWithLogitsOptions,
 }
 
 /** The loss and d loss / d logits (rows × classes): cross-entropy's LossAndGrad. */
-export type BceLossAndGrad<Loss extends number | Float32Array = number | Float32Array> = LossAndGrad<Loss>;
 
 export interface BceWithLogitsFunction {
   (
@@ -50,19 +50,14 @@ export interface BceWithLogitsWithGradFunction {
     targets: Float32Array,
     classes: number,
     options: BceWithLogitsBackwardOptions & { reduction: "none" },
-  ): BceLossAndGrad<Float32Array>;
+  ): LossAndGrad<Float32Array>;
   (
     logits: Float32Array,
     targets: Float32Array,
     classes: number,
     options?: BceWithLogitsBackwardOptions & { reduction?: "mean" | "sum" },
-  ): BceLossAndGrad<number>;
-  (
-    logits: Float32Array,
-    targets: Float32Array,
-    classes: number,
-    options?: BceWithLogitsBackwardOptions,
-  ): BceLossAndGrad;
+  ): LossAndGrad<number>;
+  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): LossAndGrad;
 }
 
 export interface BceArgs {
@@ -119,6 +114,12 @@ export function checkBceArgs(
   if (withGradient && o.gradOutput !== undefined) {
     if (typeof o.gradOutput === "number") gradOutput = o.gradOutput;
     else {
+      const typed = typedArrayName(o.gradOutput);
+      if (typed !== "Float32Array" && typed !== "Float64Array" && !Array.isArray(o.gradOutput)) {
+        throw new TypeError(
+          `${fn}: gradOutput must be a number${reduction === "none" ? " or one number per element" : ""}, got ${describe(o.gradOutput)}`,
+        );
+      }
       if (reduction !== "none")
         throw new RangeError(
           `${fn}: gradOutput must be a number with reduction "${reduction}" (per-element values need reduction "none"), got ${describe(o.gradOutput)}`,

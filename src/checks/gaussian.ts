@@ -29,7 +29,7 @@ export interface GaussianNllWithGradOptions extends Omit<GaussianNllOptions, "ou
 export interface GaussianNllResult<Loss extends number | Float32Array = number | Float32Array> {
   loss: Loss;
   /** d loss / d input (rows × classes). */
-  gradInput: Float32Array;
+  grad: Float32Array;
   /** d loss / d variance (the variance's shape). */
   gradVar: Float32Array;
 }
@@ -138,7 +138,8 @@ export function checkGaussianArgs(
   if (o.full !== undefined && typeof o.full !== "boolean")
     throw new TypeError(`${fn}: full must be a boolean, got ${describe(o.full)}`);
   const eps = o.eps ?? 1e-6;
-  if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps))
+  if (typeof eps !== "number") throw new TypeError(`${fn}: eps must be a finite number > 0, got ${describe(eps)}`);
+  if (!(eps > 0) || !Number.isFinite(eps))
     throw new RangeError(`${fn}: eps must be a finite number > 0, got ${describe(eps)}`);
   const reduction = checkReduction(fn, o.reduction);
   const gradOutput = o.gradOutput ?? 1;

@@ -30,7 +30,6 @@ export interface KlDivBackwardOptions {
 }
 
 /** The loss and d loss / d input (rows × classes): cross-entropy's LossAndGrad. */
-export type KlLossAndGrad<Loss extends number | Float32Array = number | Float32Array> = LossAndGrad<Loss>;
 
 export interface KlDivFunction {
   (
@@ -54,14 +53,14 @@ export interface KlDivWithGradFunction {
     target: Float32Array,
     classes: number,
     options: KlDivBackwardOptions & { reduction: "none" },
-  ): KlLossAndGrad<Float32Array>;
+  ): LossAndGrad<Float32Array>;
   (
     input: Float32Array,
     target: Float32Array,
     classes: number,
     options?: KlDivBackwardOptions & { reduction?: "mean" | "batchmean" | "sum" },
-  ): KlLossAndGrad<number>;
-  (input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): KlLossAndGrad;
+  ): LossAndGrad<number>;
+  (input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions): LossAndGrad;
 }
 
 export interface KlArgs {

@@ -30,23 +30,6 @@ export interface RandomGeneratorOptions {
   stream?: Seed;
 }
 
-export interface RandomNormalOptions {
-  /** Mean of the normal distribution (finite). Default 0. */
-  mean?: number;
-  /** Standard deviation (finite, ≥ 0). Default 1. */
-  std?: number;
-  /**
-   * Start a fresh stream from this seed (a safe integer or a bigint, modulo 2^64), like
-   * torch.Generator().manual_seed(seed). Without a seed, values continue the default generator
-   * (its seed is random and readable: getDefaultGenerator().seed).
-   */
-  seed?: Seed;
-  /** Buffer to fill (a Float32Array of length `count`); returned. */
-  out?: Float32Array;
-  /** "philox" (default) or "torch" (PyTorch's CPU stream; needs a seed). See Compat. */
-  compat?: Compat;
-}
-
 export const MAX_COUNT = 2 ** 31 - 1;
 /** A stream has 2^64 positions; value 2^64 would wrap around to value 0. */
 export const STREAM_LENGTH = 2n ** 64n;
@@ -153,33 +136,4 @@ export function checkUniformBounds(fn: string, low: unknown, high: unknown): [nu
     throw new RangeError(`${fn}: high − low must be a finite float32, got low = ${l}, high = ${h}`);
   }
   return [l as number, h as number];
-}
-
-export interface RandomUniformOptions {
-  /** Lower bound (finite). Default 0. */
-  low?: number;
-  /** Upper bound (finite, ≥ low); values are < high except by float32 rounding, as in PyTorch. Default 1. */
-  high?: number;
-  /** Start a fresh stream from this seed (like torch.Generator().manual_seed(seed)); else the default generator. */
-  seed?: Seed;
-  /** Buffer to fill (a Float32Array of length `count`); returned. */
-  out?: Float32Array;
-  /** "philox" (default) or "torch" (torch.rand / Tensor.uniform_ value for value; needs a seed). */
-  compat?: Compat;
-}
-
-export interface RandomIntOptions {
-  /** Start a fresh stream from this seed; else the default generator. */
-  seed?: Seed;
-  /** Buffer to fill (an Int32Array of length `count`); returned. */
-  out?: Int32Array;
-  /** "philox" (default) or "torch" (torch.randint value for value; needs a seed). */
-  compat?: Compat;
-}
-
-export interface RandpermOptions {
-  /** Start a fresh stream from this seed; else the default generator. */
-  seed?: Seed;
-  /** "philox" (default) or "torch" (torch.randperm value for value; needs a seed). */
-  compat?: Compat;
 }

@@ -269,7 +269,7 @@ export function initSyncFromModule(options: InitOptions): RuntimeInfo {
 /** What is running; throws before init. */
 export function runtimeInfo(): RuntimeInfo {
   if (defaultRuntime === null) {
-    throw new Error("probkernels is not initialised: await init() first");
+    throw new Error("runtimeInfo: probkernels is not initialised; await init() (or call initSync()) first");
   }
   return defaultRuntime.info(defaultBuilds);
 }
@@ -286,9 +286,7 @@ export function currentRuntime(): Runtime | null {
  */
 export function requireRuntime(fn: string): Runtime {
   if (defaultRuntime === null) {
-    throw new TypeError(
-      `${fn}: probkernels is not initialised; await init() (or call initSync()) before calling ${fn}`,
-    );
+    throw new Error(`${fn}: probkernels is not initialised; await init() (or call initSync()) before calling ${fn}`);
   }
   if (asyncCall !== null && !asyncStepping) {
     throw new Error(
@@ -302,7 +300,7 @@ export function requireRuntime(fn: string): Runtime {
 /** The default runtime, for reading only (WasmArray.array): refused before init, not while an async call runs. */
 export function runtimeForReading(fn: string): Runtime {
   if (defaultRuntime === null) {
-    throw new TypeError(`${fn}: probkernels is not initialised; await init() (or call initSync()) first`);
+    throw new Error(`${fn}: probkernels is not initialised; await init() (or call initSync()) first`);
   }
   return defaultRuntime;
 }

@@ -14,7 +14,7 @@ function* lossRows(
   { fn, frame }: CallContext,
   args: GaussianArgs,
   wantGrad: boolean,
-): Op<{ loss: number | Float32Array; gradInput: Float32Array; gradVar: Float32Array }> {
+): Op<{ loss: number | Float32Array; grad: Float32Array; gradVar: Float32Array }> {
   const { rows, classes: cols, reduction } = args;
   const n = rows * cols;
   const rowLoss = frame.float64.take(rows);
@@ -92,9 +92,7 @@ function* lossRows(
   }
   return {
     loss,
-    gradInput: gradInputResult
-      ? returned<Float32Array>(args.outGiven, gradInput!, gradInputResult)
-      : new Float32Array(0),
+    grad: gradInputResult ? returned<Float32Array>(args.outGiven, gradInput!, gradInputResult) : new Float32Array(0),
     gradVar: gradVarResult
       ? returned<Float32Array>(args.gradVarOutGiven, gradVar!, gradVarResult)
       : new Float32Array(0),

@@ -1,8 +1,8 @@
 // Weight initialisers with PyTorch's formulas (torch.nn.init), filling Float32Arrays from the
 // same normal streams as randomNormal: xavierNormal, kaimingNormal, truncNormal.
-import { RandomGenerator } from "../random/generator.js";
+import type { RandomGenerator } from "../random/generator.js";
 import { checkCompat, checkMeanStd, type Compat } from "../checks/random.js";
-import { getDefaultGenerator } from "./random.js";
+import { resolveGenerator } from "./random.js";
 import type { Seed } from "../random/seed.js";
 import { keepView, returned } from "../engine/execute.js";
 import { checkSeed } from "../random/seed.js";
@@ -25,21 +25,7 @@ function sourceOf(
   fn: string,
   options: { readonly seed?: unknown; readonly generator?: unknown; readonly compat?: unknown },
 ): RandomGenerator {
-  if (options.generator !== undefined && options.seed !== undefined) {
-    throw new TypeError(`${fn}: give seed or generator, not both`);
-  }
-  if (options.compat !== undefined && options.seed === undefined) {
-    throw new TypeError(`${fn}: compat goes with seed (a generator has its own compat)`);
-  }
-  if (options.generator !== undefined) {
-    if (!(options.generator instanceof RandomGenerator)) {
-      throw new TypeError(`${fn}: generator must be a RandomGenerator, got ${describe(options.generator)}`);
-    }
-    return options.generator;
-  }
-  if (options.seed === undefined) return getDefaultGenerator();
-  // Seed errors name the public function, not the generator's constructor.
-  return new RandomGenerator(checkSeed(fn, options.seed), { compat: checkCompat(fn, options.compat) });
+  return resolveGenerator(fn, options.seed, options.generator, options.compat);
 }
 
 function checkTensor(fn: string, out: unknown, shape: unknown): { fanIn: number; fanOut: number } {
@@ -91,8 +77,8 @@ function xavier(fn: string, out: unknown, shape: unknown, options: unknown): { s
   const o = readOptions(fn, options, ["gain", "seed", "generator", "compat"]);
   const { fanIn, fanOut } = checkTensor(fn, out, shape);
   const gain = o.gain ?? 1;
-  if (typeof gain !== "number" || !Number.isFinite(gain))
-    throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
+  if (typeof gain !== "number") throw new TypeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
+  if (!Number.isFinite(gain)) throw new RangeError(`${fn}: gain must be a finite number, got ${describe(gain)}`);
   return { source: sourceOf(fn, o), std: gain * Math.sqrt(2.0 / (fanIn + fanOut)) };
 }
 

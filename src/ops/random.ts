@@ -6,10 +6,6 @@
 import { describe, readOptions } from "../checks/describe.js";
 import {
   type Compat,
-  type RandomIntOptions,
-  type RandomNormalOptions,
-  type RandomUniformOptions,
-  type RandpermOptions,
   checkCompat,
   checkCount,
   checkFloat32Out,
@@ -20,7 +16,61 @@ import {
 } from "../checks/random.js";
 import { requireRuntime } from "../engine/runtime.js";
 import { RandomGenerator } from "../random/generator.js";
-import { checkSeed } from "../random/seed.js";
+import { checkSeed, type Seed } from "../random/seed.js";
+
+export interface RandomNormalOptions {
+  /** Mean of the normal distribution (finite). Default 0. */
+  mean?: number;
+  /** Standard deviation (finite, ≥ 0). Default 1. */
+  std?: number;
+  /**
+   * Start a fresh stream from this seed (a safe integer or a bigint, modulo 2^64), like
+   * torch.Generator().manual_seed(seed). Without a seed, values continue the default generator
+   * (its seed is random and readable: getDefaultGenerator().seed).
+   */
+  seed?: Seed;
+  /** Buffer to fill (a Float32Array of length `count`); returned. */
+  out?: Float32Array;
+  /** "philox" (default) or "torch" (PyTorch's CPU stream; needs a seed). See Compat. */
+  compat?: Compat;
+  /** Draw from this generator (advancing it) instead; not with seed or compat. */
+  generator?: RandomGenerator;
+}
+
+export interface RandomUniformOptions {
+  /** Lower bound (finite). Default 0. */
+  low?: number;
+  /** Upper bound (finite, ≥ low); values are < high except by float32 rounding, as in PyTorch. Default 1. */
+  high?: number;
+  /** Start a fresh stream from this seed (like torch.Generator().manual_seed(seed)); else the default generator. */
+  seed?: Seed;
+  /** Buffer to fill (a Float32Array of length `count`); returned. */
+  out?: Float32Array;
+  /** "philox" (default) or "torch" (torch.rand / Tensor.uniform_ value for value; needs a seed). */
+  compat?: Compat;
+  /** Draw from this generator (advancing it) instead; not with seed or compat. */
+  generator?: RandomGenerator;
+}
+
+export interface RandomIntOptions {
+  /** Start a fresh stream from this seed; else the default generator. */
+  seed?: Seed;
+  /** Buffer to fill (an Int32Array of length `count`); returned. */
+  out?: Int32Array;
+  /** "philox" (default) or "torch" (torch.randint value for value; needs a seed). */
+  compat?: Compat;
+  /** Draw from this generator (advancing it) instead; not with seed or compat. */
+  generator?: RandomGenerator;
+}
+
+export interface RandpermOptions {
+  /** Start a fresh stream from this seed; else the default generator. */
+  seed?: Seed;
+  /** "philox" (default) or "torch" (torch.randperm value for value; needs a seed). */
+  compat?: Compat;
+  /** Draw from this generator (advancing it) instead; not with seed or compat. */
+  generator?: RandomGenerator;
+}
 
 function allocate(fn: string, count: number): Float32Array {
   try {
@@ -40,7 +90,7 @@ export function getDefaultGenerator(): RandomGenerator {
 
 /** Replaces the default generator (for example with one made from a saved seed or state). */
 export function setDefaultGenerator(generator: RandomGenerator): void {
-  if (!(generator instanceof RandomGenerator)) {
+  if (!RandomGenerator.holdsState(generator)) {
     throw new TypeError(`setDefaultGenerator: generator must be a RandomGenerator, got ${describe(generator)}`);
   }
   defaultGenerator = generator;
@@ -53,32 +103,35 @@ export function setDefaultGenerator(generator: RandomGenerator): void {
  */
 export function randomNormal(count: number, options?: RandomNormalOptions): Float32Array {
   const fn = "randomNormal";
-  const o = readOptions(fn, options, ["mean", "std", "seed", "out", "compat"]);
+  const o = readOptions(fn, options, ["mean", "std", "seed", "generator", "out", "compat"]);
   const n = checkCount(fn, count);
   const [mean, std] = checkMeanStd(fn, o.mean, o.std);
-  const compat = checkCompat(fn, o.compat);
-  const seed = o.seed === undefined ? undefined : checkSeed(fn, o.seed);
   if (o.out !== undefined) checkFloat32Out(fn, o.out, n);
-  if (compat === "philox" && (seed !== undefined || getDefaultGenerator().compat === "philox")) {
-    requireRuntime(fn); // fail before allocating
-  }
-  const target = o.out ?? allocate(fn, n);
-  if (seed === undefined) {
-    const g = getDefaultGenerator();
-    if (compat !== g.compat) {
-      throw new RangeError(`${fn}: compat "${compat}" needs a seed (the default generator is "${g.compat}")`);
-    }
-    return g.fillAs(fn, target, mean, std);
-  }
-  return new RandomGenerator(seed, { compat }).fillAs(fn, target, mean, std);
+  const g = resolveGenerator(fn, o.seed, o.generator, o.compat);
+  if (g.compat === "philox") requireRuntime(fn); // fail before allocating
+  return g.fillAs(fn, o.out ?? allocate(fn, n), mean, std);
 }
 
-/** The generator a function without `generator` draws from: a fresh one for a seed, else the default. */
-function generatorFor(fn: string, seed: bigint | undefined, compat: Compat): RandomGenerator {
-  if (seed !== undefined) return new RandomGenerator(seed, { compat });
+/**
+ * The stream a call draws from, by one rule for every function that draws: `generator` itself,
+ * a fresh generator for `seed` (of kind `compat`), or the default generator. `compat` goes with a
+ * seed (a generator has its own); without one it must name the default generator's kind.
+ */
+export function resolveGenerator(fn: string, seed: unknown, generator: unknown, compat: unknown): RandomGenerator {
+  if (seed !== undefined && generator !== undefined) throw new TypeError(`${fn}: give seed or generator, not both`);
+  if (generator !== undefined) {
+    if (compat !== undefined) throw new TypeError(`${fn}: compat goes with seed (a generator has its own compat)`);
+    // Its private state, not instanceof: a Proxy or a look-alike is refused here, not at first use.
+    if (!RandomGenerator.holdsState(generator)) {
+      throw new TypeError(`${fn}: generator must be a RandomGenerator, got ${describe(generator)}`);
+    }
+    return generator;
+  }
+  const kind = checkCompat(fn, compat);
+  if (seed !== undefined) return new RandomGenerator(checkSeed(fn, seed), { compat: kind });
   const g = getDefaultGenerator();
-  if (compat !== g.compat) {
-    throw new RangeError(`${fn}: compat "${compat}" needs a seed (the default generator is "${g.compat}")`);
+  if (compat !== undefined && kind !== g.compat) {
+    throw new TypeError(`${fn}: compat "${kind}" needs a seed (the default generator is "${g.compat}")`);
   }
   return g;
 }
@@ -89,13 +142,11 @@ function generatorFor(fn: string, seed: bigint | undefined, compat: Compat): Ran
  */
 export function randomUniform(count: number, options?: RandomUniformOptions): Float32Array {
   const fn = "randomUniform";
-  const o = readOptions(fn, options, ["low", "high", "seed", "out", "compat"]);
+  const o = readOptions(fn, options, ["low", "high", "seed", "generator", "out", "compat"]);
   const n = checkCount(fn, count);
   checkUniformBounds(fn, o.low, o.high);
-  const compat = checkCompat(fn, o.compat);
-  const seed = o.seed === undefined ? undefined : checkSeed(fn, o.seed);
   if (o.out !== undefined) checkFloat32Out(fn, o.out, n);
-  const g = generatorFor(fn, seed, compat);
+  const g = resolveGenerator(fn, o.seed, o.generator, o.compat);
   if (g.compat === "philox") requireRuntime(fn);
   return g.uniformAs(fn, o.out ?? allocate(fn, n), o.low, o.high);
 }
@@ -103,13 +154,11 @@ export function randomUniform(count: number, options?: RandomUniformOptions): Fl
 /** `count` integers drawn uniformly from [low, high) as an Int32Array: `torch.randint(low, high, (count,))`. */
 export function randomInt(count: number, low: number, high: number, options?: RandomIntOptions): Int32Array {
   const fn = "randomInt";
-  const o = readOptions(fn, options, ["seed", "out", "compat"]);
+  const o = readOptions(fn, options, ["seed", "generator", "out", "compat"]);
   const n = checkCount(fn, count);
   checkIntBounds(fn, low, high);
-  const compat = checkCompat(fn, o.compat);
-  const seed = o.seed === undefined ? undefined : checkSeed(fn, o.seed);
   if (o.out !== undefined) checkInt32Out(fn, o.out, n);
-  const g = generatorFor(fn, seed, compat);
+  const g = resolveGenerator(fn, o.seed, o.generator, o.compat);
   if (g.compat === "philox") requireRuntime(fn);
   let target: unknown;
   try {
@@ -123,11 +172,9 @@ export function randomInt(count: number, low: number, high: number, options?: Ra
 /** A random permutation of 0 … n − 1 as an Int32Array: `torch.randperm(n)` with compat "torch". */
 export function randperm(n: number, options?: RandpermOptions): Int32Array {
   const fn = "randperm";
-  const o = readOptions(fn, options, ["seed", "compat"]);
+  const o = readOptions(fn, options, ["seed", "generator", "compat"]);
   checkCount(fn, n, "n");
-  const compat = checkCompat(fn, o.compat);
-  const seed = o.seed === undefined ? undefined : checkSeed(fn, o.seed);
-  const g = generatorFor(fn, seed, compat);
+  const g = resolveGenerator(fn, o.seed, o.generator, o.compat);
   if (g.compat === "philox") requireRuntime(fn);
   return g.permutationAs(fn, n);
 }

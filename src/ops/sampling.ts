@@ -5,7 +5,7 @@
 import { defineOp, type Op } from "../engine/op.js";
 import { keepView, returned } from "../engine/execute.js";
 import { RandomGenerator } from "../random/generator.js";
-import { getDefaultGenerator } from "./random.js";
+import { resolveGenerator } from "./random.js";
 import type { Seed } from "../random/seed.js";
 import { checkSeed } from "../random/seed.js";
 import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "../checks/filters.js";
@@ -137,17 +137,6 @@ export const filterLogitsAsync = filterLogitsOp.async;
 const sameElements = (a: Float32Array, b: Float32Array) =>
   a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 
-function checkGenerator(fn: string, seed: unknown, generator: unknown): RandomGenerator {
-  if (seed !== undefined && generator !== undefined) throw new TypeError(`${fn}: give seed or generator, not both`);
-  if (generator !== undefined) {
-    if (!RandomGenerator.holdsState(generator)) {
-      throw new TypeError(`${fn}: generator must be a RandomGenerator, got ${describe(generator)}`);
-    }
-    return generator;
-  }
-  return seed === undefined ? getDefaultGenerator() : new RandomGenerator(checkSeed(fn, seed));
-}
-
 const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
   "sampleCategorical",
   function* ({ fn, rt }, logits, classes, options): Op<Int32Array> {
@@ -181,7 +170,7 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
       // As every function's out: no memory shared with an input.
       checkNoOverlap(fn, [{ name: "out", view: given }], [{ name: "logits", view: args.logits }]);
     }
-    const generator = checkGenerator(fn, o.seed, o.generator);
+    const generator = resolveGenerator(fn, o.seed, o.generator, undefined);
     // Greedy draws nothing, so the generator does not move.
     const draw = f.temperature === 0 ? null : RandomGenerator.categoricalUniforms(generator, fn, args.rows);
     // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and

@@ -39,7 +39,6 @@ import { MT19937, type TorchState, fmaF32, torchNormalFill } from "./torch.js";
  * reproduces PyTorch's CPU generator call by call: each `fill(out)` equals one `Tensor.normal_`,
  * each `fillUniform` one `Tensor.uniform_`, each `fillIntegers` one `Tensor.random_(low, high)`
  * on a tensor of out.length elements, and `permutation(n)` equals `torch.randperm(n)`.
- * (Exported as NormalGenerator too, its first name.)
  */
 export class RandomGenerator {
   /** The seed (64 bits); drawn at random when none was given, so a run can be reproduced. */

@@ -34,7 +34,7 @@ function compute(args: GaussianArgs, wantGrad: boolean) {
     out.set(terms);
     loss = (wantGrad ? undefined : (args.outGiven as Float32Array | undefined)) ?? out;
   }
-  if (!wantGrad) return { loss, gradInput, gradVar: new Float32Array(0) };
+  if (!wantGrad) return { loss, grad: gradInput, gradVar: new Float32Array(0) };
   // Into the caller's buffers when given (the arguments were checked not to overlap them).
   // accumulate: each gradient is added (in float32) to what its buffer held.
   const gradInputOut = args.out ?? gradInput,
@@ -46,7 +46,7 @@ function compute(args: GaussianArgs, wantGrad: boolean) {
   for (let i = 0; i < gradVar.length; i++) gradVarOut[i] = (addVar ? gradVarOut[i] : 0) + Math.fround(gradVar[i]);
   return {
     loss,
-    gradInput: (args.outGiven as Float32Array | undefined) ?? gradInputOut,
+    grad: (args.outGiven as Float32Array | undefined) ?? gradInputOut,
     gradVar: (args.gradVarOutGiven as Float32Array | undefined) ?? gradVarOut,
   };
 }

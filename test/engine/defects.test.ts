@@ -85,7 +85,7 @@ describe("gaussianNllLoss: negative variances and accumulate", () => {
       const outRef = held.slice(),
         gradVarRef = heldVar.slice();
       ref.gaussianNllLossWithGrad(input, target, v, cols, { out: outRef, gradVarOut: gradVarRef, accumulate: true });
-      expect(r.gradInput).toBe(out);
+      expect(r.grad).toBe(out);
       expect(mismatch(out, outRef, { abs: 1e-6, rel: 1e-5 })).toBeNull();
       expect(mismatch(gradVarOut, gradVarRef, { abs: 1e-6, rel: 1e-5 })).toBeNull();
       // Only what was given accumulates: without gradVarOut the variance gradient is fresh.
