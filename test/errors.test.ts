@@ -344,3 +344,36 @@ describe("one rule for error classes: TypeError for a wrong type, RangeError for
     }
   });
 });
+
+describe("options objects and tiny temperatures", () => {
+  it("an options object with a prototype of the caller's, a Map, a Date or a class instance is refused; a null-prototype or other-realm object is fine", async () => {
+    await pk.init();
+    const x = randomLogits(6, 1);
+    for (const options of [Object.create({ temprature: 100 }), new Map(), new Date(0), new (class Options {})()]) {
+      expect(() => pk.softmax(x, 3, options)).toThrow(
+        /^softmax: options must be a plain object \(\{ … \}\), got an object/,
+      );
+    }
+    const bare = Object.assign(Object.create(null), { temperature: 2 });
+    expect(Array.from(pk.softmax(x, 3, bare))).toEqual(Array.from(pk.softmax(x, 3, { temperature: 2 })));
+    const { runInNewContext } = await import("node:vm");
+    expect(Array.from(pk.softmax(x, 3, runInNewContext("({ temperature: 2 })")))).toEqual(
+      Array.from(pk.softmax(x, 3, { temperature: 2 })),
+    );
+  });
+
+  it("a temperature whose reciprocal overflows float32 is a RangeError (it gave NaN); the smallest allowed one works", async () => {
+    await pk.init();
+    const x = Float32Array.of(1, 2, 3);
+    for (const call of [
+      () => pk.entropy(x, 3, { temperature: 1e-39 }),
+      () => pk.softmax(x, 3, { temperature: 1e-39 }),
+      () => pk.crossEntropy(x, [0], 3, { temperature: 1e-39 }),
+      () => pk.distillationLoss(x, x, 3, { temperature: 1e-39 }),
+    ]) {
+      expect(call).toThrow(RangeError);
+      expect(call).toThrow(/temperature must be at least 2.94e-39 \(1\/T must be a finite float32\), got 1e-39/);
+    }
+    expect(Array.from(pk.softmax(x, 3, { temperature: 3e-39 }))).toEqual([0, 0, 1]);
+  });
+});

@@ -44,6 +44,13 @@ export function readOptions<K extends string>(
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
   }
+  // A plain object (of any realm) or one without a prototype: keys inherited from a prototype of
+  // the caller's (an Object.create typo) would be read but never checked, and a Map, a Date or a
+  // class instance is not an options bag.
+  const proto = Object.getPrototypeOf(options);
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) {
+    throw new TypeError(`${fn}: options must be a plain object ({ … }), got ${describe(options)}`);
+  }
   for (const key of Object.keys(options)) {
     if (!(known as readonly string[]).includes(key)) {
       throw new TypeError(`${fn}: unknown option "${key}" (known options: ${known.join(", ")})`);

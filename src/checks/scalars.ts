@@ -15,6 +15,12 @@ export function checkTemperature(fn: string, temperature: unknown): number {
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new RangeError(`${fn}: temperature must be a finite number > 0, got ${describe(temperature)}`);
   }
+  // The kernels scale by 1/T in float32: below about 2.9e-39 it would be Infinity (NaN results).
+  if (Math.fround(1 / temperature) === Infinity) {
+    throw new RangeError(
+      `${fn}: temperature must be at least 2.94e-39 (1/T must be a finite float32), got ${describe(temperature)}`,
+    );
+  }
   return temperature;
 }
 
