@@ -18,7 +18,7 @@ const bufferGetter = intrinsicGetter("buffer");
 const byteOffsetGetter = intrinsicGetter("byteOffset");
 const lengthGetter = intrinsicGetter("length");
 
-/** Marks WasmArray instances, so an error can say "pass .array" (workspace.ts sets it). */
+/** Marks WasmArray instances, so an error can say "pass .array" (engine/wasm-array.ts sets it). */
 export const WASM_ARRAY_BRAND: unique symbol = Symbol("probkernels.WasmArray");
 
 /** Views of wasm memory handed out by WasmArrays that were freed since (they alias later blocks). */

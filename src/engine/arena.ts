@@ -144,7 +144,7 @@ export class Arena {
   }
 
   /**
-   * Plans chunks of whole rows for the executor's slots (executor.ts): fixed regions and the
+   * Plans chunks of whole rows for the executor's slots (execute.ts): fixed regions and the
    * scratch once, per-row regions repeated for as many rows as the budget allows (at least one),
    * capped at `rows`. Writes each region's address into `slots.region`, reserves the memory, and
    * returns the rows per chunk.

@@ -10,7 +10,7 @@ export type Elements = Float32Array | Int32Array | Float64Array;
 export interface RowOperand {
   /** The argument's name in error messages. */
   name: string;
-  /** Our own view of the caller's array (views.ts), or an array of ours. */
+  /** Our own view of the caller's array (checks/views.ts), or an array of ours. */
   view: Elements;
   perRow: number;
   /**

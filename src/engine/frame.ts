@@ -1,7 +1,7 @@
 // The per-call frame: everything one call keeps while it runs — the executor's bookkeeping of
 // its operands (residency, addresses, regions) and the JavaScript-side buffers it fills for
 // itself (label snapshots, per-row losses, gradient scales). A frame belongs to one call from
-// its first argument check to its last copy-back; the op runner (ops.ts) keeps free frames for
+// its first argument check to its last copy-back; the op runner (op.ts) keeps free frames for
 // reuse (allocating typed arrays costs more than a small kernel call), and a call that is still
 // alive — an async call across its awaits — never shares its frame with another.
 import type { Elements, KernelCall } from "./call.js";

@@ -57,7 +57,7 @@ export interface RuntimeInfo {
 export type ThreadStrategy = "in place" | "copying" | "pipelined";
 
 /**
- * What a threaded runtime brings (threads.ts builds it, only for init({ threads })): its workers
+ * What a threaded runtime brings (threads/threaded-runtime.ts builds it, only for init({ threads })): its workers
  * and the strategies the executor calls. The executor imports none of the thread code.
  */
 export interface Threading {
@@ -87,7 +87,7 @@ export class Runtime {
   readonly build: BuildName;
   readonly kernels: KernelExports;
   readonly arena: Arena;
-  /** A threaded runtime's workers and strategies (set by threads.ts), or null. */
+  /** A threaded runtime's workers and strategies (set by threads/threaded-runtime.ts), or null. */
   threading: Threading | null = null;
   /** Why fewer threads run than were asked for, or null. */
   #threadsReason: string | null = null;
@@ -305,7 +305,7 @@ export function runtimeForReading(fn: string): Runtime {
   return defaultRuntime;
 }
 
-// Async calls (ops.ts): one at a time, in the order they were made. While one runs, only its own
+// Async calls (op.ts): one at a time, in the order they were made. While one runs, only its own
 // synchronous steps (validation, planning, reductions) may use the runtime.
 let asyncCall: string | null = null;
 let asyncStepping = false;

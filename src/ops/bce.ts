@@ -100,7 +100,7 @@ const binaryCrossEntropyWithLogitsOp = defineOp<BceWithLogitsFunction>(
 /** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
 export const binaryCrossEntropyWithLogits = binaryCrossEntropyWithLogitsOp.sync;
 
-/** binaryCrossEntropyWithLogits, as an async call (ops.ts). */
+/** binaryCrossEntropyWithLogits, as an async call (engine/op.ts). */
 export const binaryCrossEntropyWithLogitsAsync = binaryCrossEntropyWithLogitsOp.async;
 
 const binaryCrossEntropyWithLogitsBackwardOp = defineOp<
@@ -114,7 +114,7 @@ const binaryCrossEntropyWithLogitsBackwardOp = defineOp<
 /** d loss / d logits (rows × classes), scaled by gradOutput. */
 export const binaryCrossEntropyWithLogitsBackward = binaryCrossEntropyWithLogitsBackwardOp.sync;
 
-/** binaryCrossEntropyWithLogitsBackward, as an async call (ops.ts). */
+/** binaryCrossEntropyWithLogitsBackward, as an async call (engine/op.ts). */
 export const binaryCrossEntropyWithLogitsBackwardAsync = binaryCrossEntropyWithLogitsBackwardOp.async;
 
 const binaryCrossEntropyWithLogitsWithGradOp = defineOp<BceWithLogitsWithGradFunction>(
@@ -129,5 +129,5 @@ const binaryCrossEntropyWithLogitsWithGradOp = defineOp<BceWithLogitsWithGradFun
 /** The loss and d loss / d logits in one pass. */
 export const binaryCrossEntropyWithLogitsWithGrad = binaryCrossEntropyWithLogitsWithGradOp.sync;
 
-/** binaryCrossEntropyWithLogitsWithGrad, as an async call (ops.ts). */
+/** binaryCrossEntropyWithLogitsWithGrad, as an async call (engine/op.ts). */
 export const binaryCrossEntropyWithLogitsWithGradAsync = binaryCrossEntropyWithLogitsWithGradOp.async;

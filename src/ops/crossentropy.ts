@@ -182,7 +182,7 @@ export const crossEntropyBackward = crossEntropyBackwardOp.sync;
 /** Loss and gradient in one fused pass over the logits. */
 export const crossEntropyWithGrad = crossEntropyWithGradOp.sync;
 
-/** crossEntropy, as an async call (ops.ts). */
+/** crossEntropy, as an async call (engine/op.ts). */
 export const crossEntropyAsync = crossEntropyOp.async;
 
 /** crossEntropyBackward, as an async call. */

@@ -76,5 +76,5 @@ const distillationLossOp = defineOp<DistillationFunction>(
 /** The knowledge-distillation loss and its gradient with respect to the student logits. */
 export const distillationLoss: DistillationFunction = distillationLossOp.sync;
 
-/** distillationLoss, as an async call (ops.ts). */
+/** distillationLoss, as an async call (engine/op.ts). */
 export const distillationLossAsync = distillationLossOp.async;

@@ -120,7 +120,7 @@ export const gaussianNllLoss = gaussianNllLossOp.sync;
 /** The loss and its gradients with respect to the input and the variance. */
 export const gaussianNllLossWithGrad = gaussianNllLossWithGradOp.sync;
 
-/** gaussianNllLoss, as an async call (ops.ts). */
+/** gaussianNllLoss, as an async call (engine/op.ts). */
 export const gaussianNllLossAsync = gaussianNllLossOp.async;
 
 /** gaussianNllLossWithGrad, as an async call. */

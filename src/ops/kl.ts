@@ -91,7 +91,7 @@ const klDivOp = defineOp<KlDivFunction>("klDiv", function* (cx, input, target, c
 /** F.kl_div(input, target): the loss (a number, or the pointwise terms for reduction "none"). */
 export const klDiv = klDivOp.sync;
 
-/** klDiv, as an async call (ops.ts). */
+/** klDiv, as an async call (engine/op.ts). */
 export const klDivAsync = klDivOp.async;
 
 const klDivBackwardOp = defineOp<
@@ -105,7 +105,7 @@ const klDivBackwardOp = defineOp<
 /** d kl_div / d input (rows × classes), scaled by gradOutput. */
 export const klDivBackward = klDivBackwardOp.sync;
 
-/** klDivBackward, as an async call (ops.ts). */
+/** klDivBackward, as an async call (engine/op.ts). */
 export const klDivBackwardAsync = klDivBackwardOp.async;
 
 const klDivWithGradOp = defineOp<KlDivWithGradFunction>(
@@ -120,5 +120,5 @@ const klDivWithGradOp = defineOp<KlDivWithGradFunction>(
 /** The loss and d loss / d input in one pass. */
 export const klDivWithGrad = klDivWithGradOp.sync;
 
-/** klDivWithGrad, as an async call (ops.ts). */
+/** klDivWithGrad, as an async call (engine/op.ts). */
 export const klDivWithGradAsync = klDivWithGradOp.async;

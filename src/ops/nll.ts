@@ -81,7 +81,7 @@ const nllLossOp = defineOp<NllLossFunction>("nllLoss", function* (cx, input, tar
 /** F.nll_loss(input, target): input holds log-probabilities [rows, classes], target class indices. */
 export const nllLoss = nllLossOp.sync;
 
-/** nllLoss, as an async call (ops.ts). */
+/** nllLoss, as an async call (engine/op.ts). */
 export const nllLossAsync = nllLossOp.async;
 
 const nllLossBackwardOp = defineOp<
@@ -95,7 +95,7 @@ const nllLossBackwardOp = defineOp<
 /** d nll_loss / d input (rows × classes), scaled by gradOutput. */
 export const nllLossBackward = nllLossBackwardOp.sync;
 
-/** nllLossBackward, as an async call (ops.ts). */
+/** nllLossBackward, as an async call (engine/op.ts). */
 export const nllLossBackwardAsync = nllLossBackwardOp.async;
 
 const nllLossWithGradOp = defineOp<NllLossWithGradFunction>(
@@ -110,5 +110,5 @@ const nllLossWithGradOp = defineOp<NllLossWithGradFunction>(
 /** The loss and d loss / d input in one pass. */
 export const nllLossWithGrad = nllLossWithGradOp.sync;
 
-/** nllLossWithGrad, as an async call (ops.ts). */
+/** nllLossWithGrad, as an async call (engine/op.ts). */
 export const nllLossWithGradAsync = nllLossWithGradOp.async;

@@ -40,8 +40,8 @@ export const normalLogPdf: DensityFunction = normalLogPdfOp.sync;
 /** N(x; mean, std²) for each x (the exp of normalLogPdf; 0 once it underflows). */
 export const normalPdf: DensityFunction = normalPdfOp.sync;
 
-/** normalLogPdf, as an async call (ops.ts). */
+/** normalLogPdf, as an async call (engine/op.ts). */
 export const normalLogPdfAsync = normalLogPdfOp.async;
 
-/** normalPdf, as an async call (ops.ts). */
+/** normalPdf, as an async call (engine/op.ts). */
 export const normalPdfAsync = normalPdfOp.async;

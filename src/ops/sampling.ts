@@ -131,7 +131,7 @@ const filterLogitsOp = defineOp<FilterLogitsFunction>(
  */
 export const filterLogits: FilterLogitsFunction = filterLogitsOp.sync;
 
-/** filterLogits, as an async call (ops.ts). */
+/** filterLogits, as an async call (engine/op.ts). */
 export const filterLogitsAsync = filterLogitsOp.async;
 
 const sameElements = (a: Float32Array, b: Float32Array) =>
@@ -228,5 +228,5 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
  */
 export const sampleCategorical: SampleCategoricalFunction = sampleCategoricalOp.sync;
 
-/** sampleCategorical, as an async call (ops.ts). */
+/** sampleCategorical, as an async call (engine/op.ts). */
 export const sampleCategoricalAsync = sampleCategoricalOp.async;

@@ -41,7 +41,7 @@ const argmaxOp = defineOp<ArgmaxFunction>("argmax", function* (cx, logits, class
 /** The index of each row's largest entry (the first one; a NaN counts as the largest). */
 export const argmax: ArgmaxFunction = argmaxOp.sync;
 
-/** argmax, as an async call (ops.ts). */
+/** argmax, as an async call (engine/op.ts). */
 export const argmaxAsync = argmaxOp.async;
 
 const accuracyOp = defineOp<AccuracyFunction>("accuracy", function* (cx, logits, labels, classes, options) {
@@ -82,7 +82,7 @@ const accuracyOp = defineOp<AccuracyFunction>("accuracy", function* (cx, logits,
  */
 export const accuracy: AccuracyFunction = accuracyOp.sync;
 
-/** accuracy, as an async call (ops.ts). */
+/** accuracy, as an async call (engine/op.ts). */
 export const accuracyAsync = accuracyOp.async;
 
 const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes, k): Op<TopK> {
@@ -116,5 +116,5 @@ const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes
  */
 export const topK: TopKFunction = topKOp.sync;
 
-/** topK, as an async call (ops.ts). */
+/** topK, as an async call (engine/op.ts). */
 export const topKAsync = topKOp.async;

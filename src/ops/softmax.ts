@@ -63,7 +63,7 @@ export const logSumExp: RowFunction = logSumExpOp.sync;
  */
 export const entropy: RowFunction = entropyOp.sync;
 
-// Async twins (ops.ts): the same results; on a threaded runtime a large call runs on the workers
+// Async twins (engine/op.ts): the same results; on a threaded runtime a large call runs on the workers
 // while the calling thread awaits it.
 
 /** softmax, as an async call. */

@@ -1,7 +1,7 @@
 // Async calls on a threaded runtime: the workers run every chunk of a call's rows while the
 // calling thread only copies rows in and out and awaits them (Atomics.waitAsync), so it stays
 // free for its event loop (a page's main thread may not block at all). Uses the pipelined path's
-// chunk queue (parallel.ts); the calling thread computes nothing, so on n threads a call runs on
+// chunk queue (queue-plan.ts, chunk-queue.ts); the calling thread computes nothing, so on n threads a call runs on
 // n − 1 of them. Every row's outputs are the same as on one thread.
 import type { Elements, KernelCall } from "../call.js";
 import { SLOT_LAYOUT, type Slots } from "../frame.js";
