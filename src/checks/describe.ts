@@ -48,7 +48,7 @@ export function readOptions<K extends string>(
   // the caller's (an Object.create typo) would be read but never checked, and a Map, a Date or a
   // class instance is not an options bag.
   const proto = Object.getPrototypeOf(options);
-  if (proto !== null && Object.getPrototypeOf(proto) !== null) {
+  if (proto !== Object.prototype && proto !== null && Object.getPrototypeOf(proto) !== null) {
     throw new TypeError(`${fn}: options must be a plain object ({ … }), got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
