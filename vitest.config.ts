@@ -11,13 +11,11 @@ const execArgv = [...(nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : []
  * browsers, and the statistical tests with 10^6 draws. `npm run test:unit` leaves them out.
  */
 const SLOW = [
-  "test/package.test.ts",
-  "test/examples.test.ts",
-  "test/browser.test.ts",
-  "test/random-stats.test.ts",
-  "test/random-edges.test.ts",
-  "test/sampling-stats.test.ts",
-  "test/memory.test.ts",
+  "test/integration/**/*.test.ts",
+  "test/random/stats.test.ts",
+  "test/random/edges.test.ts",
+  "test/ops/sampling-stats.test.ts",
+  "test/engine/memory.test.ts",
 ];
 
 export default defineConfig({
