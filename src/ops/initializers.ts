@@ -1,11 +1,10 @@
 // Weight initialisers with PyTorch's formulas (torch.nn.init), filling Float32Arrays from the
 // same normal streams as randomNormal: xavierNormal, kaimingNormal, truncNormal.
 import type { RandomGenerator } from "../random/generator.js";
-import { checkCompat, checkMeanStd, type Compat } from "../checks/random.js";
+import { checkMeanStd, type Compat } from "../checks/random.js";
 import { resolveGenerator } from "./random.js";
 import type { Seed } from "../random/seed.js";
 import { keepView, returned } from "../engine/execute.js";
-import { checkSeed } from "../random/seed.js";
 import { erfinv, normalCdf, upperTruncatedQuantile } from "../random/special.js";
 import { currentRuntime } from "../engine/runtime.js";
 import { checkFloat32 } from "../checks/arrays.js";

@@ -7,7 +7,6 @@ import { keepView, returned } from "../engine/execute.js";
 import { RandomGenerator } from "../random/generator.js";
 import { resolveGenerator } from "./random.js";
 import type { Seed } from "../random/seed.js";
-import { checkSeed } from "../random/seed.js";
 import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "../checks/filters.js";
 import { checkLogits, checkOut } from "../checks/arrays.js";
 import { checkNoOverlap } from "../checks/overlap.js";
