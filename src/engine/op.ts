@@ -155,7 +155,7 @@ export type AsyncOf<F> = F extends {
   : never;
 
 // biome-ignore lint/suspicious/noExplicitAny: the signature of any public function
-type AnyFunction = (...args: any[]) => any;
+export type AnyFunction = (...args: any[]) => any;
 
 /**
  * One public function from one body: `sync` named `name`, `async` named `name + "Async"`. F is

@@ -2,8 +2,9 @@
 // multi-label classification: every element of logits [rows, classes] is an independent
 // binary prediction of targets in [0, 1]. `weight` per element (rows × classes) or per column
 // (classes), `posWeight` per column; reductions "mean" (over every element), "sum", "none".
-import { defineOp, type CallContext, type Op } from "../engine/op.js";
-import { returned, type RowOperand, type RowOutput } from "../engine/execute.js";
+import type { CallContext, Op } from "../engine/op.js";
+import { lossOps } from "./loss-ops.js";
+import type { RowOperand, RowOutput } from "../engine/execute.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
 import {
   type BceWithLogitsBackwardOptions,
@@ -88,46 +89,32 @@ function* lossRows(
   return { loss: total / divisor, grad: finalGrad };
 }
 
-const binaryCrossEntropyWithLogitsOp = defineOp<BceWithLogitsFunction>(
-  "binaryCrossEntropyWithLogits",
-  function* (cx, logits, targets, classes, options) {
-    const args = checkBceArgs(cx.fn, logits, targets, classes, options, false);
-    const { loss } = yield* lossRows(cx, args, false);
-    return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
-  },
-);
+const ops = lossOps<
+  BceWithLogitsFunction,
+  (
+    logits: Float32Array,
+    targets: Float32Array,
+    classes: number,
+    options?: BceWithLogitsBackwardOptions,
+  ) => Float32Array,
+  BceWithLogitsWithGradFunction,
+  BceArgs
+>("binaryCrossEntropyWithLogits", checkBceArgs, lossRows);
 
 /** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
-export const binaryCrossEntropyWithLogits = binaryCrossEntropyWithLogitsOp.sync;
-
-/** binaryCrossEntropyWithLogits, as an async call (engine/op.ts). */
-export const binaryCrossEntropyWithLogitsAsync = binaryCrossEntropyWithLogitsOp.async;
-
-const binaryCrossEntropyWithLogitsBackwardOp = defineOp<
-  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions) => Float32Array
->("binaryCrossEntropyWithLogitsBackward", function* (cx, logits, targets, classes, options) {
-  const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
-  const { grad } = yield* lossRows(cx, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
-});
+export const binaryCrossEntropyWithLogits = ops.loss.sync;
 
 /** d loss / d logits (rows × classes), scaled by gradOutput. */
-export const binaryCrossEntropyWithLogitsBackward = binaryCrossEntropyWithLogitsBackwardOp.sync;
-
-/** binaryCrossEntropyWithLogitsBackward, as an async call (engine/op.ts). */
-export const binaryCrossEntropyWithLogitsBackwardAsync = binaryCrossEntropyWithLogitsBackwardOp.async;
-
-const binaryCrossEntropyWithLogitsWithGradOp = defineOp<BceWithLogitsWithGradFunction>(
-  "binaryCrossEntropyWithLogitsWithGrad",
-  function* (cx, logits, targets, classes, options) {
-    const args = checkBceArgs(cx.fn, logits, targets, classes, options, true);
-    const { loss, grad } = yield* lossRows(cx, args, true);
-    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-  },
-);
+export const binaryCrossEntropyWithLogitsBackward = ops.backward.sync;
 
 /** The loss and d loss / d logits in one pass. */
-export const binaryCrossEntropyWithLogitsWithGrad = binaryCrossEntropyWithLogitsWithGradOp.sync;
+export const binaryCrossEntropyWithLogitsWithGrad = ops.withGrad.sync;
 
-/** binaryCrossEntropyWithLogitsWithGrad, as an async call (engine/op.ts). */
-export const binaryCrossEntropyWithLogitsWithGradAsync = binaryCrossEntropyWithLogitsWithGradOp.async;
+/** binaryCrossEntropyWithLogits, as an async call (engine/op.ts). */
+export const binaryCrossEntropyWithLogitsAsync = ops.loss.async;
+
+/** binaryCrossEntropyWithLogitsBackward, as an async call. */
+export const binaryCrossEntropyWithLogitsBackwardAsync = ops.backward.async;
+
+/** binaryCrossEntropyWithLogitsWithGrad, as an async call. */
+export const binaryCrossEntropyWithLogitsWithGradAsync = ops.withGrad.async;

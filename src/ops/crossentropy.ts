@@ -3,9 +3,10 @@
 // logits when they are staged). Losses are reduced here in row order in float64, so the result
 // does not depend on the chunk size.
 import type { RowOperand, RowOutput } from "../engine/call.js";
-import { keepView, returned } from "../engine/execute.js";
+import { keepView } from "../engine/execute.js";
 import type { Frame } from "../engine/frame.js";
-import { defineOp, type CallContext, type Op } from "../engine/op.js";
+import type { CallContext, Op } from "../engine/op.js";
+import { lossOps } from "./loss-ops.js";
 import type { Runtime } from "../engine/runtime.js";
 import {
   checkCrossEntropyArgs,
@@ -14,7 +15,6 @@ import {
   type CrossEntropyBackwardFunction,
   type CrossEntropyFunction,
   type CrossEntropyWithGradFunction,
-  type LossAndGrad,
 } from "../checks/crossentropy.js";
 import { checkNoOverlap, type NamedView } from "../checks/overlap.js";
 import { reduceRowLosses } from "./reduce.js";
@@ -146,47 +146,30 @@ function* lossRows(
   return { loss, grad: grad && finalGrad ? (finalGrad as Float32Array) : new Float32Array(0) };
 }
 
-const crossEntropyOp = defineOp<CrossEntropyFunction>("crossEntropy", function* (cx, logits, target, classes, options) {
-  const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, false, false, cx.frame);
-  const { loss } = yield* lossRows(cx, args, false);
-  return loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss;
-});
-
-const crossEntropyBackwardOp = defineOp<CrossEntropyBackwardFunction>(
-  "crossEntropyBackward",
-  function* (cx, logits, target, classes, options) {
-    const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
-    const { grad } = yield* lossRows(cx, args, true);
-    return returned(args.outGiven, args.out ?? grad, grad);
-  },
-);
-
-const crossEntropyWithGradOp = defineOp<CrossEntropyWithGradFunction>(
-  "crossEntropyWithGrad",
-  function* (cx, logits, target, classes, options) {
-    const args = checkCrossEntropyArgs(cx.fn, logits, target, classes, options, true, false, cx.frame);
-    const { loss, grad } = yield* lossRows(cx, args, true);
-    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as LossAndGrad;
-  },
+const ops = lossOps<CrossEntropyFunction, CrossEntropyBackwardFunction, CrossEntropyWithGradFunction, CrossEntropyArgs>(
+  "crossEntropy",
+  (fn, logits, target, classes, options, withGrad, frame) =>
+    checkCrossEntropyArgs(fn, logits, target, classes, options, withGrad, false, frame),
+  lossRows,
 );
 
 /**
  * Cross-entropy loss of logits [rows, classes] against class indices or soft targets, with
  * PyTorch's options and semantics. Returns a number, or per-row losses for reduction "none".
  */
-export const crossEntropy = crossEntropyOp.sync;
+export const crossEntropy = ops.loss.sync;
 
 /** d loss / d logits (rows × classes), scaled by gradOutput (default 1). */
-export const crossEntropyBackward = crossEntropyBackwardOp.sync;
+export const crossEntropyBackward = ops.backward.sync;
 
 /** Loss and gradient in one fused pass over the logits. */
-export const crossEntropyWithGrad = crossEntropyWithGradOp.sync;
+export const crossEntropyWithGrad = ops.withGrad.sync;
 
 /** crossEntropy, as an async call (engine/op.ts). */
-export const crossEntropyAsync = crossEntropyOp.async;
+export const crossEntropyAsync = ops.loss.async;
 
 /** crossEntropyBackward, as an async call. */
-export const crossEntropyBackwardAsync = crossEntropyBackwardOp.async;
+export const crossEntropyBackwardAsync = ops.backward.async;
 
 /** crossEntropyWithGrad, as an async call. */
-export const crossEntropyWithGradAsync = crossEntropyWithGradOp.async;
+export const crossEntropyWithGradAsync = ops.withGrad.async;

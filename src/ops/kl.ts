@@ -2,8 +2,9 @@
 // probabilities (or log-probabilities with logTarget), both rows × classes; the loss and d loss /
 // d input. Reductions: "mean" (PyTorch's default: over every element), "batchmean" (over rows:
 // the mathematical KL divergence per sample), "sum", "none" (every element).
-import { defineOp, type CallContext, type Op } from "../engine/op.js";
-import { returned, type RowOperand, type RowOutput } from "../engine/execute.js";
+import type { CallContext, Op } from "../engine/op.js";
+import { lossOps } from "./loss-ops.js";
+import type { RowOperand, RowOutput } from "../engine/execute.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
 import {
   type KlDivBackwardOptions,
@@ -82,43 +83,27 @@ function* lossRows(
   return { loss: total / divisor, grad: finalGrad };
 }
 
-const klDivOp = defineOp<KlDivFunction>("klDiv", function* (cx, input, target, classes, options) {
-  const args = checkKlArgs(cx.fn, input, target, classes, options, false);
-  const { loss } = yield* lossRows(cx, args, false);
-  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
-});
+const ops = lossOps<
+  KlDivFunction,
+  (input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) => Float32Array,
+  KlDivWithGradFunction,
+  KlArgs
+>("klDiv", checkKlArgs, lossRows);
 
 /** F.kl_div(input, target): the loss (a number, or the pointwise terms for reduction "none"). */
-export const klDiv = klDivOp.sync;
-
-/** klDiv, as an async call (engine/op.ts). */
-export const klDivAsync = klDivOp.async;
-
-const klDivBackwardOp = defineOp<
-  (input: Float32Array, target: Float32Array, classes: number, options?: KlDivBackwardOptions) => Float32Array
->("klDivBackward", function* (cx, input, target, classes, options) {
-  const args = checkKlArgs(cx.fn, input, target, classes, options, true);
-  const { grad } = yield* lossRows(cx, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
-});
+export const klDiv = ops.loss.sync;
 
 /** d kl_div / d input (rows × classes), scaled by gradOutput. */
-export const klDivBackward = klDivBackwardOp.sync;
-
-/** klDivBackward, as an async call (engine/op.ts). */
-export const klDivBackwardAsync = klDivBackwardOp.async;
-
-const klDivWithGradOp = defineOp<KlDivWithGradFunction>(
-  "klDivWithGrad",
-  function* (cx, input, target, classes, options) {
-    const args = checkKlArgs(cx.fn, input, target, classes, options, true);
-    const { loss, grad } = yield* lossRows(cx, args, true);
-    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-  },
-);
+export const klDivBackward = ops.backward.sync;
 
 /** The loss and d loss / d input in one pass. */
-export const klDivWithGrad = klDivWithGradOp.sync;
+export const klDivWithGrad = ops.withGrad.sync;
 
-/** klDivWithGrad, as an async call (engine/op.ts). */
-export const klDivWithGradAsync = klDivWithGradOp.async;
+/** klDiv, as an async call (engine/op.ts). */
+export const klDivAsync = ops.loss.async;
+
+/** klDivBackward, as an async call. */
+export const klDivBackwardAsync = ops.backward.async;
+
+/** klDivWithGrad, as an async call. */
+export const klDivWithGradAsync = ops.withGrad.async;

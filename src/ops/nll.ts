@@ -2,8 +2,9 @@
 // weights, ignoreIndex, reductions "mean" (Σ l / Σ w[y]), "sum", "none". The same checks and
 // the same label safety as cross-entropy (the kernel checks each label it reads).
 import { labelsOperand } from "./crossentropy.js";
-import { defineOp, type CallContext, type Op } from "../engine/op.js";
-import { keepView, returned, type RowOperand, type RowOutput } from "../engine/execute.js";
+import type { CallContext, Op } from "../engine/op.js";
+import { lossOps } from "./loss-ops.js";
+import { keepView, type RowOperand, type RowOutput } from "../engine/execute.js";
 import { checkCrossEntropyArgs, meanDivisor, type CrossEntropyArgs } from "../checks/crossentropy.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 import { reduceRowLosses } from "./reduce.js";
@@ -72,43 +73,32 @@ function* lossRows(
   return { loss, grad: grad ? (finalGrad as Float32Array) : new Float32Array(0) };
 }
 
-const nllLossOp = defineOp<NllLossFunction>("nllLoss", function* (cx, input, target, classes, options) {
-  const args = checkCrossEntropyArgs(cx.fn, input, target, classes, options, false, true);
-  const { loss } = yield* lossRows(cx, args, false);
-  return (loss instanceof Float32Array && args.out ? returned(args.outGiven, args.out, loss) : loss) as never;
-});
-
-/** F.nll_loss(input, target): input holds log-probabilities [rows, classes], target class indices. */
-export const nllLoss = nllLossOp.sync;
-
-/** nllLoss, as an async call (engine/op.ts). */
-export const nllLossAsync = nllLossOp.async;
-
-const nllLossBackwardOp = defineOp<
-  (input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions) => Float32Array
->("nllLossBackward", function* (cx, input, target, classes, options) {
-  const args = checkCrossEntropyArgs(cx.fn, input, target, classes, options, true, true);
-  const { grad } = yield* lossRows(cx, args, true);
-  return returned(args.outGiven, args.out ?? grad, grad);
-});
-
-/** d nll_loss / d input (rows × classes), scaled by gradOutput. */
-export const nllLossBackward = nllLossBackwardOp.sync;
-
-/** nllLossBackward, as an async call (engine/op.ts). */
-export const nllLossBackwardAsync = nllLossBackwardOp.async;
-
-const nllLossWithGradOp = defineOp<NllLossWithGradFunction>(
-  "nllLossWithGrad",
-  function* (cx, input, target, classes, options) {
-    const args = checkCrossEntropyArgs(cx.fn, input, target, classes, options, true, true);
-    const { loss, grad } = yield* lossRows(cx, args, true);
-    return { loss, grad: returned(args.outGiven, args.out ?? grad, grad) } as never;
-  },
+const ops = lossOps<
+  NllLossFunction,
+  (input: Float32Array, target: Target, classes: number, options?: NllLossBackwardOptions) => Float32Array,
+  NllLossWithGradFunction,
+  CrossEntropyArgs
+>(
+  "nllLoss",
+  (fn, input, target, classes, options, withGrad, frame) =>
+    checkCrossEntropyArgs(fn, input, target, classes, options, withGrad, true, frame),
+  lossRows,
 );
 
-/** The loss and d loss / d input in one pass. */
-export const nllLossWithGrad = nllLossWithGradOp.sync;
+/** F.nll_loss(input, target): input holds log-probabilities [rows, classes], target class indices. */
+export const nllLoss = ops.loss.sync;
 
-/** nllLossWithGrad, as an async call (engine/op.ts). */
-export const nllLossWithGradAsync = nllLossWithGradOp.async;
+/** d nll_loss / d input (rows × classes), scaled by gradOutput. */
+export const nllLossBackward = ops.backward.sync;
+
+/** The loss and d loss / d input in one pass. */
+export const nllLossWithGrad = ops.withGrad.sync;
+
+/** nllLoss, as an async call (engine/op.ts). */
+export const nllLossAsync = ops.loss.async;
+
+/** nllLossBackward, as an async call. */
+export const nllLossBackwardAsync = ops.backward.async;
+
+/** nllLossWithGrad, as an async call. */
+export const nllLossWithGradAsync = ops.withGrad.async;
