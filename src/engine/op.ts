@@ -28,11 +28,15 @@ class CallFrame extends Frame implements CallContext {
   readonly frame: Frame = this;
 }
 
+/** A free frame (the common case: calls one after another), and more for async calls in flight. */
+let spare: CallFrame | null = new CallFrame();
 const free: CallFrame[] = [];
 
 /** A frame for a call that starts now (a free one, or a new one). */
 function takeFrame(fn: string, rt: Runtime): CallFrame {
-  const frame = free.pop() ?? new CallFrame();
+  let frame = spare;
+  if (frame !== null) spare = null;
+  else frame = free.pop() ?? new CallFrame();
   frame.fn = fn;
   frame.rt = rt;
   return frame;
@@ -41,7 +45,8 @@ function takeFrame(fn: string, rt: Runtime): CallFrame {
 /** Gives a frame back once its call has ended: nothing of the call uses it after this. */
 function releaseFrame(frame: CallFrame): void {
   frame.rt = null as unknown as Runtime;
-  if (free.length < 8) free.push(frame);
+  if (spare === null) spare = frame;
+  else if (free.length < 8) free.push(frame);
 }
 
 /** A public function's body: yields kernel calls, receives their outputs, returns the result. */
