@@ -31,40 +31,40 @@ export interface BceWithLogitsBackwardOptions extends Omit<BceWithLogitsOptions,
 export interface BceWithLogitsFunction {
   (
     logits: Float32Array,
-    targets: Float32Array,
+    target: Float32Array,
     classes: number,
     options: BceWithLogitsOptions & { reduction: "none" },
   ): Float32Array;
   (
     logits: Float32Array,
-    targets: Float32Array,
+    target: Float32Array,
     classes: number,
     options?: Omit<BceWithLogitsOptions, "reduction" | "out"> & { reduction?: "mean" | "sum" },
   ): number;
-  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsOptions): number | Float32Array;
+  (logits: Float32Array, target: Float32Array, classes: number, options?: BceWithLogitsOptions): number | Float32Array;
 }
 
 export interface BceWithLogitsWithGradFunction {
   (
     logits: Float32Array,
-    targets: Float32Array,
+    target: Float32Array,
     classes: number,
     options: BceWithLogitsBackwardOptions & { reduction: "none" },
   ): LossAndGrad<Float32Array>;
   (
     logits: Float32Array,
-    targets: Float32Array,
+    target: Float32Array,
     classes: number,
     options?: BceWithLogitsBackwardOptions & { reduction?: "mean" | "sum" },
   ): LossAndGrad<number>;
-  (logits: Float32Array, targets: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): LossAndGrad;
+  (logits: Float32Array, target: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions): LossAndGrad;
 }
 
 export interface BceArgs {
   rows: number;
   classes: number;
   logits: Float32Array;
-  targets: Float32Array;
+  target: Float32Array;
   weightElem: Float32Array | null;
   weightCol: Float32Array | null;
   posWeight: Float32Array | null;
@@ -80,7 +80,7 @@ export interface BceArgs {
 export function checkBceArgs(
   fn: string,
   logits: unknown,
-  targets: unknown,
+  target: unknown,
   classes: unknown,
   options: unknown,
   withGradient: boolean,
@@ -93,13 +93,13 @@ export function checkBceArgs(
       : ["weight", "posWeight", "reduction", "out"],
   );
   const { rows, classes: c, logits: x } = checkLogits(fn, logits, classes);
-  const t = checkFloat32(fn, "targets", targets);
+  const t = checkFloat32(fn, "target", target);
   if (t.length !== x.length)
-    throw new RangeError(`${fn}: targets must have the logits' length (${x.length}), got length ${t.length}`);
+    throw new RangeError(`${fn}: target must have the logits' length (${x.length}), got length ${t.length}`);
   const reduction = checkReduction(fn, o.reduction);
   const inputs: NamedView[] = [
     { name: "logits", view: x },
-    { name: "targets", view: t },
+    { name: "target", view: t },
   ];
   const weight = checkFloatArray(
     fn,
@@ -145,7 +145,7 @@ export function checkBceArgs(
     rows,
     classes: c,
     logits: x,
-    targets: t,
+    target: t,
     weightElem: perElement ? weight : null,
     weightCol: perElement ? null : weight,
     posWeight,

@@ -1,6 +1,6 @@
 // Binary cross-entropy with logits (PyTorch F.binary_cross_entropy_with_logits) for
 // multi-label classification: every element of logits [rows, classes] is an independent
-// binary prediction of targets in [0, 1]. `weight` per element (rows × classes) or per column
+// binary prediction of target in [0, 1]. `weight` per element (rows × classes) or per column
 // (classes), `posWeight` per column; reductions "mean" (over every element), "sum", "none".
 import type { CallContext, Op } from "../engine/op.js";
 import { lossOps } from "./loss-ops.js";
@@ -30,7 +30,7 @@ function* lossRows(
   const perElementGrad = typeof args.gradOutput !== "number";
   const inputs: RowOperand[] = [
     { name: "logits", view: args.logits, perRow: cols },
-    { name: "targets", view: args.targets, perRow: cols },
+    { name: "target", view: args.target, perRow: cols },
   ];
   if (args.weightElem) inputs.push({ name: "weight", view: args.weightElem, perRow: cols, own: true });
   if (perElementGrad)
@@ -91,17 +91,12 @@ function* lossRows(
 
 const ops = lossOps<
   BceWithLogitsFunction,
-  (
-    logits: Float32Array,
-    targets: Float32Array,
-    classes: number,
-    options?: BceWithLogitsBackwardOptions,
-  ) => Float32Array,
+  (logits: Float32Array, target: Float32Array, classes: number, options?: BceWithLogitsBackwardOptions) => Float32Array,
   BceWithLogitsWithGradFunction,
   BceArgs
 >("binaryCrossEntropyWithLogits", checkBceArgs, lossRows);
 
-/** F.binary_cross_entropy_with_logits(logits, targets): the loss (or the losses per element for "none"). */
+/** F.binary_cross_entropy_with_logits(logits, target): the loss (or the losses per element for "none"). */
 export const binaryCrossEntropyWithLogits = ops.loss.sync;
 
 /** d loss / d logits (rows × classes), scaled by gradOutput. */

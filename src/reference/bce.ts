@@ -11,7 +11,7 @@ import { checkNoOverlap } from "../checks/overlap.js";
 function compute(fn: string, args: BceArgs, wantGrad: boolean) {
   // accumulate: the gradient is added to what `out` held (kept here before it is written).
   const held = args.accumulate && args.out ? args.out.slice() : null;
-  const { rows, classes: C, logits: x, targets: t } = args;
+  const { rows, classes: C, logits: x, target: t } = args;
   const n = rows * C;
   const out = args.out ?? new Float32Array(n);
   if (args.out) checkNoOverlap(fn, [{ name: "out", view: out, inPlaceOf: x }], args.inputs);
@@ -43,31 +43,31 @@ function compute(fn: string, args: BceArgs, wantGrad: boolean) {
 
 export const binaryCrossEntropyWithLogits: BceWithLogitsFunction = function binaryCrossEntropyWithLogits(
   logits: Float32Array,
-  targets: Float32Array,
+  target: Float32Array,
   classes: number,
   options?: unknown,
 ): never {
   const fn = "binaryCrossEntropyWithLogits";
-  return compute(fn, checkBceArgs(fn, logits, targets, classes, options, false), false).loss as never;
+  return compute(fn, checkBceArgs(fn, logits, target, classes, options, false), false).loss as never;
 };
 
 export function binaryCrossEntropyWithLogitsBackward(
   logits: Float32Array,
-  targets: Float32Array,
+  target: Float32Array,
   classes: number,
   options?: BceWithLogitsBackwardOptions,
 ): Float32Array {
   const fn = "binaryCrossEntropyWithLogitsBackward";
-  return compute(fn, checkBceArgs(fn, logits, targets, classes, options, true), true).grad;
+  return compute(fn, checkBceArgs(fn, logits, target, classes, options, true), true).grad;
 }
 
 export const binaryCrossEntropyWithLogitsWithGrad: BceWithLogitsWithGradFunction =
   function binaryCrossEntropyWithLogitsWithGrad(
     logits: Float32Array,
-    targets: Float32Array,
+    target: Float32Array,
     classes: number,
     options?: unknown,
   ): never {
     const fn = "binaryCrossEntropyWithLogitsWithGrad";
-    return compute(fn, checkBceArgs(fn, logits, targets, classes, options, true), true) as never;
+    return compute(fn, checkBceArgs(fn, logits, target, classes, options, true), true) as never;
   };

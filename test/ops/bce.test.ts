@@ -127,7 +127,7 @@ describe("binary cross-entropy bad input", () => {
     [
       () => pk.binaryCrossEntropyWithLogits(x, t.subarray(0, 6), 4),
       RangeError,
-      /targets must have the logits' length \(12\), got length 6/,
+      /target must have the logits' length \(12\), got length 6/,
     ],
     [
       () => pk.binaryCrossEntropyWithLogits(x, t, 4, { weight: [1, 2] }),
@@ -144,7 +144,7 @@ describe("binary cross-entropy bad input", () => {
       TypeError,
       /posWeight must be a Float32Array/,
     ],
-    [() => pk.binaryCrossEntropyWithLogitsWithGrad(x, t, 4, { out: t }), RangeError, /out overlaps targets/],
+    [() => pk.binaryCrossEntropyWithLogitsWithGrad(x, t, 4, { out: t }), RangeError, /out overlaps target/],
     [
       () => {
         const b = new Float32Array(16);
