@@ -38,7 +38,7 @@ export type {
 export type { LabelArray } from "./checks/targets.js";
 export type { Reduction } from "./checks/scalars.js";
 export { argmax, accuracy, topK, argmaxAsync, accuracyAsync, topKAsync } from "./ops/select.js";
-export type { AccuracyOptions, ArgmaxOptions, TopK } from "./checks/select.js";
+export type { AccuracyOptions, ArgmaxOptions, TopK, TopKOptions } from "./checks/select.js";
 export { normalLogPdf, normalPdf, normalLogPdfAsync, normalPdfAsync } from "./ops/normal.js";
 export { klDiv, klDivBackward, klDivWithGrad, klDivAsync, klDivBackwardAsync, klDivWithGradAsync } from "./ops/kl.js";
 export {

@@ -161,7 +161,7 @@ export async function benchLossFamily(tf: Tf): Promise<Record<string, Record<str
     const xt = tf.tensor2d(x, [r, c]);
     const tasks: Record<string, () => void> = {
       pk: () => {
-        pk.topK(x, c, 50);
+        pk.topK(x, c, { k: 50 });
       },
       "sort-based JS": () => {
         sortTopK(x, r, c, 50);

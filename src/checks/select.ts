@@ -1,6 +1,7 @@
 // Checks and option types of select (shared by ops/select.ts and the reference).
 import type { LabelArray } from "./targets.js";
-import { describe } from "./describe.js";
+import { checkFloat32 } from "./arrays.js";
+import { describe, readOptions } from "./describe.js";
 import { ownView, typedArrayName } from "./views.js";
 
 export interface ArgmaxOptions {
@@ -20,14 +21,57 @@ export interface TopK {
   indices: Int32Array;
 }
 
-export function checkInt32Out(fn: string, out: unknown, length: number): Int32Array | null {
+export interface TopKOptions {
+  /** How many entries of each row to keep: an integer from 1 to classes. */
+  k: number;
+  /** Buffer for the values (a Float32Array of rows × k). */
+  values?: Float32Array;
+  /** Buffer for the indices (an Int32Array of rows × k). */
+  indices?: Int32Array;
+}
+
+export function checkInt32Out(fn: string, out: unknown, length: number, name = "out"): Int32Array | null {
   if (out === undefined) return null;
   if (typedArrayName(out) !== "Int32Array") {
-    throw new TypeError(`${fn}: out must be an Int32Array of length ${length}, got ${describe(out)}`);
+    throw new TypeError(`${fn}: ${name} must be an Int32Array of length ${length}, got ${describe(out)}`);
   }
-  const view = ownView(fn, "out", Int32Array, out);
-  if (view.length !== length) throw new RangeError(`${fn}: out must have length ${length}, got length ${view.length}`);
+  const view = ownView(fn, name, Int32Array, out);
+  if (view.length !== length)
+    throw new RangeError(`${fn}: ${name} must have length ${length}, got length ${view.length}`);
   return view;
+}
+
+/** A topK call's options, checked: k, and our views of the result buffers given (or null). */
+export function checkTopKOptions(
+  fn: string,
+  options: unknown,
+  rows: number,
+  classes: number,
+): {
+  k: number;
+  values: Float32Array | null;
+  indices: Int32Array | null;
+  given: { values: unknown; indices: unknown };
+} {
+  if (options === undefined) throw new TypeError(`${fn}: options must give k (topK(logits, classes, { k }))`);
+  if (typeof options === "number") {
+    throw new TypeError(`${fn}: k goes in the options: topK(logits, classes, { k: ${options} })`);
+  }
+  const o = readOptions(fn, options, ["k", "values", "indices"]);
+  const k = o.k;
+  if (typeof k !== "number")
+    throw new TypeError(`${fn}: k must be an integer from 1 to classes (${classes}), got ${describe(k)}`);
+  if (!Number.isInteger(k) || k < 1 || k > classes) {
+    throw new RangeError(`${fn}: k must be an integer from 1 to classes (${classes}), got ${describe(k)}`);
+  }
+  let values: Float32Array | null = null;
+  if (o.values !== undefined) {
+    values = checkFloat32(fn, "values", o.values, `a Float32Array of rows × k (${rows * k})`);
+    if (values.length !== rows * k)
+      throw new RangeError(`${fn}: values must have length ${rows * k}, got length ${values.length}`);
+  }
+  const indices = checkInt32Out(fn, o.indices, rows * k, "indices");
+  return { k, values, indices, given: { values: o.values, indices: o.indices } };
 }
 
 export type ArgmaxFunction = (logits: Float32Array, classes: number, options?: ArgmaxOptions) => Int32Array;
@@ -37,4 +81,4 @@ export type AccuracyFunction = (
   classes: number,
   options?: AccuracyOptions,
 ) => number;
-export type TopKFunction = (logits: Float32Array, classes: number, k: number) => TopK;
+export type TopKFunction = (logits: Float32Array, classes: number, options: TopKOptions) => TopK;

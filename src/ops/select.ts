@@ -14,6 +14,7 @@ import {
   type ArgmaxFunction,
   type AccuracyFunction,
   type TopKFunction,
+  checkTopKOptions,
 } from "../checks/select.js";
 
 function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<Int32Array> {
@@ -85,28 +86,28 @@ export const accuracy: AccuracyFunction = accuracyOp.sync;
 /** accuracy, as an async call (engine/op.ts). */
 export const accuracyAsync = accuracyOp.async;
 
-const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes, k): Op<TopK> {
+const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes, options): Op<TopK> {
   const args = checkLogits(fn, logits, classes);
-  if (typeof k !== "number")
-    throw new TypeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
-  if (!Number.isInteger(k) || k < 1 || k > args.classes) {
-    throw new RangeError(`${fn}: k must be an integer from 1 to classes (${args.classes}), got ${describe(k)}`);
-  }
+  const o = checkTopKOptions(fn, options, args.rows, args.classes);
+  const { k } = o;
   const cols = args.classes;
-  const values = new Float32Array(args.rows * k);
-  const indices = new Int32Array(args.rows * k);
-  yield {
+  const values = o.values ?? new Float32Array(args.rows * k);
+  const indices = o.indices ?? new Int32Array(args.rows * k);
+  const [finalValues, finalIndices] = yield {
     fn,
     rows: args.rows,
     inputs: [{ name: "logits", view: args.logits, perRow: cols }],
     outputs: [
-      { name: "values", view: values, perRow: k, own: true },
-      { name: "indices", view: indices, perRow: k, own: true },
+      { name: "values", view: values, perRow: k, own: o.values === null },
+      { name: "indices", view: indices, perRow: k, own: o.indices === null },
     ],
     export: "topKRows",
     args: (at, _first, count) => [at.inputs[0], at.outputs[0], at.outputs[1], count, cols, k],
   };
-  return { values, indices };
+  return {
+    values: returned<Float32Array>(o.given.values, values, finalValues as Float32Array),
+    indices: returned<Int32Array>(o.given.indices, indices, finalIndices as Int32Array),
+  };
 });
 
 /**

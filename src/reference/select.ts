@@ -1,7 +1,14 @@
 // Plain-TypeScript argmax, accuracy and topK: the oracle for the selection kernels. topK sorts
 // the whole row (what the kernel avoids), in the same order: larger first, NaN first of all,
 // equal values by index.
-import type { AccuracyOptions, ArgmaxOptions, TopK } from "../checks/select.js";
+import {
+  checkTopKOptions,
+  type AccuracyOptions,
+  type ArgmaxOptions,
+  type TopK,
+  type TopKOptions,
+} from "../checks/select.js";
+import { checkNoOverlap } from "../checks/overlap.js";
 import { checkIgnoreIndex } from "../checks/scalars.js";
 import { checkLogits } from "../checks/arrays.js";
 import { checkTarget, type LabelArray } from "../checks/targets.js";
@@ -49,12 +56,20 @@ export function accuracy(
   return right / counted;
 }
 
-export function topK(logits: Float32Array, classes: number, k: number): TopK {
+export function topK(logits: Float32Array, classes: number, options: TopKOptions): TopK {
   const { rows, classes: C, logits: x } = checkLogits("topK", logits, classes);
-  if (!Number.isInteger(k) || k < 1 || k > C)
-    throw new RangeError(`topK: k must be an integer from 1 to classes (${C}), got ${describe(k)}`);
-  const values = new Float32Array(rows * k),
-    indices = new Int32Array(rows * k);
+  const o = checkTopKOptions("topK", options, rows, C);
+  const k = o.k;
+  const values = o.values ?? new Float32Array(rows * k),
+    indices = o.indices ?? new Int32Array(rows * k);
+  checkNoOverlap(
+    "topK",
+    [
+      { name: "values", view: values },
+      { name: "indices", view: indices },
+    ],
+    [{ name: "logits", view: x }],
+  );
   for (let r = 0; r < rows; r++) {
     const idx = Array.from({ length: C }, (_, c) => c).sort((a, b) => order(x[r * C + a], a, x[r * C + b], b));
     for (let j = 0; j < k; j++) {
@@ -62,5 +77,8 @@ export function topK(logits: Float32Array, classes: number, k: number): TopK {
       values[r * k + j] = x[r * C + idx[j]];
     }
   }
-  return { values, indices };
+  return {
+    values: (o.given.values as Float32Array | undefined) ?? values,
+    indices: (o.given.indices as Int32Array | undefined) ?? indices,
+  };
 }

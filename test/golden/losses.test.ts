@@ -77,7 +77,7 @@ function check(m: typeof pk | typeof ref, c: Case): void {
       break;
     }
     case "topK": {
-      const { values, indices } = m.topK(f32(c.logits!), c.cols, c.k!);
+      const { values, indices } = m.topK(f32(c.logits!), c.cols, { k: c.k! });
       expect(Array.from(indices)).toEqual(c.expectedIndices);
       expect(mismatch(values, c.expectedValues!.map(num), { abs: 0, rel: 1e-7 })).toBeNull();
       break;

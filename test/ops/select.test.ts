@@ -57,8 +57,8 @@ describeBuilds("selection and entropy kernels", () => {
   it.each(LENGTHS)("topK on rows of %i for k = 1, 5 and all, ties and NaN included", (classes) => {
     const x = specials(3 * classes, 7 * classes);
     for (const k of [1, Math.min(5, classes), classes]) {
-      const got = pk.topK(x, classes, k),
-        want = ref.topK(x, classes, k);
+      const got = pk.topK(x, classes, { k }),
+        want = ref.topK(x, classes, { k });
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expect(Array.from(got.values)).toEqual(Array.from(want.values));
     }
@@ -70,8 +70,8 @@ describeBuilds("selection and entropy kernels", () => {
       [64, 32_000],
     ]) {
       const x = randomLogits(rows * classes, rows);
-      const got = pk.topK(x, classes, 50),
-        want = ref.topK(x, classes, 50);
+      const got = pk.topK(x, classes, { k: 50 }),
+        want = ref.topK(x, classes, { k: 50 });
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
     }
   });
@@ -121,10 +121,10 @@ describeBuilds("selection and entropy kernels", () => {
 describe("bad input", () => {
   const x = randomLogits(40, 1);
   it.each([
-    [() => pk.topK(x, 10, 0), RangeError, /topK: k must be an integer from 1 to classes \(10\), got 0/],
-    [() => pk.topK(x, 10, 11), RangeError, /got 11/],
-    [() => pk.topK(x, 10, 2.5), RangeError, /got 2\.5/],
-    [() => pk.topK(x, 10, "3" as unknown as number), TypeError, /got the string "3"/],
+    [() => pk.topK(x, 10, { k: 0 }), RangeError, /topK: k must be an integer from 1 to classes \(10\), got 0/],
+    [() => pk.topK(x, 10, { k: 11 }), RangeError, /got 11/],
+    [() => pk.topK(x, 10, { k: 2.5 }), RangeError, /got 2\.5/],
+    [() => pk.topK(x, 10, { k: "3" as unknown as number }), TypeError, /got the string "3"/],
     [
       () => pk.argmax(x, 10, { out: new Float32Array(4) as unknown as Int32Array }),
       TypeError,
@@ -161,5 +161,27 @@ describe("bad input", () => {
   ] as const)("%#", (call, type, message) => {
     expect(call).toThrow(type);
     expect(call).toThrow(message);
+  });
+});
+
+describe("topK(logits, classes, { k, values?, indices? })", () => {
+  it("writes into the buffers given, refuses overlaps and the old positional k with a hint", async () => {
+    await pk.init();
+    const x = randomLogits(4 * 10, 3);
+    const values = new Float32Array(8),
+      indices = new Int32Array(8);
+    const got = pk.topK(x, 10, { k: 2, values, indices });
+    expect(got.values).toBe(values);
+    expect(got.indices).toBe(indices);
+    const want = ref.topK(x, 10, { k: 2 });
+    expect(Array.from(values)).toEqual(Array.from(want.values));
+    expect(Array.from(indices)).toEqual(Array.from(want.indices));
+    expect(() => pk.topK(x, 10, 3 as never)).toThrow(
+      new TypeError("topK: k goes in the options: topK(logits, classes, { k: 3 })"),
+    );
+    expect(() => pk.topK(x, 10, { k: 2, values: x.subarray(0, 8) })).toThrow(/topK: values overlaps logits/);
+    expect(() => pk.topK(x, 10, { k: 2, indices: new Int32Array(7) })).toThrow(
+      new RangeError("topK: indices must have length 8, got length 7"),
+    );
   });
 });

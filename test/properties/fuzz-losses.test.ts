@@ -58,8 +58,8 @@ describeBuilds("random batches with special values, loss family", () => {
       fc.property(batch, ({ classes, a, temperature, k }) => {
         agree(pk.entropy(a, classes, { temperature }), ref.entropy(a, classes, { temperature }), LOG_TOL, "entropy");
         expect(Array.from(pk.argmax(a, classes))).toEqual(Array.from(ref.argmax(a, classes)));
-        const got = pk.topK(a, classes, k),
-          want = ref.topK(a, classes, k);
+        const got = pk.topK(a, classes, { k }),
+          want = ref.topK(a, classes, { k });
         expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       }),
       { numRuns: RUNS },

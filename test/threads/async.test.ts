@@ -120,8 +120,8 @@ function pairs(rows: number, classes: number, place: (a: Float32Array) => Float3
     ["accuracy", () => pk.accuracy(x, labels, classes), () => pk.accuracyAsync(x, labels, classes)],
     [
       "topK",
-      () => pk.topK(x, classes, 3) as unknown as Result,
-      () => pk.topKAsync(x, classes, 3) as unknown as Promise<Result>,
+      () => pk.topK(x, classes, { k: 3 }) as unknown as Result,
+      () => pk.topKAsync(x, classes, { k: 3 }) as unknown as Promise<Result>,
     ],
     [
       "normalLogPdf",
