@@ -25,14 +25,11 @@ export {
   crossEntropyWithGradAsync,
 } from "./ops/crossentropy.js";
 export type {
-  CrossEntropyBackwardFunction,
   CrossEntropyBackwardOptions,
   CrossEntropyBaseOptions,
-  CrossEntropyFunction,
   CrossEntropyOptions,
   CrossEntropyReducedOptions,
   CrossEntropyTarget,
-  CrossEntropyWithGradFunction,
   LossAndGrad,
 } from "./checks/crossentropy.js";
 export type { LabelArray } from "./checks/targets.js";
@@ -57,10 +54,8 @@ export {
   gaussianNllLossWithGradAsync,
 } from "./ops/gaussian.js";
 export type {
-  GaussianNllFunction,
   GaussianNllOptions,
   GaussianNllResult,
-  GaussianNllWithGradFunction,
   GaussianNllWithGradOptions,
 } from "./checks/gaussian.js";
 export type { DistillationOptions, DistillationResult } from "./checks/distillation.js";
@@ -74,16 +69,12 @@ export {
 } from "./ops/bce.js";
 export type {
   BceWithLogitsBackwardOptions,
-  BceWithLogitsFunction,
   BceWithLogitsOptions,
-  BceWithLogitsWithGradFunction,
 } from "./checks/bce.js";
-export type { NllLossBackwardOptions, NllLossFunction, NllLossOptions, NllLossWithGradFunction } from "./checks/nll.js";
+export type { NllLossBackwardOptions, NllLossOptions } from "./checks/nll.js";
 export type {
   KlDivBackwardOptions,
-  KlDivFunction,
   KlDivOptions,
-  KlDivWithGradFunction,
   KlReduction,
 } from "./checks/kl.js";
 export type { NormalPdfOptions } from "./checks/normal.js";
