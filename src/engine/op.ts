@@ -29,7 +29,7 @@ class CallFrame extends Frame implements CallContext {
 }
 
 /** A free frame (the common case: calls one after another), and more for async calls in flight. */
-let spare: CallFrame | null = new CallFrame();
+let spare: CallFrame | null = null;
 const free: CallFrame[] = [];
 
 /** A frame for a call that starts now (a free one, or a new one). */
