@@ -2,6 +2,7 @@
 // input (predicted means) and the variance; and nothing more: the clamp at eps has no gradient
 // of its own, as in PyTorch.
 import { defineOp, type CallContext, type Op } from "../engine/op.js";
+import { sumRows } from "./reduce.js";
 import { returned, type RowOperand, type RowOutput } from "../engine/execute.js";
 import {
   type GaussianNllFunction,
@@ -86,9 +87,7 @@ function* lossRows(
   let loss: number | Float32Array;
   if (pointwiseResult) loss = wantGrad ? pointwiseResult : returned(args.outGiven, pointwise!, pointwiseResult);
   else {
-    let total = 0;
-    for (let r = 0; r < rows; r++) total += rowLoss[r];
-    loss = total / divisor;
+    loss = sumRows(rowLoss, rows) / divisor;
   }
   return {
     loss,

@@ -4,6 +4,7 @@
 // the mathematical KL divergence per sample), "sum", "none" (every element).
 import type { CallContext, Op } from "../engine/op.js";
 import { lossOps } from "./loss-ops.js";
+import { sumRows } from "./reduce.js";
 import type { RowOperand, RowOutput } from "../engine/execute.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
 import {
@@ -78,9 +79,7 @@ function* lossRows(
   };
   const finalGrad = grad ? (results[pointwise ? 2 : 1] as Float32Array) : new Float32Array(0);
   if (none) return { loss: results[1] as Float32Array, grad: finalGrad };
-  let total = 0;
-  for (let r = 0; r < rows; r++) total += rowLoss[r];
-  return { loss: total / divisor, grad: finalGrad };
+  return { loss: sumRows(rowLoss, rows) / divisor, grad: finalGrad };
 }
 
 const ops = lossOps<

@@ -19,7 +19,13 @@ export function reduceRowLosses(
     loss.set(losses.subarray(0, rows));
     return loss;
   }
+  const total = sumRows(losses, rows);
+  return reduction === "sum" ? total : total / divisor;
+}
+
+/** The first `rows` per-row losses added in row order (float64): the same sum on any chunking or thread count. */
+export function sumRows(losses: Float64Array, rows: number): number {
   let total = 0;
   for (let i = 0; i < rows; i++) total += losses[i];
-  return reduction === "sum" ? total : total / divisor;
+  return total;
 }
