@@ -54,3 +54,38 @@ export function xoshiroNormalFill(out: Float32Array, seed: number): Float32Array
   }
   return out;
 }
+
+/** softmax over rows as a user writes it in plain JavaScript (max, exp and sum, scale): the small-call peer. */
+export function plainSoftmax(x: Float32Array, classes: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < x.length; r += classes) {
+    let max = -Infinity;
+    for (let i = r; i < r + classes; i++) if (x[i] > max) max = x[i];
+    let sum = 0;
+    for (let i = r; i < r + classes; i++) sum += out[i] = Math.exp(x[i] - max);
+    const inv = 1 / sum;
+    for (let i = r; i < r + classes; i++) out[i] *= inv;
+  }
+  return out;
+}
+
+/** Mean cross-entropy over hard labels and its gradient (softmax − one-hot) / rows, in plain JavaScript. */
+export function plainCrossEntropyWithGrad(
+  x: Float32Array,
+  labels: Int32Array,
+  classes: number,
+  grad: Float32Array,
+): number {
+  const rows = labels.length;
+  let loss = 0;
+  for (let r = 0, o = 0; r < rows; r++, o += classes) {
+    let max = -Infinity;
+    for (let i = o; i < o + classes; i++) if (x[i] > max) max = x[i];
+    let sum = 0;
+    for (let i = o; i < o + classes; i++) sum += grad[i] = Math.exp(x[i] - max);
+    const scale = 1 / (sum * rows);
+    for (let i = o; i < o + classes; i++) grad[i] *= scale;
+    grad[o + labels[r]] -= 1 / rows;
+    loss += Math.log(sum) + max - x[o + labels[r]];
+  }
+  return loss / rows;
+}

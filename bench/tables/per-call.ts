@@ -3,7 +3,7 @@ import * as pk from "../../dist/index.js";
 import * as ref from "../../dist/reference/index.js";
 import { requireRuntime } from "../../dist/engine/runtime.js";
 import { SCRATCH_BYTES } from "../../dist/engine/wasm.js";
-import type { Tf } from "../peers.js";
+import { plainCrossEntropyWithGrad, plainSoftmax, type Tf } from "../peers.js";
 import { quick } from "../options.js";
 import { logitsFor, medianMicroseconds } from "../common.js";
 
@@ -17,8 +17,9 @@ export const SMALL_SHAPES: [rows: number, classes: number][] = [
 
 /**
  * Small calls, where the fixed cost per call decides: microseconds per call through the API
- * (copying, with `out`), the raw kernel export on data already in wasm memory (the floor), the
- * plain-TS reference and TF.js's op (tensor already uploaded).
+ * (copying, with `out`), the raw kernel export on data already in wasm memory (the floor), a
+ * plain-JavaScript loop as a user writes it, the plain-TS reference (float64, every option) and
+ * TF.js's op (tensor already uploaded).
  */
 export async function benchPerCall(tf: Tf): Promise<Record<string, Record<string, number>>> {
   const rt = requireRuntime("bench");
@@ -27,8 +28,19 @@ export async function benchPerCall(tf: Tf): Promise<Record<string, Record<string
   console.log(
     `\nper call, small shapes (microseconds per call, lower is better; raw = the wasm export alone on resident data)`,
   );
-  const cols = ["shape", "kernel", "pk api", "raw", "reference", "tfjs op", "api/raw", "ref/api", "tfjs/api"];
-  const widths = [10, 21, 8, 8, 9, 8, 8, 8, 8];
+  const cols = [
+    "shape",
+    "kernel",
+    "pk api",
+    "raw",
+    "plain js",
+    "reference",
+    "tfjs op",
+    "api/raw",
+    "js/api",
+    "tfjs/api",
+  ];
+  const widths = [10, 21, 8, 8, 8, 9, 8, 8, 8, 8];
   const line = (cells: string[]) =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" ");
   console.log(line(cols));
@@ -58,6 +70,9 @@ export async function benchPerCall(tf: Tf): Promise<Record<string, Record<string
       "softmax|raw": () => {
         k.softmaxRows(xa, ga, r, c, 1, sa);
       },
+      "softmax|plain": () => {
+        plainSoftmax(x, c, out);
+      },
       "softmax|reference": () => {
         ref.softmax(x, c, { out });
       },
@@ -70,6 +85,9 @@ export async function benchPerCall(tf: Tf): Promise<Record<string, Record<string
       },
       "crossEntropyWithGrad|raw": () => {
         k.crossEntropyHardRows(xa, la, r, c, 1, 0, c, -100, 0, lossa, ga, 0, 1 / r, sa);
+      },
+      "crossEntropyWithGrad|plain": () => {
+        plainCrossEntropyWithGrad(x, labels, c, out);
       },
       "crossEntropyWithGrad|reference": () => {
         ref.crossEntropyWithGrad(x, labels, c, { out });
@@ -87,7 +105,7 @@ export async function benchPerCall(tf: Tf): Promise<Record<string, Record<string
     });
     for (const kernel of ["softmax", "crossEntropyWithGrad"]) {
       const us: Record<string, number> = {};
-      for (const impl of ["api", "raw", "reference", "tfjs"]) {
+      for (const impl of ["api", "raw", "plain", "reference", "tfjs"]) {
         const t = times[`${kernel}|${impl}`];
         if (t !== undefined) us[impl] = t;
       }
@@ -101,10 +119,11 @@ export async function benchPerCall(tf: Tf): Promise<Record<string, Record<string
           kernel,
           f(us.api),
           f(us.raw),
+          f(us.plain),
           f(us.reference),
           f(us.tfjs),
           q(us.api, us.raw),
-          q(us.reference, us.api),
+          q(us.plain, us.api),
           q(us.tfjs, us.api),
         ]),
       );

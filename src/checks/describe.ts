@@ -31,7 +31,7 @@ const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * Reads an options object once: rejects anything but a plain object, refuses unknown keys
- * (typos), then reads each known key exactly once into a record of our own. Getters and
+ * (typos), then reads each of its own enumerable keys exactly once into a record of our own. Getters and
  * proxies run once, before any check, so nothing the caller runs can change an option after it
  * was checked (a getter that resizes a buffer, or swaps `out`, between the check and the copy).
  */
@@ -51,15 +51,17 @@ export function readOptions<K extends string>(
   if (proto !== Object.prototype && proto !== null && Object.getPrototypeOf(proto) !== null) {
     throw new TypeError(`${fn}: options must be a plain object ({ … }), got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
+  const keys = Object.keys(options);
+  for (const key of keys) {
     if (!(known as readonly string[]).includes(key)) {
       throw new TypeError(`${fn}: unknown option "${key}" (known options: ${known.join(", ")})`);
     }
   }
+  // Only the caller's own enumerable keys are read (as an object spread reads them), each once.
   const record: Partial<Record<K, unknown>> = {};
-  for (const key of known) {
+  for (const key of keys) {
     const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined) record[key] = value;
+    if (value !== undefined) record[key as K] = value;
   }
   return record;
 }

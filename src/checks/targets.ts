@@ -106,7 +106,9 @@ export function checkTarget(
   // call's frame; a number[] may (getters, a Proxy) and gets an array of its own.
   const labels = ctor !== undefined && buffers !== undefined ? buffers.int32.take(rows) : new Int32Array(rows);
   if (ctor !== undefined && typed !== "Uint32Array") {
-    labels.set(source as ArrayLike<number>);
+    // A few labels by a loop: set()'s fixed cost is larger than a short row's whole copy.
+    if (rows <= 16) for (let i = 0; i < rows; i++) labels[i] = (source as ArrayLike<number>)[i];
+    else labels.set(source as ArrayLike<number>);
   } else {
     for (let i = 0; i < rows; i++) {
       const y = source[i];

@@ -13,6 +13,7 @@ import type { Elements, KernelCall } from "./call.js";
 import { execute } from "./execute.js";
 import { Frame } from "./frame.js";
 import { asyncStep, queueAsyncCall, requireRuntime, type Runtime } from "./runtime.js";
+import { GENERAL, type General } from "./small-call.js";
 
 /** What a body is given: the public function's name, the runtime it runs on, and its frame. */
 export interface CallContext {
@@ -83,19 +84,57 @@ export function runSync<R>(
   const frame = takeFrame(fn, rt);
   running = fn;
   try {
-    const op = body(frame, a, b, c, d, e);
-    let step = op.next(undefined as unknown as Elements[]);
-    while (!step.done) {
-      let outputs: Elements[];
-      try {
-        outputs = execute(rt, step.value, frame);
-      } catch (error) {
-        step = op.throw(error);
-        continue;
-      }
-      step = op.next(outputs);
+    return drive(rt, frame, body(frame, a, b, c, d, e));
+  } finally {
+    running = null;
+    releaseFrame(frame);
+  }
+}
+
+/** Executes each kernel call a body yields, until it returns. */
+function drive<R>(rt: Runtime, frame: CallFrame, op: Op<R>): R {
+  let step = op.next(undefined as unknown as Elements[]);
+  while (!step.done) {
+    let outputs: Elements[];
+    try {
+      outputs = execute(rt, step.value, frame);
+    } catch (error) {
+      step = op.throw(error);
+      continue;
     }
-    return step.value;
+    step = op.next(outputs);
+  }
+  return step.value;
+}
+
+/**
+ * A public function in three parts: `check` reads and checks the arguments (the only part that
+ * may run caller code), `small` runs a small call directly (engine/small-call.ts) or answers
+ * GENERAL, and `body` is the general path over the checked arguments.
+ */
+export interface CheckedOp<A, R> {
+  check(cx: CallContext, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): A;
+  small(cx: CallContext, args: A): R | General;
+  body(cx: CallContext, args: A): Op<R>;
+}
+
+function runCheckedSync<A, R>(
+  fn: string,
+  spec: CheckedOp<A, R>,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+  e?: unknown,
+): R {
+  if (running !== null) throw nested(fn);
+  const rt = requireRuntime(fn);
+  const frame = takeFrame(fn, rt);
+  running = fn;
+  try {
+    const args = spec.check(frame, a, b, c, d, e);
+    const result = spec.small(frame, args);
+    return result !== GENERAL ? result : drive(rt, frame, spec.body(frame, args));
   } finally {
     running = null;
     releaseFrame(frame);
@@ -175,6 +214,27 @@ export function defineOp<F extends AnyFunction>(
   const sync = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => runSync(name, run, a, b, c, d, e);
   const async = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) =>
     runAsync(asyncName, run, a, b, c, d, e);
+  Object.defineProperty(sync, "name", { value: name });
+  Object.defineProperty(async, "name", { value: asyncName });
+  return { sync: sync as unknown as F, async: async as unknown as AsyncOf<F> };
+}
+
+/**
+ * defineOp for a function with a small-call path (CheckedOp). The async twin always takes the
+ * general path: an async call is worth making only when it is large.
+ */
+export function defineCheckedOp<F extends AnyFunction, A>(
+  name: string,
+  spec: CheckedOp<A, ReturnType<F>>,
+): { sync: F; async: AsyncOf<F> } {
+  const asyncName = `${name}Async`;
+  const general: Body<ReturnType<F>> = function* (cx, a, b, c, d, e) {
+    return yield* spec.body(cx, spec.check(cx, a, b, c, d, e));
+  };
+  const sync = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) =>
+    runCheckedSync(name, spec, a, b, c, d, e);
+  const async = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) =>
+    runAsync(asyncName, general, a, b, c, d, e);
   Object.defineProperty(sync, "name", { value: name });
   Object.defineProperty(async, "name", { value: asyncName });
   return { sync: sync as unknown as F, async: async as unknown as AsyncOf<F> };

@@ -6,6 +6,7 @@ import type { RowOperand, RowOutput } from "../engine/call.js";
 import { keepView } from "../engine/execute.js";
 import type { Frame } from "../engine/frame.js";
 import type { CallContext, Op } from "../engine/op.js";
+import { GENERAL, type General, regionBytes, SmallCall } from "../engine/small-call.js";
 import { lossOps } from "./loss-ops.js";
 import type { Runtime } from "../engine/runtime.js";
 import {
@@ -16,7 +17,7 @@ import {
   type CrossEntropyFunction,
   type CrossEntropyWithGradFunction,
 } from "../checks/crossentropy.js";
-import { checkNoOverlap, type NamedView } from "../checks/overlap.js";
+import { checkNoOverlap, checkViewsApart, type NamedView } from "../checks/overlap.js";
 import { reduceRowLosses } from "./reduce.js";
 import { SCRATCH_BYTES } from "../engine/wasm.js";
 
@@ -57,6 +58,24 @@ export function labelsOperand(rt: Runtime, snapshot: Int32Array, inputs: readonl
   return { name: "target", view: snapshot, perRow: 1, own: true };
 }
 
+const EMPTY = new Float32Array(0);
+
+/** Σ weight (f64, in class order), or the class count without weights: the kernel's smoothing divisor. */
+const weightSumOf = (weight: Float32Array | null, classes: number) =>
+  weight ? weight.reduce((sum, v) => sum + v, 0) : classes;
+
+const labelChanged = (fn: string, row: number, classes: number) =>
+  new RangeError(
+    `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
+      `(labels are read once; the kernel checks every label it reads)`,
+  );
+
+/** The mean's divisor as reduceRowLosses takes it (D = 0 with label smoothing gives NaN: a README difference). */
+const lossDivisor = (args: CrossEntropyArgs) => {
+  const d = meanDivisor(args);
+  return d === 0 && args.labelSmoothing !== 0 && args.target.kind === "hard" ? NaN : d;
+};
+
 function* lossRows(
   { fn, rt, frame }: CallContext,
   args: CrossEntropyArgs,
@@ -86,7 +105,7 @@ function* lossRows(
       own: args.out === null,
       accumulate: args.accumulate,
     });
-  const weightSum = weight ? weight.reduce((s, w) => s + w, 0) : classes;
+  const weightSum = weightSumOf(weight, classes);
   // Per-row losses go to `out` after the kernels ran (memory may have grown in between); the
   // executor does not see it, so its overlap check is made here.
   if (!wantGrad && args.out) checkNoOverlap(fn, [{ name: "out", view: args.out }], args.inputs);
@@ -125,25 +144,95 @@ function* lossRows(
           ]
         : [x, t, count, classes, invT, w, args.labelSmoothing, loss, g, perRowScale, scalar];
     },
-    refused: (row) =>
-      new RangeError(
-        `${fn}: target[${row}] changed while the call ran and is out of range for ${classes} classes ` +
-          `(labels are read once; the kernel checks every label it reads)`,
-      ),
+    refused: (row) => labelChanged(fn, row, classes),
   };
 
   // Mean: Σ l / D, with D = 0 divided as PyTorch divides (±Infinity, or NaN for 0/0). With label
   // smoothing PyTorch reduces the nll and smoothing sums separately (each 0/0 or ±x/0); only
   // their combined sum is known here, so D = 0 with smoothing gives NaN (a README difference).
-  const d = meanDivisor(args);
+  const loss = reduceRowLosses(losses, rows, reduction, lossDivisor(args), lossOut);
+  return { loss, grad: grad && finalGrad ? (finalGrad as Float32Array) : EMPTY };
+}
+
+/**
+ * A small call (engine/small-call.ts): logits, targets, weights, per-row scales, losses and the
+ * gradient laid out at the arena's base, one export call over every row.
+ */
+function smallLossRows(
+  { fn, rt, frame }: CallContext,
+  args: CrossEntropyArgs,
+  wantGrad: boolean,
+): { loss: number | Float32Array; grad: Float32Array } | General {
+  const { rows, classes, target, weight, logits, out } = args;
+  if (rows === 0 || args.accumulate) return GENERAL;
+  const hard = target.kind === "hard";
+  const n = rows * classes;
+  const small = SmallCall.of(rt);
+  const scale = wantGrad ? gradientScale(args, frame) : 0;
+  const perRow = typeof scale !== "number";
+  const scratch = hard ? SCRATCH_BYTES.crossEntropyHardRows : 0;
+  const bytes =
+    regionBytes(n, 4) +
+    (hard ? regionBytes(rows, 4) : regionBytes(n, 4)) +
+    (weight ? regionBytes(classes, 4) : 0) +
+    (perRow ? regionBytes(rows, 4) : 0) +
+    regionBytes(rows, 8) +
+    (wantGrad ? regionBytes(n, 4) : 0) +
+    scratch;
+  if (!small.begin(bytes) || (out !== null && !small.plain(out))) return GENERAL;
+  for (const op of args.inputs) if (!small.plain(op.view)) return GENERAL;
+  if (out !== null) {
+    for (const op of args.inputs) checkViewsApart(fn, "out", out, op.name, op.view, wantGrad && op.view === logits);
+  }
+  const x = small.region(n * 4),
+    t = hard ? small.region(rows * 4) : small.region(n * 4),
+    w = weight ? small.region(classes * 4) : 0,
+    k = perRow ? small.region(rows * 4) : 0,
+    l = small.region(rows * 8),
+    g = wantGrad ? small.region(n * 4) : 0,
+    s = small.region(scratch);
+  small.reserve(fn);
+  small.put(x, logits, n);
+  if (hard) small.put(t, target.labels, rows);
+  else small.put(t, target.probabilities, n);
+  if (weight) small.put(w, weight, classes);
+  if (perRow) small.put(k, scale, rows);
+  const invT = Math.fround(1 / args.temperature);
+  const scalar = perRow ? 0 : scale;
+  const refused = hard
+    ? small.kernels.crossEntropyHardRows(
+        x,
+        t,
+        rows,
+        classes,
+        invT,
+        w,
+        weightSumOf(weight, classes),
+        args.ignoreIndex,
+        args.labelSmoothing,
+        l,
+        g,
+        k,
+        scalar,
+        s,
+      )
+    : small.kernels.crossEntropySoftRows(x, t, rows, classes, invT, w, args.labelSmoothing, l, g, k, scalar);
+  if (refused !== undefined && refused >= 0) throw labelChanged(fn, refused, classes);
+  const losses = frame.float64.take(rows);
+  small.get(losses, l, rows);
+  let grad: Float32Array = EMPTY;
+  if (wantGrad) {
+    grad = out ?? new Float32Array(n);
+    small.get(grad, g, n);
+  }
   const loss = reduceRowLosses(
     losses,
     rows,
-    reduction,
-    d === 0 && args.labelSmoothing !== 0 && target.kind === "hard" ? NaN : d,
-    lossOut,
+    args.reduction,
+    lossDivisor(args),
+    out !== null && !wantGrad ? () => out : null,
   );
-  return { loss, grad: grad && finalGrad ? (finalGrad as Float32Array) : new Float32Array(0) };
+  return { loss, grad };
 }
 
 const ops = lossOps<CrossEntropyFunction, CrossEntropyBackwardFunction, CrossEntropyWithGradFunction, CrossEntropyArgs>(
@@ -151,6 +240,7 @@ const ops = lossOps<CrossEntropyFunction, CrossEntropyBackwardFunction, CrossEnt
   (fn, logits, target, classes, options, withGrad, frame) =>
     checkCrossEntropyArgs(fn, logits, target, classes, options, withGrad, false, frame),
   lossRows,
+  smallLossRows,
 );
 
 /**

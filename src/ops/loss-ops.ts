@@ -2,7 +2,8 @@
 // from the family's argument check and its body over rows, so each family writes only those.
 import { returned } from "../engine/execute.js";
 import type { Frame } from "../engine/frame.js";
-import { type AnyFunction, type AsyncOf, type CallContext, defineOp, type Op } from "../engine/op.js";
+import { type AnyFunction, type AsyncOf, type CallContext, defineCheckedOp, type Op } from "../engine/op.js";
+import { GENERAL, type General } from "../engine/small-call.js";
 
 /** What a loss family's check returns that the three functions use: the caller's `out`. */
 interface CheckedLoss {
@@ -21,8 +22,23 @@ type Check<A> = (
   frame: Frame,
 ) => A;
 
+type LossAndGrad = { loss: number | Float32Array; grad: Float32Array };
+
 /** A family's body over rows: per-row losses reduced, and the gradient when asked for. */
-type Rows<A> = (cx: CallContext, args: A, wantGrad: boolean) => Op<{ loss: number | Float32Array; grad: Float32Array }>;
+type Rows<A> = (cx: CallContext, args: A, wantGrad: boolean) => Op<LossAndGrad>;
+
+/** The same for a small call (engine/small-call.ts), or GENERAL. */
+type SmallRows<A> = (cx: CallContext, args: A, wantGrad: boolean) => LossAndGrad | General;
+
+const generalOnly = (): General => GENERAL;
+
+/** The loss as a function returns it: the caller's `out` object for reduction "none" with `out`. */
+const lossResult = (args: CheckedLoss, loss: number | Float32Array) =>
+  loss instanceof Float32Array && args.out ? returned<Float32Array>(args.outGiven, args.out, loss) : loss;
+
+/** The gradient as a function returns it: the caller's `out` object, unless memory grew under it. */
+const gradResult = (args: CheckedLoss, grad: Float32Array) =>
+  returned<Float32Array>(args.outGiven, args.out ?? grad, grad);
 
 type Pair<F extends AnyFunction> = { sync: F; async: AsyncOf<F> };
 
@@ -36,21 +52,44 @@ export function lossOps<
   name: string,
   check: Check<A>,
   rows: Rows<A>,
+  small: SmallRows<A> = generalOnly,
 ): { loss: Pair<Loss>; backward: Pair<Backward>; withGrad: Pair<WithGrad> } {
-  const loss = defineOp<AnyFunction>(name, function* (cx, input, target, classes, options) {
-    const args = check(cx.fn, input, target, classes, options, false, cx.frame);
-    const { loss } = yield* rows(cx, args, false);
-    return loss instanceof Float32Array && args.out ? returned<Float32Array>(args.outGiven, args.out, loss) : loss;
+  const checked =
+    (withGradient: boolean) =>
+    (cx: CallContext, ...[input, target, classes, options]: unknown[]) =>
+      check(cx.fn, input, target, classes, options, withGradient, cx.frame);
+  const loss = defineCheckedOp<AnyFunction, A>(name, {
+    check: checked(false),
+    small: (cx, args) => {
+      const r = small(cx, args, false);
+      return r === GENERAL ? r : lossResult(args, r.loss);
+    },
+    *body(cx, args) {
+      const { loss } = yield* rows(cx, args, false);
+      return lossResult(args, loss);
+    },
   });
-  const backward = defineOp<AnyFunction>(`${name}Backward`, function* (cx, input, target, classes, options) {
-    const args = check(cx.fn, input, target, classes, options, true, cx.frame);
-    const { grad } = yield* rows(cx, args, true);
-    return returned<Float32Array>(args.outGiven, args.out ?? grad, grad);
+  const backward = defineCheckedOp<AnyFunction, A>(`${name}Backward`, {
+    check: checked(true),
+    small: (cx, args) => {
+      const r = small(cx, args, true);
+      return r === GENERAL ? r : gradResult(args, r.grad);
+    },
+    *body(cx, args) {
+      const { grad } = yield* rows(cx, args, true);
+      return gradResult(args, grad);
+    },
   });
-  const withGrad = defineOp<AnyFunction>(`${name}WithGrad`, function* (cx, input, target, classes, options) {
-    const args = check(cx.fn, input, target, classes, options, true, cx.frame);
-    const { loss, grad } = yield* rows(cx, args, true);
-    return { loss, grad: returned<Float32Array>(args.outGiven, args.out ?? grad, grad) };
+  const withGrad = defineCheckedOp<AnyFunction, A>(`${name}WithGrad`, {
+    check: checked(true),
+    small: (cx, args) => {
+      const r = small(cx, args, true);
+      return r === GENERAL ? r : { loss: r.loss, grad: gradResult(args, r.grad) };
+    },
+    *body(cx, args) {
+      const { loss, grad } = yield* rows(cx, args, true);
+      return { loss, grad: gradResult(args, grad) };
+    },
   });
   return { loss, backward, withGrad } as unknown as {
     loss: Pair<Loss>;
