@@ -28,3 +28,5 @@ export { gaussianNllRows } from "./gaussian";
 export { addInto } from "./math";
 export { philoxUniformFill } from "./uniform";
 export { sampleRows, firstRefusedRow } from "./sampling";
+export { linearForward, gemmBroadcast, columnSums } from "./linear";
+export { linearCrossEntropyRows, linearCrossEntropyScratch } from "./linear-ce";

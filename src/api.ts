@@ -33,6 +33,16 @@ export type {
   LossAndGrad,
 } from "./checks/crossentropy.js";
 export type { LabelArray } from "./checks/targets.js";
+export { linear, linearBackward, linearAsync, linearBackwardAsync } from "./ops/linear.js";
+export type { LinearBackwardOptions, LinearGradients, LinearOptions } from "./checks/linear.js";
+export {
+  linearCrossEntropy,
+  linearCrossEntropyWithGrad,
+  linearCrossEntropyAsync,
+  linearCrossEntropyWithGradAsync,
+} from "./ops/linear-ce.js";
+export type { LinearCrossEntropyResult } from "./ops/linear-ce.js";
+export type { LinearCrossEntropyGradOptions, LinearCrossEntropyOptions } from "./checks/linear.js";
 export type { Reduction } from "./checks/scalars.js";
 export { argmax, accuracy, topK, argmaxAsync, accuracyAsync, topKAsync } from "./ops/select.js";
 export type { AccuracyOptions, ArgmaxOptions, TopK, TopKOptions } from "./checks/select.js";

@@ -24,3 +24,4 @@ export type {
 export type { LabelArray } from "../checks/targets.js";
 export type { Reduction } from "../checks/scalars.js";
 export { filterLogits, sampleCategorical } from "./sampling.js";
+export { linear, linearBackward, linearCrossEntropy, linearCrossEntropyWithGrad } from "./linear.js";
