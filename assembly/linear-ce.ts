@@ -84,7 +84,7 @@ function weightedSum(z: usize, cw: usize, n: i32): f64 {
 
 /** Bytes of scratch for a block of `rowBlock` rows and chunks of `chunk` classes. */
 export function linearCrossEntropyScratch(rowBlock: i32, chunk: i32): i32 {
-  return rowBlock * chunk * 4 + rowBlock * 24 + 16;
+  return rowBlock * chunk * 4 + rowBlock * 24 + 16 + max<i32>(rowBlock, chunk) * 64;
 }
 
 /**
@@ -106,6 +106,7 @@ export function linearCrossEntropyRows(
   const z = scratch;
   const stats = (z + <usize>rowBlock * chunk * 4 + 15) & ~15;
   const S = stats, SW = S + (<usize>rowBlock << 3), M = SW + (<usize>rowBlock << 3), ZY = M + (<usize>rowBlock << 2);
+  const pack = (ZY + (<usize>rowBlock << 2) + 15) & ~15;
   const fs = <usize>features << 2;
   const smooth = eps / <f32>classes;
   const wantGrad = gh != 0 || gw != 0 || gb != 0;
@@ -179,8 +180,12 @@ export function linearCrossEntropyRows(
           store<f32>(p, load<f32>(p) - k * (1 - eps) * wy * chain);
         }
       }
-      if (gh != 0) gemmBroadcast(z, nc, 1, wc, features, gh + <usize>r0 * fs, features, nr, nc, features, c0 > 0 ? 1 : 0);
-      if (gw != 0) gemmBroadcast(z, 1, nc, hb, features, gw + <usize>c0 * fs, features, nc, nr, features, r0 > 0 ? 1 : 0);
+      if (gh != 0) {
+        gemmBroadcast(z, nc, 1, wc, features, gh + <usize>r0 * fs, features, nr, nc, features, c0 > 0 ? 1 : 0, pack);
+      }
+      if (gw != 0) {
+        gemmBroadcast(z, 1, nc, hb, features, gw + <usize>c0 * fs, features, nc, nr, features, r0 > 0 ? 1 : 0, pack);
+      }
       if (gb != 0) columnSums(z, nr, nc, gb + (<usize>c0 << 2), r0 > 0 ? 1 : 0);
     }
   }

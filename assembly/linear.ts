@@ -121,16 +121,33 @@ export function linearForward(
  * and A(i, j) is the float at a + (i·ai + j·aj)·4 — so A may be a matrix or the transpose of
  * one. Every element of C accumulates over j in order, in its own lane (or scalar, for the last
  * n mod 4 columns): gradInput = G · W (A = G) and gradWeight = Gᵀ · X (A = G read down columns).
+ * `pack`: scratch of inner × 64 bytes for B's column strips, or 0.
  */
 export function gemmBroadcast(
   a: usize, ai: i32, aj: i32, bm: usize, ldb: i32, c: usize, ldc: i32, m: i32, inner: i32, n: i32, accumulate: i32,
+  pack: usize,
 ): void {
-  const ajs = <usize>aj << 2, bs = <usize>ldb << 2;
+  const ajs = <usize>aj << 2;
   let k = 0;
   if (ASC_FEATURE_SIMD) {
     // Sixteen columns (a cache line of each B row) for two rows of C at a time: eight accumulators.
+    // With `pack` (inner × 64 bytes of scratch) the strip of B is first copied there, contiguous:
+    // B rows a power-of-two apart would otherwise map to a few cache sets and evict each other.
+    const packed = pack != 0 && m >= 4;
+    const bs = packed ? 64 : <usize>ldb << 2;
     for (; k + 16 <= n; k += 16) {
-      const bk = bm + (<usize>k << 2);
+      let bk = bm + (<usize>k << 2);
+      if (packed) {
+        const from = <usize>ldb << 2;
+        for (let j = 0; j < inner; j++) {
+          const src = bk + <usize>j * from, dst = pack + (<usize>j << 6);
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          v128.store(dst, v128.load(src, 32), 32);
+          v128.store(dst, v128.load(src, 48), 48);
+        }
+        bk = pack;
+      }
       let i = 0;
       for (; i + 2 <= m; i += 2) {
         let a0 = a + <usize>i * ai * 4;
@@ -182,6 +199,9 @@ export function gemmBroadcast(
         storeC(cp + 48, c3, accumulate);
       }
     }
+  }
+  const bs = <usize>ldb << 2;
+  if (ASC_FEATURE_SIMD) {
     for (; k + 8 <= n; k += 8) {
       const bk = bm + (<usize>k << 2);
       let i = 0;

@@ -10,7 +10,7 @@ inputs, in one run, and prints million elements per second and the ratios.
   --build=NAME     the build to measure: relaxed-simd, simd or scalar (default: the best one)
   --save-chart     also write docs/benchmark.svg, the chart the README shows
                    (what \`npm run bench:chart\` does; bench/results/ is always written)
-  --only=TABLE     run one table: main, per-call, family, random, tokens or threads (for work on
+  --only=TABLE     run one table: main, per-call, family, random, tokens, linear or threads (for work on
                    one kernel; nothing is written to bench/results/)
   --help           this text
 
@@ -49,7 +49,7 @@ if (options.build !== undefined && !BUILDS.includes(options.build)) {
   process.exit(2);
 }
 
-export const TABLES = ["main", "per-call", "family", "random", "tokens", "threads"];
+export const TABLES = ["main", "per-call", "family", "random", "tokens", "linear", "threads"];
 if (options.only !== undefined && !TABLES.includes(options.only)) {
   console.error(`bench: --only must be one of ${TABLES.join(", ")}, got "${options.only}"\n\n${HELP}`);
   process.exit(2);

@@ -13,6 +13,7 @@ import { benchPerCall } from "./tables/per-call.js";
 import { benchSampling } from "./tables/random.js";
 import { benchTokenSampling } from "./tables/tokens.js";
 import { benchThreads } from "./tables/threads.js";
+import { benchLinear } from "./tables/linear.js";
 import { medianMicroseconds } from "./common.js";
 
 async function main() {
@@ -58,12 +59,13 @@ async function main() {
   const family = runs("family") ? await benchLossFamily(tf) : {};
   const sampling = runs("random") ? await benchSampling(tf) : {};
   const tokenSampling = runs("tokens") ? await benchTokenSampling(tf) : {};
+  const linear = runs("linear") ? await benchLinear(tf) : {};
   const threads = runs("threads") ? await benchThreads() : {};
   if (only !== undefined) return;
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(
     new URL("./results/latest.json", import.meta.url),
-    JSON.stringify({ env, rows, perCall, family, sampling, tokenSampling, threads }, null, 2),
+    JSON.stringify({ env, rows, perCall, family, sampling, tokenSampling, linear, threads }, null, 2),
   );
   const svg = renderChart(
     rows,

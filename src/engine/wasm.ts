@@ -220,6 +220,7 @@ export const KERNEL_SIGNATURES = {
       "inner:i32",
       "n:i32",
       "accumulate:i32",
+      "pack:i32",
     ],
     result: null,
   },

@@ -66,6 +66,9 @@ const linearOp = defineOp<LinearFunction>("linear", function* ({ fn }, input, we
   return returned<Float32Array>(a.outGiven, out, final);
 });
 
+/** Scratch for gemmBroadcast's packed column strips of B (inner rows × 16 floats). */
+const packBytes = (inner: number) => inner * 64;
+
 /** A gradient's array: the caller's buffer, a new one, or null when skipped. */
 const gradientArray = (slot: GradientSlot, length: number) =>
   slot.skip ? null : (slot.view ?? new Float32Array(length));
@@ -109,8 +112,9 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
         inputs: [g, whole("weight", a.weight)],
         outputs: [gradientOutput("gradInput", a.gradInput, gradInput, a.accumulate)],
         alsoRead: alsoRead.filter((v) => v.name !== "gradInput"),
+        scratchBytes: packBytes(outF),
         export: "gemmBroadcast",
-        args: (at) => [at.inputs[0], outF, 1, at.inputs[1], inF, at.outputs[0], inF, rows, outF, inF, 0],
+        args: (at) => [at.inputs[0], outF, 1, at.inputs[1], inF, at.outputs[0], inF, rows, outF, inF, 0, at.scratch],
       }) as Float32Array[];
     }
     if (gradWeight !== null) {
@@ -123,8 +127,9 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
           inputs: [g, whole("input", a.input)],
           outputs: [gradientOutput("gradWeight", a.gradWeight, gradWeight, a.accumulate)],
           alsoRead: alsoRead.filter((v) => v.name !== "gradWeight"),
+          scratchBytes: packBytes(rows),
           export: "gemmBroadcast",
-          args: (at) => [at.inputs[0], 1, outF, at.inputs[1], inF, at.outputs[0], inF, outF, rows, inF, 0],
+          args: (at) => [at.inputs[0], 1, outF, at.inputs[1], inF, at.outputs[0], inF, outF, rows, inF, 0, at.scratch],
         }) as Float32Array[];
       }
     }
