@@ -29,4 +29,9 @@ export { addInto } from "./math";
 export { philoxUniformFill } from "./uniform";
 export { sampleRows, firstRefusedRow } from "./sampling";
 export { linearForward, gemmBroadcast, columnSums } from "./linear";
-export { linearCrossEntropyRows, linearCrossEntropyScratch } from "./linear-ce";
+export {
+  linearCrossEntropyRows,
+  linearCrossEntropyScratch,
+  linearCrossEntropyStatsRows,
+  linearCrossEntropyShardGradRows,
+} from "./linear-ce";

@@ -84,7 +84,123 @@ function weightedSum(z: usize, cw: usize, n: i32): f64 {
 
 /** Bytes of scratch for a block of `rowBlock` rows and chunks of `chunk` classes. */
 export function linearCrossEntropyScratch(rowBlock: i32, chunk: i32): i32 {
-  return rowBlock * chunk * 4 + rowBlock * 24 + 16 + max<i32>(rowBlock, chunk) * 64;
+  return rowBlock * chunk * 4 + rowBlock * 28 + 32 + max<i32>(rowBlock, chunk) * 64;
+}
+
+// Per-row statistics of a block, in scratch after the block of logits: Σ exp(z − max) and Σ w·z
+// (f64), then max and the target's logit (f32), then whether the target fell in these classes
+// (i32), then the packed strips of the products. Addresses only: kernels keep no state.
+// @ts-ignore: decorator
+@inline function statsAt(scratch: usize, rowBlock: i32, chunk: i32): usize {
+  return (scratch + <usize>rowBlock * chunk * 4 + 15) & ~15;
+}
+// @ts-ignore: decorator
+@inline function packAt(scratch: usize, rowBlock: i32, chunk: i32): usize {
+  return (statsAt(scratch, rowBlock, chunk) + <usize>rowBlock * 28 + 15) & ~15;
+}
+
+/**
+ * Pass 1 over one row block: the running statistics of the classes [0, classes) of `w` (class
+ * c of this call is class classOffset + c of the whole head; `labels` are whole-head indices).
+ */
+function blockStatistics(
+  hb: usize, w: usize, b: usize, labels: usize, cwShard: usize, nr: i32, features: i32, classes: i32,
+  classOffset: i32, invT: f32, softcap: f32, eps: f32, scratch: usize, rowBlock: i32, chunk: i32,
+): void {
+  const fs = <usize>features << 2;
+  const z = scratch, S = statsAt(scratch, rowBlock, chunk), SW = S + (<usize>rowBlock << 3);
+  const M = SW + (<usize>rowBlock << 3), ZY = M + (<usize>rowBlock << 2), HT = ZY + (<usize>rowBlock << 2);
+  for (let r = 0; r < nr; r++) {
+    store<f64>(S + (<usize>r << 3), 0);
+    store<f64>(SW + (<usize>r << 3), 0);
+    store<f32>(M + (<usize>r << 2), -Infinity);
+    store<f32>(ZY + (<usize>r << 2), 0);
+    store<i32>(HT + (<usize>r << 2), 0);
+  }
+  for (let c0 = 0; c0 < classes; c0 += chunk) {
+    const nc = min<i32>(chunk, classes - c0);
+    chunkLogits(hb, w + <usize>c0 * fs, b != 0 ? b + (<usize>c0 << 2) : 0, z, nr, features, nc, invT, softcap);
+    for (let r = 0; r < nr; r++) {
+      const zr = z + ((<usize>r * nc) << 2);
+      const mOld = load<f32>(M + (<usize>r << 2));
+      const m = max<f32>(mOld, rowMax(zr, nc));
+      const rescaled = load<f64>(S + (<usize>r << 3)) * <f64>Mathf.exp(mOld - m);
+      store<f64>(S + (<usize>r << 3), rescaled + sumExp(zr, nc, m));
+      store<f32>(M + (<usize>r << 2), m);
+      const y = load<i32>(labels + (<usize>r << 2)) - classOffset - c0;
+      if (y >= 0 && y < nc) {
+        store<f32>(ZY + (<usize>r << 2), load<f32>(zr + (<usize>y << 2)));
+        store<i32>(HT + (<usize>r << 2), 1);
+      }
+      if (eps != 0) {
+        const sw = weightedSum(zr, cwShard != 0 ? cwShard + (<usize>c0 << 2) : 0, nc);
+        store<f64>(SW + (<usize>r << 3), load<f64>(SW + (<usize>r << 3)) + sw);
+      }
+    }
+  }
+}
+
+/**
+ * Pass 2 over one row block: each chunk's logits again, turned into d loss / d logits with the
+ * whole head's statistics (M: max, S: Σ exp(z − max), LSE per row of the block), multiplied out
+ * into gradHidden (overwritten by the first chunk), gradWeight and gradBias (overwritten by the
+ * first row block, `firstBlock`, added to by later ones).
+ */
+function blockGradients(
+  hb: usize, w: usize, b: usize, labels: usize, cw: usize, weightSum: f32, nr: i32, features: i32, classes: i32,
+  classOffset: i32, totalClasses: i32, invT: f32, softcap: f32, zLoss: f32, ignoreIndex: i32, eps: f32,
+  M: usize, S: usize, LSE: usize, ghb: usize, gw: usize, gb: usize, scaleRows: usize, scale: f32, firstBlock: bool,
+  scratch: usize, rowBlock: i32, chunk: i32,
+): void {
+  const fs = <usize>features << 2;
+  const pack = packAt(scratch, rowBlock, chunk);
+  const smooth = eps / <f32>totalClasses;
+  const tOverCap: f32 = softcap > 0 ? <f32>1 / (invT * softcap) : 0;
+  const cwShard = cw != 0 ? cw + (<usize>classOffset << 2) : 0;
+  const z = scratch;
+  for (let c0 = 0; c0 < classes; c0 += chunk) {
+    const nc = min<i32>(chunk, classes - c0);
+    const wc = w + <usize>c0 * fs;
+    chunkLogits(hb, wc, b != 0 ? b + (<usize>c0 << 2) : 0, z, nr, features, nc, invT, softcap);
+    for (let r = 0; r < nr; r++) {
+      const zr = z + ((<usize>r * nc) << 2);
+      const y = load<i32>(labels + (<usize>r << 2));
+      if (y == ignoreIndex) {
+        memory.fill(zr, 0, <usize>nc << 2);
+        continue;
+      }
+      const kr: f32 = scaleRows != 0 ? load<f32>(scaleRows + (<usize>r << 2)) : scale;
+      const lse = load<f64>(LSE + (<usize>r << 3));
+      const m = load<f32>(M + (<usize>r << 2));
+      const wy: f32 = cw != 0 ? load<f32>(cw + (<usize>y << 2)) : 1;
+      const a = <f32>((1 - <f64>eps) * <f64>wy + <f64>smooth * <f64>weightSum + 2 * <f64>zLoss * lse);
+      const ka = <f32>(<f64>kr * <f64>a / load<f64>(S + (<usize>r << 3)));
+      const yc = y - classOffset - c0;
+      const inChunk = yc >= 0 && yc < nc;
+      const zy: f32 = inChunk ? load<f32>(zr + (<usize>yc << 2)) : 0;
+      gradRow(zr, nc, m, ka, kr * smooth, cwShard != 0 ? cwShard + (<usize>c0 << 2) : 0, tOverCap);
+      if (inChunk) {
+        const p = zr + (<usize>yc << 2);
+        // The target term's chain factor: 1 − tanh² of its logit (read before the row was overwritten).
+        const chain: f32 = softcap > 0 ? targetChain(zy, tOverCap) : 1;
+        store<f32>(p, load<f32>(p) - kr * (1 - eps) * wy * chain);
+      }
+    }
+    if (ghb != 0) gemmBroadcast(z, nc, 1, wc, features, ghb, features, nr, nc, features, c0 > 0 ? 1 : 0, pack);
+    if (gw != 0) {
+      gemmBroadcast(z, 1, nc, hb, features, gw + <usize>c0 * fs, features, nc, nr, features, firstBlock ? 0 : 1, pack);
+    }
+    if (gb != 0) columnSums(z, nr, nc, gb + (<usize>c0 << 2), firstBlock ? 0 : 1);
+  }
+}
+
+/** The first row whose label is neither in [0, classes) nor ignoreIndex, or −1. */
+function refusedLabel(labels: usize, rows: i32, classes: i32, ignoreIndex: i32): i32 {
+  for (let r = 0; r < rows; r++) {
+    const y = load<i32>(labels + (<usize>r << 2));
+    if (y != ignoreIndex && (y < 0 || y >= classes)) return r;
+  }
+  return -1;
 }
 
 /**
@@ -99,47 +215,20 @@ export function linearCrossEntropyRows(
   losses: usize, gh: usize, gw: usize, gb: usize, scaleRows: usize, scale: f32,
   scratch: usize, chunk: i32, rowBlock: i32,
 ): i32 {
-  for (let r = 0; r < rows; r++) {
-    const y = load<i32>(labels + (<usize>r << 2));
-    if (y != ignoreIndex && (y < 0 || y >= classes)) return r;
-  }
-  const z = scratch;
-  const stats = (z + <usize>rowBlock * chunk * 4 + 15) & ~15;
-  const S = stats, SW = S + (<usize>rowBlock << 3), M = SW + (<usize>rowBlock << 3), ZY = M + (<usize>rowBlock << 2);
-  const pack = (ZY + (<usize>rowBlock << 2) + 15) & ~15;
+  const refused = refusedLabel(labels, rows, classes, ignoreIndex);
+  if (refused >= 0) return refused;
+  const S = statsAt(scratch, rowBlock, chunk), SW = S + (<usize>rowBlock << 3);
+  const M = SW + (<usize>rowBlock << 3), ZY = M + (<usize>rowBlock << 2), HT = ZY + (<usize>rowBlock << 2);
   const fs = <usize>features << 2;
   const smooth = eps / <f32>classes;
   const wantGrad = gh != 0 || gw != 0 || gb != 0;
-  const tOverCap: f32 = softcap > 0 ? <f32>1 / (invT * softcap) : 0;
   for (let r0 = 0; r0 < rows; r0 += rowBlock) {
     const nr = min<i32>(rowBlock, rows - r0);
     const hb = h + <usize>r0 * fs;
+    const lb = labels + (<usize>r0 << 2);
+    blockStatistics(hb, w, b, lb, cw, nr, features, classes, 0, invT, softcap, eps, scratch, rowBlock, chunk);
     for (let r = 0; r < nr; r++) {
-      store<f64>(S + (<usize>r << 3), 0);
-      store<f64>(SW + (<usize>r << 3), 0);
-      store<f32>(M + (<usize>r << 2), -Infinity);
-      store<f32>(ZY + (<usize>r << 2), 0);
-    }
-    for (let c0 = 0; c0 < classes; c0 += chunk) {
-      const nc = min<i32>(chunk, classes - c0);
-      chunkLogits(hb, w + <usize>c0 * fs, b != 0 ? b + (<usize>c0 << 2) : 0, z, nr, features, nc, invT, softcap);
-      for (let r = 0; r < nr; r++) {
-        const zr = z + ((<usize>r * nc) << 2);
-        const mOld = load<f32>(M + (<usize>r << 2));
-        const m = max<f32>(mOld, rowMax(zr, nc));
-        const rescaled = load<f64>(S + (<usize>r << 3)) * <f64>Mathf.exp(mOld - m);
-        store<f64>(S + (<usize>r << 3), rescaled + sumExp(zr, nc, m));
-        store<f32>(M + (<usize>r << 2), m);
-        const y = load<i32>(labels + (<usize>(r0 + r) << 2)) - c0;
-        if (y >= 0 && y < nc) store<f32>(ZY + (<usize>r << 2), load<f32>(zr + (<usize>y << 2)));
-        if (eps != 0) {
-          const sw = weightedSum(zr, cw != 0 ? cw + (<usize>c0 << 2) : 0, nc);
-          store<f64>(SW + (<usize>r << 3), load<f64>(SW + (<usize>r << 3)) + sw);
-        }
-      }
-    }
-    for (let r = 0; r < nr; r++) {
-      const y = load<i32>(labels + (<usize>(r0 + r) << 2));
+      const y = load<i32>(lb + (<usize>r << 2));
       let loss: f64 = 0;
       if (y != ignoreIndex) {
         const lse = <f64>load<f32>(M + (<usize>r << 2)) + Math.log(load<f64>(S + (<usize>r << 3)));
@@ -153,41 +242,82 @@ export function linearCrossEntropyRows(
       store<f64>(losses + (<usize>(r0 + r) << 3), loss);
     }
     if (!wantGrad) continue;
-    for (let c0 = 0; c0 < classes; c0 += chunk) {
-      const nc = min<i32>(chunk, classes - c0);
-      const wc = w + <usize>c0 * fs;
-      chunkLogits(hb, wc, b != 0 ? b + (<usize>c0 << 2) : 0, z, nr, features, nc, invT, softcap);
-      for (let r = 0; r < nr; r++) {
-        const zr = z + ((<usize>r * nc) << 2);
-        const y = load<i32>(labels + (<usize>(r0 + r) << 2));
-        if (y == ignoreIndex) {
-          memory.fill(zr, 0, <usize>nc << 2);
-          continue;
-        }
-        const k: f32 = scaleRows != 0 ? load<f32>(scaleRows + (<usize>(r0 + r) << 2)) : scale;
-        const lse = load<f64>(SW + (<usize>r << 3));
-        const m = load<f32>(M + (<usize>r << 2));
-        const wy: f32 = cw != 0 ? load<f32>(cw + (<usize>y << 2)) : 1;
-        const a = <f32>((1 - <f64>eps) * <f64>wy + <f64>smooth * <f64>weightSum + 2 * <f64>zLoss * lse);
-        const ka = <f32>(<f64>k * <f64>a / load<f64>(S + (<usize>r << 3)));
-        const ke = k * smooth;
-        gradRow(zr, nc, m, ka, ke, cw != 0 ? cw + (<usize>c0 << 2) : 0, tOverCap);
-        const yc = y - c0;
-        if (yc >= 0 && yc < nc) {
-          const p = zr + (<usize>yc << 2);
-          // The chain factor of the target term: 1 − tanh² of its logit, recovered from z before it was overwritten.
-          const chain: f32 = softcap > 0 ? targetChain(load<f32>(ZY + (<usize>r << 2)), tOverCap) : 1;
-          store<f32>(p, load<f32>(p) - k * (1 - eps) * wy * chain);
-        }
-      }
-      if (gh != 0) {
-        gemmBroadcast(z, nc, 1, wc, features, gh + <usize>r0 * fs, features, nr, nc, features, c0 > 0 ? 1 : 0, pack);
-      }
-      if (gw != 0) {
-        gemmBroadcast(z, 1, nc, hb, features, gw + <usize>c0 * fs, features, nc, nr, features, r0 > 0 ? 1 : 0, pack);
-      }
-      if (gb != 0) columnSums(z, nr, nc, gb + (<usize>c0 << 2), r0 > 0 ? 1 : 0);
+    blockGradients(
+      hb, w, b, lb, cw, weightSum, nr, features, classes, 0, classes, invT, softcap, zLoss, ignoreIndex, eps,
+      M, S, SW, gh != 0 ? gh + <usize>r0 * fs : 0, gw, gb,
+      scaleRows != 0 ? scaleRows + (<usize>r0 << 2) : 0, scale, r0 == 0, scratch, rowBlock, chunk,
+    );
+  }
+  return -1;
+}
+
+/**
+ * One shard of a head's classes (weight rows = classes [classOffset, classOffset + classes) of
+ * the whole head; labels index the whole head): per row, five f64 into `stats` — the shard's
+ * max logit, Σ exp(logit − max), the target's logit, 1 when the target is in the shard (else 0),
+ * and Σ w_c·logit_c (with label smoothing; cw indexes the whole head, or 0).
+ */
+export function linearCrossEntropyStatsRows(
+  h: usize, w: usize, b: usize, labels: usize, cw: usize,
+  rows: i32, features: i32, classes: i32, classOffset: i32,
+  invT: f32, softcap: f32, eps: f32, stats: usize,
+  scratch: usize, chunk: i32, rowBlock: i32,
+): void {
+  const S = statsAt(scratch, rowBlock, chunk), SW = S + (<usize>rowBlock << 3);
+  const M = SW + (<usize>rowBlock << 3), ZY = M + (<usize>rowBlock << 2), HT = ZY + (<usize>rowBlock << 2);
+  const fs = <usize>features << 2;
+  const cwShard = cw != 0 ? cw + (<usize>classOffset << 2) : 0;
+  for (let r0 = 0; r0 < rows; r0 += rowBlock) {
+    const nr = min<i32>(rowBlock, rows - r0);
+    blockStatistics(
+      h + <usize>r0 * fs, w, b, labels + (<usize>r0 << 2), cwShard, nr, features, classes, classOffset,
+      invT, softcap, eps, scratch, rowBlock, chunk,
+    );
+    for (let r = 0; r < nr; r++) {
+      const o = stats + <usize>(r0 + r) * 40;
+      store<f64>(o, <f64>load<f32>(M + (<usize>r << 2)));
+      store<f64>(o, load<f64>(S + (<usize>r << 3)), 8);
+      store<f64>(o, <f64>load<f32>(ZY + (<usize>r << 2)), 16);
+      store<f64>(o, <f64>load<i32>(HT + (<usize>r << 2)), 24);
+      store<f64>(o, load<f64>(SW + (<usize>r << 3)), 32);
     }
+  }
+}
+
+/**
+ * The gradients of one shard of a head from the whole head's merged statistics (`stats`: per
+ * row max, Σ exp(logit − max), as linearCrossEntropyStatsRows lays them out): gradHidden is this
+ * shard's share (the shards' shares add up to the whole), gradWeight and gradBias the shard's
+ * rows. Returns the first row whose label is neither in [0, totalClasses) nor ignoreIndex, or −1.
+ */
+export function linearCrossEntropyShardGradRows(
+  h: usize, w: usize, b: usize, labels: usize, cw: usize, weightSum: f32,
+  rows: i32, features: i32, classes: i32, classOffset: i32, totalClasses: i32,
+  invT: f32, softcap: f32, zLoss: f32, ignoreIndex: i32, eps: f32, stats: usize,
+  gh: usize, gw: usize, gb: usize, scaleRows: usize, scale: f32,
+  scratch: usize, chunk: i32, rowBlock: i32,
+): i32 {
+  const refused = refusedLabel(labels, rows, totalClasses, ignoreIndex);
+  if (refused >= 0) return refused;
+  const S = statsAt(scratch, rowBlock, chunk), SW = S + (<usize>rowBlock << 3);
+  const M = SW + (<usize>rowBlock << 3), ZY = M + (<usize>rowBlock << 2), HT = ZY + (<usize>rowBlock << 2);
+  const fs = <usize>features << 2;
+  for (let r0 = 0; r0 < rows; r0 += rowBlock) {
+    const nr = min<i32>(rowBlock, rows - r0);
+    // The merged statistics of the block in the layout blockGradients reads (LSE where SW was).
+    for (let r = 0; r < nr; r++) {
+      const o = stats + <usize>(r0 + r) * 40;
+      const m = load<f64>(o),
+        s = load<f64>(o, 8);
+      store<f32>(M + (<usize>r << 2), <f32>m);
+      store<f64>(S + (<usize>r << 3), s * Math.exp(m - <f64>(<f32>m)));
+      store<f64>(SW + (<usize>r << 3), m + Math.log(s));
+    }
+    blockGradients(
+      h + <usize>r0 * fs, w, b, labels + (<usize>r0 << 2), cw, weightSum, nr, features, classes, classOffset,
+      totalClasses, invT, softcap, zLoss, ignoreIndex, eps, M, S, SW, gh != 0 ? gh + <usize>r0 * fs : 0, gw, gb,
+      scaleRows != 0 ? scaleRows + (<usize>r0 << 2) : 0, scale, r0 == 0, scratch, rowBlock, chunk,
+    );
   }
   return -1;
 }
