@@ -43,6 +43,16 @@ export {
 } from "./ops/linear-ce.js";
 export type { LinearCrossEntropyResult } from "./ops/linear-ce.js";
 export type { LinearCrossEntropyGradOptions, LinearCrossEntropyOptions } from "./checks/linear.js";
+export {
+  linearCrossEntropyStats,
+  linearCrossEntropyShardGrad,
+  linearCrossEntropyStatsAsync,
+  linearCrossEntropyShardGradAsync,
+  mergeCrossEntropyStats,
+  crossEntropyFromStats,
+} from "./ops/linear-shards.js";
+export type { ShardGradients, StatsLossOptions } from "./ops/linear-shards.js";
+export type { CrossEntropyStats, ShardGradOptions, ShardOptions } from "./checks/shards.js";
 export type { Reduction } from "./checks/scalars.js";
 export { argmax, accuracy, topK, argmaxAsync, accuracyAsync, topKAsync } from "./ops/select.js";
 export type { AccuracyOptions, ArgmaxOptions, TopK, TopKOptions } from "./checks/select.js";
