@@ -61,4 +61,13 @@ describe("examples", () => {
     expect(fromWorkers).toBeCloseTo(single, 6);
     expect(out).toMatch(/3 workers sharing one compiled module/);
   });
+
+  it("sharded-head: a head split across two workers gives the one-call loss and gradients", () => {
+    const out = runExample("sharded-head.mjs", ["--rows", "8", "--features", "32", "--classes", "5001"]);
+    const m = /loss: sharded ([\d.]+), one call ([\d.]+)/.exec(out)!;
+    expect(Math.abs(Number(m[1]) - Number(m[2]))).toBeLessThan(1e-5);
+    const g = /gradHidden max \|diff\| ([\d.e+-]+), gradWeight max \|diff\| ([\d.e+-]+)/.exec(out)!;
+    expect(Number(g[1])).toBeLessThan(1e-6);
+    expect(Number(g[2])).toBeLessThan(1e-6);
+  });
 });
