@@ -84,7 +84,7 @@ function weightedSum(z: usize, cw: usize, n: i32): f64 {
 
 /** Bytes of scratch for a block of `rowBlock` rows and chunks of `chunk` classes. */
 export function linearCrossEntropyScratch(rowBlock: i32, chunk: i32): i32 {
-  return rowBlock * chunk * 4 + rowBlock * 28 + 32 + max<i32>(rowBlock, chunk) * 64;
+  return 2 * rowBlock * chunk * 4 + rowBlock * 28 + 32 + max<i32>(rowBlock, chunk) * 64;
 }
 
 // Per-row statistics of a block, in scratch after the block of logits: Σ exp(z − max) and Σ w·z
@@ -186,9 +186,10 @@ function blockGradients(
         store<f32>(p, load<f32>(p) - kr * (1 - eps) * wy * chain);
       }
     }
-    if (ghb != 0) gemmBroadcast(z, nc, 1, wc, features, ghb, features, nr, nc, features, c0 > 0 ? 1 : 0, pack);
+    if (ghb != 0) gemmBroadcast(z, nc, 1, wc, features, ghb, features, nr, nc, features, c0 > 0 ? 1 : 0, pack, 0);
     if (gw != 0) {
-      gemmBroadcast(z, 1, nc, hb, features, gw + <usize>c0 * fs, features, nc, nr, features, firstBlock ? 0 : 1, pack);
+      const aPack = pack + (<usize>max<i32>(rowBlock, chunk) << 6);
+      gemmBroadcast(z, 1, nc, hb, features, gw + <usize>c0 * fs, features, nc, nr, features, firstBlock ? 0 : 1, pack, aPack);
     }
     if (gb != 0) columnSums(z, nr, nc, gb + (<usize>c0 << 2), firstBlock ? 0 : 1);
   }

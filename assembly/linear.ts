@@ -121,12 +121,23 @@ export function linearForward(
  * and A(i, j) is the float at a + (i·ai + j·aj)·4 — so A may be a matrix or the transpose of
  * one. Every element of C accumulates over j in order, in its own lane (or scalar, for the last
  * n mod 4 columns): gradInput = G · W (A = G) and gradWeight = Gᵀ · X (A = G read down columns).
- * `pack`: scratch of inner × 64 bytes for B's column strips, or 0.
+ * `pack`: scratch of inner × 64 bytes for B's column strips, or 0; `aPack`: m × inner floats for A, or 0.
  */
 export function gemmBroadcast(
   a: usize, ai: i32, aj: i32, bm: usize, ldb: i32, c: usize, ldc: i32, m: i32, inner: i32, n: i32, accumulate: i32,
-  pack: usize,
+  pack: usize, aPack: usize,
 ): void {
+  // With `aPack` (m × inner floats of scratch), A read down columns (aj > 1: Gᵀ) is first copied
+  // there row-major: its columns are rows of G a power of two apart, which share a few cache sets.
+  if (aPack != 0 && aj != 1) {
+    for (let j = 0; j < inner; j++) {
+      const src = a + <usize>j * aj * 4;
+      for (let i = 0; i < m; i++) store<f32>(aPack + ((<usize>i * inner + j) << 2), load<f32>(src + <usize>i * ai * 4));
+    }
+    a = aPack;
+    ai = inner;
+    aj = 1;
+  }
   const ajs = <usize>aj << 2;
   let k = 0;
   if (ASC_FEATURE_SIMD) {

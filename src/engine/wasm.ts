@@ -221,6 +221,7 @@ export const KERNEL_SIGNATURES = {
       "n:i32",
       "accumulate:i32",
       "pack:i32",
+      "aPack:i32",
     ],
     result: null,
   },

@@ -114,7 +114,7 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
         alsoRead: alsoRead.filter((v) => v.name !== "gradInput"),
         scratchBytes: packBytes(outF),
         export: "gemmBroadcast",
-        args: (at) => [at.inputs[0], outF, 1, at.inputs[1], inF, at.outputs[0], inF, rows, outF, inF, 0, at.scratch],
+        args: (at) => [at.inputs[0], outF, 1, at.inputs[1], inF, at.outputs[0], inF, rows, outF, inF, 0, at.scratch, 0],
       }) as Float32Array[];
     }
     if (gradWeight !== null) {
@@ -127,9 +127,24 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
           inputs: [g, whole("input", a.input)],
           outputs: [gradientOutput("gradWeight", a.gradWeight, gradWeight, a.accumulate)],
           alsoRead: alsoRead.filter((v) => v.name !== "gradWeight"),
-          scratchBytes: packBytes(rows),
+          // The packed strips, then gradOutput transposed (outF × rows).
+          scratchBytes: packBytes(rows) + rows * outF * 4,
           export: "gemmBroadcast",
-          args: (at) => [at.inputs[0], 1, outF, at.inputs[1], inF, at.outputs[0], inF, outF, rows, inF, 0, at.scratch],
+          args: (at) => [
+            at.inputs[0],
+            1,
+            outF,
+            at.inputs[1],
+            inF,
+            at.outputs[0],
+            inF,
+            outF,
+            rows,
+            inF,
+            0,
+            at.scratch,
+            at.scratch + packBytes(rows),
+          ],
         }) as Float32Array[];
       }
     }
