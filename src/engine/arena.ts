@@ -12,6 +12,7 @@
 // so kernels read and write them in place. A first-fit list keeps freed space reusable.
 
 import { SLOT_LAYOUT, type Slots } from "./frame.js";
+import type { KernelCall } from "./call.js";
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -258,4 +259,28 @@ export class Arena {
     this.i32 = new Int32Array(this.buffer);
     this.f64 = new Float64Array(this.buffer);
   }
+}
+
+/**
+ * Bytes of rows a chunk of `call` may stage: its stagingBytes (a matrix product), at least a
+ * quarter of its fixed operands (weights reread once per chunk), or 0 for an ordinary call.
+ */
+export function stagingOf(call: KernelCall): number {
+  if (call.stagingBytes === undefined) return 0;
+  let fixed = 0;
+  for (const op of call.fixed ?? []) fixed += op.view.byteLength;
+  return Math.max(call.stagingBytes, fixed / 4);
+}
+
+/**
+ * The bytes a plan may lay out: the arena's budget, or for a call with stagingBytes its fixed
+ * operands and scratch (as planned in `slots.bytes`) plus stagingOf(call) bytes of rows.
+ */
+export function chunkBudget(arena: Arena, call: KernelCall, slots: Slots): number {
+  const staging = stagingOf(call);
+  if (staging === 0) return arena.budgetBytes;
+  const { FIXED, SCRATCH } = SLOT_LAYOUT;
+  let fixedBytes = slots.bytes[SCRATCH];
+  for (let k = 0; k < (call.fixed?.length ?? 0); k++) fixedBytes += slots.bytes[FIXED + k] + ALIGN;
+  return Math.max(arena.budgetBytes, fixedBytes + staging);
 }

@@ -58,6 +58,12 @@ export interface KernelCall {
   /** Chunks hold a multiple of this many rows (except a last, shorter one). */
   rowMultiple?: number;
   /**
+   * Bytes of rows a chunk may stage, when more than the arena's budget pays: a matrix product
+   * reads its fixed operands (the weights) once per chunk, so it runs on many rows at a time.
+   * Such a call is split across threads but never pipelined.
+   */
+  stagingBytes?: number;
+  /**
    * The wasm export that runs one chunk of rows. It returns the chunk-relative row it refused, or
    * −1 (or nothing). The same export and arguments run on any thread: a worker is handed them as
    * they are.

@@ -12,8 +12,7 @@
 //    and resident outputs are handed back as views of the memory as it is after the call;
 //  - refusals: a kernel that refuses a row (an index out of range: it checks where it reads)
 //    stops the call with the error the declaration gives.
-// A threaded runtime brings its strategies (rt.threading: split, pipelined, offloaded); this file
-// imports none of them.
+// A threaded runtime brings its strategies (rt.threading: split, pipelined, offloaded): none imported here.
 import type { Addresses, Elements, KernelCall, RowOperand, RowOutput } from "./call.js";
 import {
   copy,
@@ -26,6 +25,7 @@ import {
   type Slots,
 } from "./frame.js";
 import type { Runtime } from "./runtime.js";
+import { chunkBudget } from "./arena.js";
 import { checkViewsApart, type NamedView } from "../checks/overlap.js";
 import type { KernelExports } from "./wasm.js";
 
@@ -253,7 +253,16 @@ export function execute(
   }
   for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
   bytes[SCRATCH] = call.scratchBytes ?? 0;
-  const rowsPerChunk = arena.plan(fn, rows, frame, nIn, nOut, nFixed, call.rowMultiple ?? 1);
+  const rowsPerChunk = arena.plan(
+    fn,
+    rows,
+    frame,
+    nIn,
+    nOut,
+    nFixed,
+    call.rowMultiple ?? 1,
+    chunkBudget(arena, call, frame),
+  );
 
   const at: Addresses = { inputs: [], outputs: [], fixed: [], scratch: call.scratchBytes ? region[SCRATCH] : 0 };
   for (let k = 0; k < nFixed; k++) {

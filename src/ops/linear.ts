@@ -1,9 +1,9 @@
 // The linear layer (nn.Linear: out = input · weightᵀ + bias) and its backward, as wasm SIMD matrix
-// products. Each product runs as one kernel call over whole operands: every operand is staged
-// (or used in place, when it lives in wasm memory) in one piece, and the kernel blocks it for
-// the caches itself.
+// products. The products over rows (the forward, gradInput) are row calls with the weights as a
+// fixed operand: chunks of hundreds of rows, split across threads on a threaded runtime. The
+// product over the batch (gradWeight) and the column sums run as one call over whole operands.
 import type { RowOperand, RowOutput } from "../engine/call.js";
-import { returned } from "../engine/execute.js";
+import { keepView, returned } from "../engine/execute.js";
 import { defineOp, type Op } from "../engine/op.js";
 import {
   checkLinearArgs,
@@ -44,27 +44,35 @@ const linearOp = defineOp<LinearFunction>("linear", function* ({ fn }, input, we
   const n = a.rows * a.outFeatures;
   const out = a.out ?? new Float32Array(n);
   if (n === 0) return returned<Float32Array>(a.outGiven, out, out);
-  const inputs = [whole("input", a.input), whole("weight", a.weight)];
-  if (a.bias) inputs.push(whole("bias", a.bias));
+  const fixed = [{ name: "weight", view: a.weight }];
+  if (a.bias) fixed.push({ name: "bias", view: a.bias });
+  const { rows, inFeatures: inF, outFeatures: outF } = a;
+  // Rows are independent (each output has one sequence of operations): chunks of rows, or
+  // shares of them on threads, give the same bits.
   const [final] = yield {
     fn,
-    rows: 1,
-    inputs,
-    outputs: [{ name: "out", view: out, perRow: n, own: a.out === null, accumulate: a.accumulate }],
+    rows,
+    inputs: [{ name: "input", view: a.input, perRow: inF }],
+    fixed,
+    outputs: [{ name: "out", view: out, perRow: outF, own: a.out === null, accumulate: a.accumulate }],
+    stagingBytes: GEMM_STAGING_BYTES,
     export: "linearForward",
-    args: (at) => [
+    args: (at, _first, count) => [
       at.inputs[0],
-      at.inputs[1],
-      a.bias ? at.inputs[2] : 0,
+      at.fixed[0],
+      a.bias ? at.fixed[1] : 0,
       at.outputs[0],
-      a.rows,
-      a.inFeatures,
-      a.outFeatures,
+      count,
+      inF,
+      outF,
       0,
     ],
   };
   return returned<Float32Array>(a.outGiven, out, final);
 });
+
+/** Rows a product's chunk may stage: its weights are read once per chunk, so chunks of hundreds of rows. */
+const GEMM_STAGING_BYTES = 4 << 20;
 
 /** Scratch for gemmBroadcast's packed column strips of B (inner rows × 16 floats). */
 const packBytes = (inner: number) => inner * 64;
@@ -86,7 +94,7 @@ export const gradientOutput = (
 
 const linearBackwardOp = defineOp<LinearBackwardFunction>(
   "linearBackward",
-  function* ({ fn }, gradOutput, input, weight, inFeatures, options): Op<LinearGradients> {
+  function* ({ fn, rt }, gradOutput, input, weight, inFeatures, options): Op<LinearGradients> {
     const a = checkLinearBackwardArgs(fn, gradOutput, input, weight, inFeatures, options);
     const { rows, inFeatures: inF, outFeatures: outF } = a;
     let gradInput = gradientArray(a.gradInput, rows * inF);
@@ -104,17 +112,42 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
     if (a.gradBias.view) given.push({ name: "gradBias", view: a.gradBias.view });
     checkNoOverlap(fn, given, read);
     const alsoRead = [...read, ...given];
-    const g = whole("gradOutput", a.gradOutput);
+    // Three calls in turn: a call may grow wasm memory, which detaches views of it made before,
+    // so each call takes the caller's arrays afresh (keepView), in its operands and overlap list.
+    const keepers = new Map<ArrayBufferView, () => Float32Array>();
+    for (const v of [...read, ...given]) keepers.set(v.view, keepView(rt, v.view as Float32Array));
+    const now = <T extends Float32Array | null>(view: T): T =>
+      (view && keepers.has(view) ? keepers.get(view)!() : view) as T;
+    const fresh = (views: NamedView[]) => views.map((v) => ({ name: v.name, view: now(v.view as Float32Array) }));
+    const gradOutputNow = () => now(a.gradOutput),
+      inputNow = () => now(a.input),
+      weightNow = () => now(a.weight);
     if (gradInput !== null && rows > 0) {
       [gradInput] = (yield {
         fn,
-        rows: 1,
-        inputs: [g, whole("weight", a.weight)],
-        outputs: [gradientOutput("gradInput", a.gradInput, gradInput, a.accumulate)],
-        alsoRead: alsoRead.filter((v) => v.name !== "gradInput"),
+        rows,
+        inputs: [{ name: "gradOutput", view: gradOutputNow(), perRow: outF }],
+        fixed: [{ name: "weight", view: weightNow() }],
+        outputs: [{ ...gradientOutput("gradInput", a.gradInput, gradInput, a.accumulate), perRow: inF }],
+        alsoRead: fresh(alsoRead.filter((v) => v.name !== "gradInput")),
+        stagingBytes: GEMM_STAGING_BYTES,
         scratchBytes: packBytes(outF),
         export: "gemmBroadcast",
-        args: (at) => [at.inputs[0], outF, 1, at.inputs[1], inF, at.outputs[0], inF, rows, outF, inF, 0, at.scratch, 0],
+        args: (at, _first, count) => [
+          at.inputs[0],
+          outF,
+          1,
+          at.fixed[0],
+          inF,
+          at.outputs[0],
+          inF,
+          count,
+          outF,
+          inF,
+          0,
+          at.scratch,
+          0,
+        ],
       }) as Float32Array[];
     }
     if (gradWeight !== null) {
@@ -124,9 +157,9 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
         [gradWeight] = (yield {
           fn,
           rows: 1,
-          inputs: [g, whole("input", a.input)],
-          outputs: [gradientOutput("gradWeight", a.gradWeight, gradWeight, a.accumulate)],
-          alsoRead: alsoRead.filter((v) => v.name !== "gradWeight"),
+          inputs: [whole("gradOutput", gradOutputNow()), whole("input", inputNow())],
+          outputs: [gradientOutput("gradWeight", a.gradWeight, now(gradWeight), a.accumulate)],
+          alsoRead: fresh(alsoRead.filter((v) => v.name !== "gradWeight")),
           // The packed strips, then gradOutput transposed (outF × rows).
           scratchBytes: packBytes(rows) + rows * outF * 4,
           export: "gemmBroadcast",
@@ -155,18 +188,21 @@ const linearBackwardOp = defineOp<LinearBackwardFunction>(
         [gradBias] = (yield {
           fn,
           rows: 1,
-          inputs: [g],
-          outputs: [gradientOutput("gradBias", a.gradBias, gradBias, a.accumulate)],
-          alsoRead: alsoRead.filter((v) => v.name !== "gradBias"),
+          inputs: [whole("gradOutput", gradOutputNow())],
+          outputs: [gradientOutput("gradBias", a.gradBias, now(gradBias), a.accumulate)],
+          alsoRead: fresh(alsoRead.filter((v) => v.name !== "gradBias")),
           export: "columnSums",
           args: (at) => [at.inputs[0], rows, outF, at.outputs[0], 0],
         }) as Float32Array[];
       }
     }
+    // A caller's buffer as a view that survives every growth of the three calls (its own object when none).
+    const result = (slot: GradientSlot, own: Float32Array | null) =>
+      slot.view === null ? own : returned<Float32Array>(slot.given, slot.view, now(slot.view));
     return {
-      gradInput: gradInput && returned<Float32Array>(a.gradInput.given, a.gradInput.view ?? gradInput, gradInput),
-      gradWeight: gradWeight && returned<Float32Array>(a.gradWeight.given, a.gradWeight.view ?? gradWeight, gradWeight),
-      gradBias: gradBias && returned<Float32Array>(a.gradBias.given, a.gradBias.view ?? gradBias, gradBias),
+      gradInput: result(a.gradInput, gradInput),
+      gradWeight: result(a.gradWeight, gradWeight),
+      gradBias: result(a.gradBias, gradBias),
     };
   },
 );

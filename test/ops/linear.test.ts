@@ -282,3 +282,32 @@ describe("the fused head's plain-TS reference", () => {
     ).toBeNull();
   });
 });
+
+describe("linearBackward over WasmArrays while its calls grow wasm memory", () => {
+  it("each of its three calls takes the arrays afresh and the results are views of the grown memory", async () => {
+    const builds = (await pk.init()).availableBuilds;
+    // A fresh runtime (another build, then back): small memory, so the calls below must grow it.
+    await pk.init({ build: builds[builds.length - 1] });
+    await pk.init({ build: builds[0] });
+    const [rows, inF, outF] = [200, 40, 3000];
+    const x = randomLogits(rows * inF, 1, 1),
+      w = randomLogits(outF * inF, 2, 0.1),
+      g = randomLogits(rows * outF, 3, 1);
+    const wasm = (values: Float32Array) => {
+      const a = pk.allocFloat32(values.length);
+      a.array.set(values);
+      return a;
+    };
+    const [xw, ww, gw] = [wasm(x), wasm(w), wasm(g)];
+    const gradWeight = pk.allocFloat32(outF * inF);
+    const before = pk.runtimeInfo().memoryBytes;
+    const r = pk.linearBackward(gw.array, xw.array, ww.array, inF, { gradWeight: gradWeight.array });
+    expect(pk.runtimeInfo().memoryBytes).toBeGreaterThan(before);
+    const want = ref.linearBackward(g, x, w, inF);
+    expect(mismatch(r.gradInput!, want.gradInput!, tol(outF))).toBeNull();
+    expect(mismatch(r.gradWeight!, want.gradWeight!, tol(rows))).toBeNull();
+    expect(mismatch(gradWeight.array, want.gradWeight!, tol(rows))).toBeNull();
+    expect(mismatch(r.gradBias!, want.gradBias!, tol(rows))).toBeNull();
+    for (const a of [xw, ww, gw, gradWeight]) a.free();
+  });
+});

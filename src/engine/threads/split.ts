@@ -8,6 +8,7 @@ import type { Copy, ProgramStep } from "./protocol.js";
 import type { Runtime } from "../runtime.js";
 
 import { inPlaceSlots } from "./queue-plan.js";
+import { stagingOf } from "../arena.js";
 import { splitStats, THREAD_CROSSOVER_ELEMENTS } from "./tuning.js";
 
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
@@ -95,6 +96,11 @@ export function executeSplit(
     if (w) extra += wholeBytes(outputs[o]);
   }
   for (let k = 0; k < nFixed; k++) bytes[FIXED + k] = resident[FIXED + k] ? 0 : fixed[k].view.byteLength;
+  const fixedBytes = () => {
+    let total = 0;
+    for (let k = 0; k < nFixed; k++) total += bytes[FIXED + k] + 16;
+    return total;
+  };
   const scratchEach = call.scratchBytes ? Math.ceil(call.scratchBytes / 16) * 16 : 0;
   bytes[SCRATCH] = scratchEach * threads + extra;
   // A budget per thread for the slots, besides the scratch and the arrays staged whole.
@@ -106,7 +112,9 @@ export function executeSplit(
     nOut,
     nFixed,
     multiple,
-    threads * rt.arena.budgetBytes + bytes[SCRATCH],
+    call.stagingBytes === undefined
+      ? threads * rt.arena.budgetBytes + bytes[SCRATCH]
+      : threads * Math.max(rt.arena.budgetBytes, stagingOf(call)) + bytes[SCRATCH] + fixedBytes(),
   );
 
   let at = region[SCRATCH] + scratchEach * threads;

@@ -18,7 +18,8 @@ export const splitStats = { calls: 0, pipelined: 0, shared: 0, sharedSteps: 0, o
  * accumulated output, and at least `crossover` elements of row data (inputs and outputs).
  */
 export function queueWorthIt(pool: ThreadPool, call: KernelCall, crossover: number): boolean {
-  if (pool.available === 0 || call.rows < 2) return false;
+  // A matrix product (stagingBytes) rereads its weights per chunk: ring slots are too small for it.
+  if (pool.available === 0 || call.rows < 2 || call.stagingBytes !== undefined) return false;
   let perRow = 0;
   for (const op of call.inputs) perRow += op.perRow;
   for (const op of call.outputs) {
