@@ -103,6 +103,40 @@ export async function benchLinear(tf: Tf): Promise<Record<string, Record<string,
     );
   }
 
+  // Threads: zero-copy arrays (WasmArrays) split across the pool, one thread against two.
+  const [rows, inF, outF] = LINEAR_SHAPES[0];
+  const flops = 2 * rows * inF * outF;
+  const speeds: Record<number, { forward: number; gradInput: number }> = {};
+  for (const threads of [1, 2]) {
+    await pk.init({ threads });
+    const arrays = [rows * inF, outF * inF, rows * outF, rows * outF, rows * inF].map((n, i) => {
+      const a = pk.allocFloat32(n);
+      a.array.set(logitsFor(n, 10 + i));
+      return a;
+    });
+    const [x, w, out, g, gi] = arrays.map((a) => a.array);
+    speeds[threads] = {
+      forward: flops / seconds(() => pk.linear(x, w, inF, { out }), rounds) / 1e9,
+      gradInput:
+        flops /
+        seconds(() => pk.linearBackward(g, x, w, inF, { gradInput: gi, gradWeight: false, gradBias: false }), rounds) /
+        1e9,
+    };
+    for (const a of arrays) a.free();
+  }
+  await pk.init({ threads: 1 });
+  results.threads = {
+    forward1: speeds[1].forward,
+    forward2: speeds[2].forward,
+    gradInput1: speeds[1].gradInput,
+    gradInput2: speeds[2].gradInput,
+  };
+  console.log(
+    `${rows}x${inF}->${outF} zero-copy, GFLOP/s on 1 → 2 threads: linear ${fmt(speeds[1].forward)} → ${fmt(speeds[2].forward)} ` +
+      `(${(speeds[2].forward / speeds[1].forward).toFixed(2)}x), gradInput ${fmt(speeds[1].gradInput)} → ` +
+      `${fmt(speeds[2].gradInput)} (${(speeds[2].gradInput / speeds[1].gradInput).toFixed(2)}x)`,
+  );
+
   console.log(
     "\nlinearCrossEntropyWithGrad (GFLOP/s of its three products; 'products' = linear + linearBackward alone on the " +
       "same shapes; 'plain js' = matmul loops + pk.crossEntropyWithGrad; memory beyond the caller's arrays)",
