@@ -9,6 +9,7 @@ import { LINEAR_CE_CHUNK, LINEAR_CE_ROW_BLOCK } from "../../dist/ops/linear-ce.j
 import type { Tf } from "../peers.js";
 import { quick } from "../options.js";
 import { fmt, logitsFor } from "../common.js";
+import { simdPeak } from "../peak.js";
 
 /** Seconds per call: the median of `rounds` timed calls after one warm-up. */
 function seconds(f: () => void, rounds: number): number {
@@ -56,6 +57,9 @@ export async function benchLinear(tf: Tf): Promise<Record<string, Record<string,
   console.log(
     `${"shape".padEnd(16)} ${["linear", "backward", "plain js", "tfjs K×N", "tfjs N×K", "vs js", "vs tfjs"].map((c) => c.padStart(9)).join(" ")}`,
   );
+  const build = pk.runtimeInfo().build;
+  const peak = build === "scalar" ? undefined : await simdPeak(build === "relaxed-simd");
+  const ofPeak = (gflops: number) => (peak ? ` (${((100 * gflops) / peak).toFixed(0)} % of peak)` : "");
   for (const [rows, inF, outF] of LINEAR_SHAPES) {
     const flops = 2 * rows * inF * outF;
     const x = logitsFor(rows * inF, 1),
@@ -97,12 +101,19 @@ export async function benchLinear(tf: Tf): Promise<Record<string, Record<string,
       1e9;
     tf.dispose([xt, wt, wkn]);
     const key = `${rows}x${inF}->${outF}`;
-    results[key] = { linear: forward, backward, plain, tfjsKN: tfKN, tfjsNK: tfNK };
+    results[key] = { linear: forward, backward, plain, tfjsKN: tfKN, tfjsNK: tfNK, peak: peak ?? Number.NaN };
     console.log(
       `${key.padEnd(16)} ${[fmt(forward), fmt(backward), fmt(plain), fmt(tfKN), fmt(tfNK), `${(forward / plain).toFixed(0)}x`, `${(forward / Math.max(tfKN, tfNK)).toFixed(2)}x`].map((c) => c.padStart(9)).join(" ")}`,
     );
   }
 
+  if (peak) {
+    const best = Math.max(...Object.values(results).map((r) => r.linear));
+    console.log(
+      `128-bit SIMD peak of this machine (${build} build, a calibration loop of independent ${build === "relaxed-simd" ? "fused multiply-adds" : "multiplies and adds"}): ` +
+        `${fmt(peak)} GFLOP/s; the fastest linear row above${ofPeak(best)}`,
+    );
+  }
   // Threads: zero-copy arrays (WasmArrays) split across the pool, one thread against two.
   const [rows, inF, outF] = LINEAR_SHAPES[0];
   const flops = 2 * rows * inF * outF;
