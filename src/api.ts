@@ -32,7 +32,7 @@ export type {
   CrossEntropyTarget,
   LossAndGrad,
 } from "./checks/crossentropy.js";
-export type { LabelArray } from "./checks/targets.js";
+export type { LabelArray, LabelList } from "./checks/targets.js";
 export { linear, linearBackward, linearAsync, linearBackwardAsync } from "./ops/linear.js";
 export type { LinearBackwardOptions, LinearGradients, LinearOptions } from "./checks/linear.js";
 export {

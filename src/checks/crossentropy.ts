@@ -13,14 +13,14 @@ import {
   checkTemperature,
   checkWeight,
 } from "./scalars.js";
-import { type LabelArray, type SnapshotBuffers, type Target, checkTarget } from "./targets.js";
+import { type LabelArray, type LabelList, type SnapshotBuffers, type Target, checkTarget } from "./targets.js";
 
 /** Options every cross-entropy function takes. */
 export interface CrossEntropyBaseOptions {
   /** Per-class weight, length `classes` (PyTorch's `weight`). */
   weight?: Float32Array | Float64Array | readonly number[];
   /** Rows whose label equals this get loss 0 and gradient 0. Default -100. */
-  ignoreIndex?: number;
+  ignoreIndex?: number | bigint;
   /** Label smoothing ε in [0, 1]. Default 0. */
   labelSmoothing?: number;
   /** Divide logits by T first; the gradient carries the 1/T factor. Default 1. */
@@ -53,7 +53,7 @@ export type CrossEntropyReducedOptions = Omit<CrossEntropyOptions, "reduction" |
 };
 
 /** Class indices (one per row) or soft targets (a Float32Array of rows × classes). */
-export type CrossEntropyTarget = LabelArray | readonly number[] | Float32Array;
+export type CrossEntropyTarget = LabelArray | LabelList | Float32Array;
 
 /** The loss (a number, or per-row losses for reduction "none") and d loss / d logits. */
 export interface LossAndGrad<Loss extends number | Float32Array = number | Float32Array> {

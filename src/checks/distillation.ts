@@ -2,7 +2,7 @@
 import { typedArrayName } from "./views.js";
 import { checkAccumulate, checkIgnoreIndex, checkLabelSmoothing, checkTemperature, checkWeight } from "./scalars.js";
 import { checkFloat32, checkLogits, checkOut, weightView } from "./arrays.js";
-import { checkTarget, type HardTarget, type LabelArray, type SnapshotBuffers } from "./targets.js";
+import { checkTarget, type HardTarget, type LabelArray, type LabelList, type SnapshotBuffers } from "./targets.js";
 import { describe, readOptions } from "./describe.js";
 import type { NamedView } from "./overlap.js";
 
@@ -10,7 +10,7 @@ export interface DistillationOptions {
   /** Softening temperature T (finite, > 0) for both softmaxes of the KL term. Default 1. */
   temperature?: number;
   /** Class indices for the hard-label term; without them the loss is the soft term alone. */
-  labels?: LabelArray | readonly number[];
+  labels?: LabelArray | LabelList;
   /** Weight α of the soft term, in [0, 1]. Default 0.5 with labels, 1 without. */
   alpha?: number;
   /** Label smoothing ε of the hard term, in [0, 1]. Default 0. */
@@ -18,7 +18,7 @@ export interface DistillationOptions {
   /** Per-class weights of the hard term (length classes). */
   weight?: Float32Array | Float64Array | readonly number[];
   /** Rows whose label equals this have no hard term. Default -100. */
-  ignoreIndex?: number;
+  ignoreIndex?: number | bigint;
   /** Upstream gradient (a number). Default 1. */
   gradOutput?: number;
   /** Buffer for the gradient (rows × classes); may be the student logits themselves. */

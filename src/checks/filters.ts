@@ -64,7 +64,7 @@ export function checkFilters(
 }
 
 /** Tokens already generated: one list for every row, or one list per row. */
-export type PreviousTokens = ArrayLike<number> | readonly ArrayLike<number>[];
+export type PreviousTokens = ArrayLike<number | bigint> | readonly ArrayLike<number | bigint>[];
 
 export interface RepetitionOptions {
   /**
@@ -103,7 +103,9 @@ export function penalised(
   for (let r = 0; r < rows; r++) {
     const tokens = lists(r);
     for (let j = 0; j < tokens.length; j++) {
-      const t = tokens[j];
+      let t: unknown = tokens[j];
+      // An int64 id (BigInt64Array, bigint[]) in range is that index; out of range it is refused as given.
+      if (typeof t === "bigint" && t >= 0n && t < BigInt(classes)) t = Number(t);
       if (typeof t !== "number" || !Number.isInteger(t) || t < 0 || t >= classes) {
         throw new RangeError(
           `${fn}: previousTokens${lists.perRow ? `[${r}]` : ""}[${j}] must be a token index from 0 to ${classes - 1}, got ${describe(t)}`,
@@ -117,7 +119,7 @@ export function penalised(
   return out;
 }
 
-function tokenLists(fn: string, previous: unknown, rows: number): ((row: number) => number[]) & { perRow: boolean } {
+function tokenLists(fn: string, previous: unknown, rows: number): ((row: number) => unknown[]) & { perRow: boolean } {
   const expectation = "an array of token indices (for every row) or an array of one such array per row";
   if (
     previous === null ||
@@ -130,7 +132,7 @@ function tokenLists(fn: string, previous: unknown, rows: number): ((row: number)
   const items = Array.from(previous as ArrayLike<unknown>);
   const perRow = items.length > 0 && items.every((item) => item !== null && typeof item === "object");
   if (!perRow) {
-    const list = items as number[];
+    const list = items;
     return Object.assign(() => list, { perRow: false });
   }
   if (items.length !== rows) {
@@ -138,6 +140,6 @@ function tokenLists(fn: string, previous: unknown, rows: number): ((row: number)
       `${fn}: previousTokens holds ${items.length} lists but logits has ${rows} rows (one list per row)`,
     );
   }
-  const lists = items.map((item) => Array.from(item as ArrayLike<number>));
+  const lists = items.map((item) => Array.from(item as ArrayLike<unknown>));
   return Object.assign((row: number) => lists[row], { perRow: true });
 }

@@ -178,7 +178,7 @@ export interface LinearCrossEntropyOptions {
   /** Per-class weight of the loss (cross_entropy's `weight`). */
   classWeight?: Float32Array | Float64Array | readonly number[];
   /** Rows whose label equals this count nothing. Default -100. */
-  ignoreIndex?: number;
+  ignoreIndex?: number | bigint;
   /** Label smoothing ε in [0, 1]. Default 0. */
   labelSmoothing?: number;
   /** "mean" (default, weighted as cross_entropy), "sum" or "none". */

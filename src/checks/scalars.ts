@@ -34,6 +34,13 @@ export function checkReduction(fn: string, reduction: unknown): Reduction {
 
 export function checkIgnoreIndex(fn: string, ignoreIndex: unknown): number {
   if (ignoreIndex === undefined) return -100;
+  // An int64 id (a bigint) within 32 bits is the same index.
+  if (typeof ignoreIndex === "bigint") {
+    if (ignoreIndex < -0x80000000n || ignoreIndex > 0x7fffffffn) {
+      throw new RangeError(`${fn}: ignoreIndex must be a 32-bit integer, got ${describe(ignoreIndex)}`);
+    }
+    return Number(ignoreIndex);
+  }
   if (typeof ignoreIndex !== "number") {
     throw new TypeError(`${fn}: ignoreIndex must be an integer, got ${describe(ignoreIndex)}`);
   }

@@ -1,5 +1,5 @@
 // Checks and option types of select (shared by ops/select.ts and the reference).
-import type { LabelArray } from "./targets.js";
+import type { LabelArray, LabelList } from "./targets.js";
 import { checkFloat32 } from "./arrays.js";
 import { describe, readOptions } from "./describe.js";
 import { ownView, typedArrayName } from "./views.js";
@@ -11,7 +11,7 @@ export interface ArgmaxOptions {
 
 export interface AccuracyOptions {
   /** Rows whose label equals this are not counted. Default -100. */
-  ignoreIndex?: number;
+  ignoreIndex?: number | bigint;
 }
 
 export interface TopK {
@@ -77,7 +77,7 @@ export function checkTopKOptions(
 export type ArgmaxFunction = (logits: Float32Array, classes: number, options?: ArgmaxOptions) => Int32Array;
 export type AccuracyFunction = (
   logits: Float32Array,
-  labels: LabelArray | readonly number[],
+  labels: LabelArray | LabelList,
   classes: number,
   options?: AccuracyOptions,
 ) => number;

@@ -42,7 +42,7 @@ export interface ShardOptions {
   /** Class weights of the whole head (totalClasses). */
   classWeight?: Float32Array | Float64Array | readonly number[];
   /** Rows whose label equals this count nothing. Default -100. */
-  ignoreIndex?: number;
+  ignoreIndex?: number | bigint;
   /** Label smoothing ε in [0, 1]. Default 0. */
   labelSmoothing?: number;
   /** Divide the (soft-capped) logits by T. Default 1. */

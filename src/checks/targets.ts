@@ -2,7 +2,10 @@
 import { ownView, typedArrayName } from "./views.js";
 import { describe } from "./describe.js";
 
-/** Integer typed arrays accepted as class indices. */
+/**
+ * Integer typed arrays accepted as class indices, 64-bit ones included (token ids as
+ * transformers.js and onnxruntime-web hand them over): range-checked exactly, as bigints.
+ */
 export type LabelArray =
   | Int8Array
   | Uint8Array
@@ -10,7 +13,12 @@ export type LabelArray =
   | Int16Array
   | Uint16Array
   | Int32Array
-  | Uint32Array;
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** Class indices as a plain array: numbers, or bigints (int64 ids). */
+export type LabelList = readonly (number | bigint)[];
 
 /** Hard labels: class indices, checked, in a private Int32Array. */
 export interface HardTarget {
@@ -33,7 +41,7 @@ export interface SoftTarget {
 
 export type Target = HardTarget | SoftTarget;
 
-const LABEL_ARRAYS: Record<string, new (b: ArrayBufferLike, o: number, n: number) => ArrayLike<number>> = {
+const LABEL_ARRAYS: Record<string, new (b: ArrayBufferLike, o: number, n: number) => ArrayLike<number | bigint>> = {
   Int8Array,
   Uint8Array,
   Uint8ClampedArray,
@@ -41,11 +49,13 @@ const LABEL_ARRAYS: Record<string, new (b: ArrayBufferLike, o: number, n: number
   Uint16Array,
   Int32Array,
   Uint32Array,
+  BigInt64Array,
+  BigUint64Array,
 };
 
-function throwLabelRange(fn: string, row: number, label: number, classes: number, ignoreIndex: number): never {
+function throwLabelRange(fn: string, row: number, label: number | bigint, classes: number, ignoreIndex: number): never {
   throw new RangeError(
-    `${fn}: target[${row}] = ${label} is out of range for ${classes} classes ` +
+    `${fn}: target[${row}] = ${typeof label === "bigint" ? `${label}n` : label} is out of range for ${classes} classes ` +
       `(valid: 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex})`,
   );
 }
@@ -91,7 +101,7 @@ export function checkTarget(
   const ctor = typed === undefined ? undefined : LABEL_ARRAYS[typed];
   if (!isArray && ctor === undefined) {
     throw new TypeError(
-      `${fn}: target must be class indices (an integer typed array such as Int32Array, or number[]) ` +
+      `${fn}: target must be class indices (an integer typed array such as Int32Array or BigInt64Array, or number[]) ` +
         `or soft targets (a Float32Array of rows × classes), got ${describe(target)}`,
     );
   }
@@ -105,14 +115,21 @@ export function checkTarget(
   // A typed source runs no caller code while it is copied, so its snapshot may live in the
   // call's frame; a number[] may (getters, a Proxy) and gets an array of its own.
   const labels = ctor !== undefined && buffers !== undefined ? buffers.int32.take(rows) : new Int32Array(rows);
-  if (ctor !== undefined && typed !== "Uint32Array") {
+  const bigints = typed === "BigInt64Array" || typed === "BigUint64Array";
+  if (ctor !== undefined && typed !== "Uint32Array" && !bigints) {
     // A few labels by a loop: set()'s fixed cost is larger than a short row's whole copy.
     if (rows <= 16) for (let i = 0; i < rows; i++) labels[i] = (source as ArrayLike<number>)[i];
     else labels.set(source as ArrayLike<number>);
   } else {
+    const bigIgnore = BigInt(ignoreIndex),
+      bigClasses = BigInt(classes);
     for (let i = 0; i < rows; i++) {
-      const y = source[i];
-      if (isArray && (typeof y !== "number" || !Number.isInteger(y))) {
+      let y = source[i];
+      if (typeof y === "bigint") {
+        // Compared as bigints: 2^53 + 1 is out of range, not rounded into it.
+        if (y !== bigIgnore && (y < 0n || y >= bigClasses)) throwLabelRange(fn, i, y, classes, ignoreIndex);
+        y = Number(y);
+      } else if (isArray && (typeof y !== "number" || !Number.isInteger(y))) {
         throw new TypeError(`${fn}: target[${i}] = ${describe(y)} is not an integer class index`);
       }
       // Out of int32 range (a Uint32 above 2^31 − 1, a huge number): reported below as given.

@@ -379,7 +379,7 @@ function canonical(rt: Runtime, view: ArrayBufferView): ArrayBufferView {
  * when it was a view of the runtime's memory that has since grown (detached), a fresh view of
  * the same elements. For outputs written in JavaScript after the kernels ran.
  */
-export function keepView<T extends Elements>(rt: Runtime, view: T): () => T {
+export function keepView<T extends Elements | BigInt64Array>(rt: Runtime, view: T): () => T {
   const buffer = view.buffer,
     byteOffset = view.byteOffset,
     length = view.length;
@@ -395,6 +395,6 @@ export function keepView<T extends Elements>(rt: Runtime, view: T): () => T {
  * What a public function returns for an output: the caller's own `out` object, unless wasm
  * memory grew during the call and detached it (then a fresh view of the same elements).
  */
-export function returned<T>(given: unknown, declared: Elements, final: Elements): T {
+export function returned<T>(given: unknown, declared: ArrayBufferView, final: ArrayBufferView): T {
   return (final !== declared || given === undefined ? final : given) as T;
 }

@@ -7,7 +7,7 @@ import { keepView, returned } from "../engine/execute.js";
 import type { Frame } from "../engine/frame.js";
 import { defineOp, type Op } from "../engine/op.js";
 import type { Runtime } from "../engine/runtime.js";
-import type { LabelArray } from "../checks/targets.js";
+import type { LabelArray, LabelList } from "../checks/targets.js";
 import {
   checkLinearCrossEntropyArgs,
   type LinearCrossEntropyArgs,
@@ -140,21 +140,21 @@ export interface LinearCrossEntropyFunction {
   (
     hidden: Float32Array,
     weight: Float32Array,
-    labels: LabelArray | readonly number[],
+    labels: LabelArray | LabelList,
     features: number,
     options: LinearCrossEntropyOptions & { reduction: "none" },
   ): Float32Array;
   (
     hidden: Float32Array,
     weight: Float32Array,
-    labels: LabelArray | readonly number[],
+    labels: LabelArray | LabelList,
     features: number,
     options?: LinearCrossEntropyOptions & { reduction?: "mean" | "sum" },
   ): number;
   (
     hidden: Float32Array,
     weight: Float32Array,
-    labels: LabelArray | readonly number[],
+    labels: LabelArray | LabelList,
     features: number,
     options?: LinearCrossEntropyOptions,
   ): number | Float32Array;
@@ -165,21 +165,21 @@ export interface LinearCrossEntropyWithGradFunction {
   (
     hidden: Float32Array,
     weight: Float32Array,
-    labels: LabelArray | readonly number[],
+    labels: LabelArray | LabelList,
     features: number,
     options: LinearCrossEntropyGradOptions & { reduction: "none" },
   ): LinearCrossEntropyResult<Float32Array>;
   (
     hidden: Float32Array,
     weight: Float32Array,
-    labels: LabelArray | readonly number[],
+    labels: LabelArray | LabelList,
     features: number,
     options?: LinearCrossEntropyGradOptions & { reduction?: "mean" | "sum" },
   ): LinearCrossEntropyResult<number>;
   (
     hidden: Float32Array,
     weight: Float32Array,
-    labels: LabelArray | readonly number[],
+    labels: LabelArray | LabelList,
     features: number,
     options?: LinearCrossEntropyGradOptions,
   ): LinearCrossEntropyResult;

@@ -5,7 +5,7 @@
 // live in other workers, processes or machines: the statistics are one Float64Array.
 import { returned } from "../engine/execute.js";
 import { defineOp, type Op } from "../engine/op.js";
-import type { LabelArray } from "../checks/targets.js";
+import type { LabelArray, LabelList } from "../checks/targets.js";
 import { describe, readOptions } from "../checks/describe.js";
 import { checkIgnoreIndex, checkLabelSmoothing, checkReduction, checkWeight } from "../checks/scalars.js";
 import { checkTarget } from "../checks/targets.js";
@@ -26,7 +26,7 @@ import { sumRows } from "./reduce.js";
 
 export type { CrossEntropyStats, ShardGradOptions, ShardOptions };
 
-type Labels = LabelArray | readonly number[];
+type Labels = LabelArray | LabelList;
 
 type StatsFunction = (
   hidden: Float32Array,
@@ -257,7 +257,7 @@ export interface StatsLossOptions {
   /** The whole head's classes (label smoothing divides by it). */
   totalClasses: number;
   classWeight?: Float32Array | Float64Array | readonly number[];
-  ignoreIndex?: number;
+  ignoreIndex?: number | bigint;
   labelSmoothing?: number;
   reduction?: "mean" | "sum" | "none";
   zLoss?: number;

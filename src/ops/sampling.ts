@@ -26,8 +26,11 @@ export interface SampleCategoricalOptions extends FilterOptions, RepetitionOptio
   seed?: Seed;
   /** Draw from this generator, which advances by one position per row. Default: the default generator. */
   generator?: RandomGenerator;
-  /** Output buffer: an Int32Array of one index per row. */
-  out?: Int32Array;
+  /**
+   * Output buffer: an Int32Array of one index per row, or a BigInt64Array for int64 token ids
+   * (what transformers.js and onnxruntime-web take).
+   */
+  out?: Int32Array | BigInt64Array;
 }
 
 /** The error for a row the kernel refused: what is wrong with it (in the logits the kernel read, penalised or not). */
@@ -47,11 +50,12 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
 type FilterLogitsFunction = (logits: Float32Array, classes: number, options?: FilterLogitsOptions) => Float32Array;
-type SampleCategoricalFunction = (
-  logits: Float32Array,
-  classes: number,
-  options?: SampleCategoricalOptions,
-) => Int32Array;
+interface SampleCategoricalFunction {
+  /** Indices into a BigInt64Array (int64 token ids). */
+  (logits: Float32Array, classes: number, options: SampleCategoricalOptions & { out: BigInt64Array }): BigInt64Array;
+  (logits: Float32Array, classes: number, options?: SampleCategoricalOptions & { out?: Int32Array }): Int32Array;
+  (logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array | BigInt64Array;
+}
 
 const filterLogitsOp = defineOp<FilterLogitsFunction>(
   "filterLogits",
@@ -138,7 +142,7 @@ const sameElements = (a: Float32Array, b: Float32Array) =>
 
 const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
   "sampleCategorical",
-  function* ({ fn, rt }, logits, classes, options): Op<Int32Array> {
+  function* ({ fn, rt }, logits, classes, options): Op<Int32Array | BigInt64Array> {
     const o = readOptions(fn, options, [
       "temperature",
       "topK",
@@ -154,14 +158,15 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
     const args = checkLogits(fn, logits, classes);
     const f = checkFilters(fn, o, true);
     const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
-    let given: Int32Array | null = null;
+    let given: Int32Array | BigInt64Array | null = null;
     if (o.out !== undefined) {
-      if (typedArrayName(o.out) !== "Int32Array") {
+      const kind = typedArrayName(o.out);
+      if (kind !== "Int32Array" && kind !== "BigInt64Array") {
         throw new TypeError(
-          `${fn}: out must be an Int32Array of length ${args.rows} (one index per row), got ${describe(o.out)}`,
+          `${fn}: out must be an Int32Array (or a BigInt64Array) of length ${args.rows} (one index per row), got ${describe(o.out)}`,
         );
       }
-      given = ownView(fn, "out", Int32Array, o.out);
+      given = kind === "Int32Array" ? ownView(fn, "out", Int32Array, o.out) : ownView(fn, "out", BigInt64Array, o.out);
       if (given.length !== args.rows)
         throw new RangeError(
           `${fn}: out must have length ${args.rows} (one index per row), got length ${given.length}`,
@@ -175,7 +180,7 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
     // The kernel refuses a bad row only when it reaches it: the indices go to an array of ours and
     // into the caller's out after the whole call succeeded, so a refused call leaves out unchanged.
     const picks = new Int32Array(args.rows);
-    const outAfter = given ? keepView(rt, given) : null;
+    const outAfter = given ? keepView<Int32Array | BigInt64Array>(rt, given) : null;
     const cols = args.classes;
     try {
       const uniforms = draw ? draw.uniforms : new Float64Array(args.rows);
@@ -213,7 +218,11 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
     }
     if (!outAfter) return picks;
     const target = outAfter();
-    target.set(picks);
+    if (target instanceof BigInt64Array) {
+      for (let i = 0; i < picks.length; i++) target[i] = BigInt(picks[i]);
+    } else {
+      target.set(picks);
+    }
     return returned(o.out, given!, target);
   },
 );

@@ -21,7 +21,7 @@ export type {
   CrossEntropyTarget,
   LossAndGrad,
 } from "../checks/crossentropy.js";
-export type { LabelArray } from "../checks/targets.js";
+export type { LabelArray, LabelList } from "../checks/targets.js";
 export type { Reduction } from "../checks/scalars.js";
 export { filterLogits, sampleCategorical } from "./sampling.js";
 export { linear, linearBackward, linearCrossEntropy, linearCrossEntropyWithGrad } from "./linear.js";

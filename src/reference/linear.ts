@@ -12,7 +12,7 @@ import {
   type LinearOptions,
 } from "../checks/linear.js";
 import { checkNoOverlap, type NamedView } from "../checks/overlap.js";
-import type { LabelArray } from "../checks/targets.js";
+import type { LabelArray, LabelList } from "../checks/targets.js";
 
 /** out = input · weightᵀ (+ bias), float64 sums. */
 export function linear(input: Float32Array, weight: Float32Array, inFeatures: number, options?: LinearOptions) {
@@ -190,7 +190,7 @@ function head(
 export function linearCrossEntropy(
   hidden: Float32Array,
   weight: Float32Array,
-  labels: LabelArray | readonly number[],
+  labels: LabelArray | LabelList,
   features: number,
   options?: LinearCrossEntropyOptions,
 ): number | Float32Array {
@@ -201,7 +201,7 @@ export function linearCrossEntropy(
 export function linearCrossEntropyWithGrad(
   hidden: Float32Array,
   weight: Float32Array,
-  labels: LabelArray | readonly number[],
+  labels: LabelArray | LabelList,
   features: number,
   options?: LinearCrossEntropyGradOptions,
 ): HeadResult {

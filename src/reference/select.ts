@@ -11,7 +11,7 @@ import {
 import { checkNoOverlap } from "../checks/overlap.js";
 import { checkIgnoreIndex } from "../checks/scalars.js";
 import { checkLogits } from "../checks/arrays.js";
-import { checkTarget, type LabelArray } from "../checks/targets.js";
+import { checkTarget, type LabelArray, type LabelList } from "../checks/targets.js";
 import { describe, readOptions } from "../checks/describe.js";
 
 function order(a: number, ia: number, b: number, ib: number): number {
@@ -35,7 +35,7 @@ export function argmax(logits: Float32Array, classes: number, options?: ArgmaxOp
 
 export function accuracy(
   logits: Float32Array,
-  labels: LabelArray | readonly number[],
+  labels: LabelArray | LabelList,
   classes: number,
   options?: AccuracyOptions,
 ): number {

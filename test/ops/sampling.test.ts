@@ -242,7 +242,7 @@ describe("sampling bad input", () => {
     [
       "out of the wrong type",
       TypeError,
-      /sampleCategorical: out must be an Int32Array of length 2 \(one index per row\), got a Float32Array/,
+      /sampleCategorical: out must be an Int32Array \(or a BigInt64Array\) of length 2 \(one index per row\), got a Float32Array/,
       () => pk.sampleCategorical(x, 10, { out: new Float32Array(2) as unknown as Int32Array }),
     ],
     [
