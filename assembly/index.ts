@@ -35,3 +35,4 @@ export {
   linearCrossEntropyStatsRows,
   linearCrossEntropyShardGradRows,
 } from "./linear-ce";
+export { halfToFloat } from "./half";

@@ -1,5 +1,6 @@
 // Cross-entropy and nll_loss: option types, the overload types, and the argument check.
-import { type CheckedLogits, checkLogits, checkOut, weightView } from "./arrays.js";
+import { checkOut, weightView } from "./arrays.js";
+import { type CheckedLogitsAnyWidth, checkLogitsAnyWidth, type Dtype } from "./half.js";
 import { typedArrayName } from "./views.js";
 import { describe, readOptions } from "./describe.js";
 import type { NamedView } from "./overlap.js";
@@ -25,6 +26,8 @@ export interface CrossEntropyBaseOptions {
   labelSmoothing?: number;
   /** Divide logits by T first; the gradient carries the 1/T factor. Default 1. */
   temperature?: number;
+  /** What `logits` holds: "float32" (a Float32Array, the default), or "float16" / "bfloat16" bits in a Uint16Array. */
+  dtype?: Dtype;
 }
 
 /** crossEntropy's options. */
@@ -67,7 +70,7 @@ export interface LossAndGrad<Loss extends number | Float32Array = number | Float
 export interface CrossEntropyFunction {
   /** Per-row losses (reduction "none"). */
   (
-    logits: Float32Array,
+    logits: Float32Array | Uint16Array,
     target: CrossEntropyTarget,
     classes: number,
     options: CrossEntropyOptions & { reduction: "none" },
@@ -76,7 +79,7 @@ export interface CrossEntropyFunction {
   (logits: Float32Array, target: CrossEntropyTarget, classes: number, options?: CrossEntropyReducedOptions): number;
   /** Any reduction (for a `Reduction` known only at run time). */
   (
-    logits: Float32Array,
+    logits: Float32Array | Uint16Array,
     target: CrossEntropyTarget,
     classes: number,
     options?: CrossEntropyOptions,
@@ -86,19 +89,19 @@ export interface CrossEntropyFunction {
 /** crossEntropyWithGrad's signature: the loss's type follows `reduction`. */
 export interface CrossEntropyWithGradFunction {
   (
-    logits: Float32Array,
+    logits: Float32Array | Uint16Array,
     target: CrossEntropyTarget,
     classes: number,
     options: CrossEntropyBackwardOptions & { reduction: "none" },
   ): LossAndGrad<Float32Array>;
   (
-    logits: Float32Array,
+    logits: Float32Array | Uint16Array,
     target: CrossEntropyTarget,
     classes: number,
     options?: CrossEntropyBackwardOptions & { reduction?: "mean" | "sum" },
   ): LossAndGrad<number>;
   (
-    logits: Float32Array,
+    logits: Float32Array | Uint16Array,
     target: CrossEntropyTarget,
     classes: number,
     options?: CrossEntropyBackwardOptions,
@@ -107,13 +110,14 @@ export interface CrossEntropyWithGradFunction {
 
 /** crossEntropyBackward's signature. */
 export type CrossEntropyBackwardFunction = (
-  logits: Float32Array,
+  logits: Float32Array | Uint16Array,
   target: CrossEntropyTarget,
   classes: number,
   options?: CrossEntropyBackwardOptions,
 ) => Float32Array;
 
 export const CE_FORWARD_OPTION_KEYS = [
+  "dtype",
   "reduction",
   "weight",
   "ignoreIndex",
@@ -122,6 +126,7 @@ export const CE_FORWARD_OPTION_KEYS = [
   "out",
 ] as const;
 export const CE_BACKWARD_OPTION_KEYS = [
+  "dtype",
   "reduction",
   "weight",
   "ignoreIndex",
@@ -135,7 +140,7 @@ const NLL_FORWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "out"] as
 const NLL_BACKWARD_OPTION_KEYS = ["reduction", "weight", "ignoreIndex", "gradOutput", "out", "accumulate"] as const;
 
 /** Everything a cross-entropy call needs, checked. */
-export interface CrossEntropyArgs extends CheckedLogits {
+export interface CrossEntropyArgs extends CheckedLogitsAnyWidth {
   target: Target;
   reduction: Reduction;
   weight: Float32Array | null;
@@ -179,7 +184,8 @@ export function checkCrossEntropyArgs(
     Record<(typeof CE_BACKWARD_OPTION_KEYS)[number], unknown>
   >;
   const inputName = nll ? "input" : "logits";
-  const checked = checkLogits(fn, logits, classes, inputName);
+  // nll_loss takes float32 log-probabilities only (its options have no dtype).
+  const checked = checkLogitsAnyWidth(fn, logits, classes, nll ? undefined : o.dtype, inputName);
   if (nll && typedArrayName(target) === "Float32Array") {
     throw new TypeError(
       `${fn}: target must be class indices (an integer typed array or number[]); nll_loss takes no soft targets, got ${describe(target)}`,
@@ -204,7 +210,7 @@ export function checkCrossEntropyArgs(
     }
     out = checkOut(fn, o.out, rows);
   }
-  const inputs: NamedView[] = [{ name: inputName, view: checked.logits }];
+  const inputs: NamedView[] = [{ name: inputName, view: checked.bits ?? checked.logits }];
   if (t.given) inputs.push({ name: "target", view: t.given });
   if (weight) inputs.push({ name: "weight", view: weightView(fn, o.weight, weight) });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });
@@ -212,6 +218,8 @@ export function checkCrossEntropyArgs(
     rows,
     classes: c,
     logits: checked.logits,
+    half: checked.half,
+    bits: checked.bits,
     target: t.target,
     reduction,
     weight,

@@ -42,6 +42,7 @@ export class Arena {
   f32!: Float32Array;
   i32!: Int32Array;
   f64!: Float64Array;
+  u16!: Uint16Array;
   /** Buffers of this memory from before a grow: views on them are detached. */
   private readonly retired = new WeakSet<ArrayBufferLike>();
 
@@ -258,6 +259,7 @@ export class Arena {
     this.f32 = new Float32Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
     this.f64 = new Float64Array(this.buffer);
+    this.u16 = new Uint16Array(this.buffer);
   }
 }
 

@@ -4,7 +4,7 @@
 import type { NamedView } from "../checks/overlap.js";
 import type { KernelName } from "./wasm.js";
 
-export type Elements = Float32Array | Int32Array | Float64Array;
+export type Elements = Float32Array | Int32Array | Float64Array | Uint16Array;
 
 /** `perRow` elements of `view` per row, rows back to back. */
 export interface RowOperand {
@@ -19,6 +19,11 @@ export interface RowOperand {
    * array makes V8 move it off the heap: about 0.2 µs each, the bulk of a small call.)
    */
   own?: boolean;
+  /**
+   * An input of 16-bit floats (a Uint16Array of their bits) the kernel reads as float32: each
+   * chunk's rows are widened into the operand's region in wasm (halfToFloat) as they are staged.
+   */
+  half?: "float16" | "bfloat16";
 }
 
 export interface RowOutput extends RowOperand {

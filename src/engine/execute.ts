@@ -26,6 +26,8 @@ import {
 } from "./frame.js";
 import type { Runtime } from "./runtime.js";
 import { chunkBudget } from "./arena.js";
+import { hasHalf, widen } from "./widen.js";
+import { isSharedBuffer, stageSharedOutputs } from "./shared-outputs.js";
 import { checkViewsApart, type NamedView } from "../checks/overlap.js";
 import type { KernelExports } from "./wasm.js";
 
@@ -85,61 +87,6 @@ const sameLayout = (a: RowOperand, b: RowOperand) => a.perRow === b.perRow && a.
 
 const NONE = -1;
 const { OUT, FIXED, SCRATCH } = SLOT_LAYOUT;
-
-/**
- * Whether two views of different SharedArrayBuffer objects may be one memory seen through two
- * handles (one came back through postMessage) and then share elements. Nothing in JavaScript
- * tells a caller's handles apart, but their contents can prove them distinct: the ranges the
- * views would share if the buffers were one memory are compared, and a single differing word
- * settles it (usually the first: an output buffer rarely holds the logits already).
- */
-function mayAlias(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  const from = Math.max(a.byteOffset, b.byteOffset),
-    to = Math.min(a.byteOffset + a.byteLength, b.byteOffset + b.byteLength);
-  if (from >= to || a.buffer.byteLength !== b.buffer.byteLength) return false;
-  const x = new Uint8Array(a.buffer, from, to - from),
-    y = new Uint8Array(b.buffer, from, to - from);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-/** SharedArrayBuffer where the engine has it (read once: a global lookup per call costs more than the test). */
-const SHARED: (new (n: number) => SharedArrayBuffer) | null =
-  typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : null;
-const isSharedBuffer = (buffer: ArrayBufferLike) => SHARED !== null && buffer instanceof SHARED;
-
-/**
- * An output in a caller's SharedArrayBuffer that may alias an input or another output through
- * a second handle (mayAlias) is computed into an array of ours and copied into the caller's
- * after every input has been read: right even when they are one memory. Null when no output
- * needs it (the usual case).
- */
-function stageSharedOutputs(
-  rt: Runtime,
-  call: KernelCall,
-): { call: KernelCall; finish: (done: Elements[]) => Elements[] } | null {
-  const callers = (op: { view: Elements | ArrayBufferView; own?: boolean }) =>
-    !op.own && isSharedBuffer(op.view.buffer) && !rt.arena.owns(op.view.buffer);
-  const read: ArrayBufferView[] = [...call.inputs, ...call.outputs, ...(call.fixed ?? []), ...(call.alsoRead ?? [])]
-    .filter(callers)
-    .map((op) => op.view);
-  const risky = (out: Elements) => read.some((view) => view.buffer !== out.buffer && mayAlias(out, view));
-  if (!call.outputs.some((op) => callers(op) && risky(op.view))) return null;
-  const outputs = call.outputs.map((op) => {
-    if (!callers(op) || !risky(op.view)) return op;
-    const Ctor = op.view.constructor as new (n: number) => Elements;
-    const view = new Ctor(op.view.length);
-    if (op.accumulate) view.set(op.view);
-    return { ...op, view, own: true, inPlaceOf: undefined };
-  });
-  const finish = (done: Elements[]) =>
-    done.map((view, o) => {
-      if (outputs[o] === call.outputs[o]) return view;
-      call.outputs[o].view.set(view);
-      return call.outputs[o].view;
-    });
-  return { call: { ...call, outputs }, finish };
-}
 
 /**
  * Runs a declared call over all its rows. Returns the outputs' views to hand back: the
@@ -205,14 +152,14 @@ export function execute(
   if (threading !== null) {
     // An async call large enough goes to the workers; one they hand back (a refused row, no
     // worker free) runs here as a synchronous call would.
-    if (offload && threading.offloads(call)) {
+    if (offload && !hasHalf(inputs) && threading.offloads(call)) {
       checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
       return threading.offload(rt, call, frame).then((done) => done ?? execute(rt, call, frame));
     }
     // A call that stays on this thread and touches nothing in the shared memory runs on the
     // runtime's ordinary instance (copies into shared memory cost more), which makes the checks
     // below itself. So does one the threads handed back (a refused row: rerun here).
-    const strategy = rows > 1 ? threading.strategy(rt, call, frame) : null;
+    const strategy = rows > 1 && !hasHalf(inputs) ? threading.strategy(rt, call, frame) : null;
     if (strategy === null && anyResident === 0) return execute(threading.local, call, frame);
     checkOutputsApart(rt, fn, inputs, outputs, fixed, call.alsoRead);
     if (strategy !== null) {
@@ -229,7 +176,8 @@ export function execute(
   // output declared in place of a staged input shares that input's region.
   for (let j = 0; j < nOut; j++) {
     const i = outputs[j].inPlaceOf;
-    if (i === undefined || outputs[j].accumulate || resident[i] || !sameLayout(outputs[j], inputs[i])) continue;
+    if (i === undefined || outputs[j].accumulate || resident[i] || inputs[i].half || !sameLayout(outputs[j], inputs[i]))
+      continue;
     if (resident[OUT + j]) {
       if (into[i] === NONE) into[i] = j;
     } else if (into[i] === NONE && !sharedAlready(frame, i, nOut)) {
@@ -238,7 +186,12 @@ export function execute(
   }
 
   for (let i = 0; i < nIn; i++) {
-    bytes[i] = resident[i] || into[i] !== NONE ? 0 : inputs[i].perRow * inputs[i].view.BYTES_PER_ELEMENT;
+    // A 16-bit input gets a float32 region, resident or not: its rows are widened into it.
+    bytes[i] = inputs[i].half
+      ? inputs[i].perRow * 4
+      : resident[i] || into[i] !== NONE
+        ? 0
+        : inputs[i].perRow * inputs[i].view.BYTES_PER_ELEMENT;
   }
   for (let j = 0; j < nOut; j++) {
     const rowBytes = outputs[j].perRow * outputs[j].view.BYTES_PER_ELEMENT;
@@ -289,6 +242,10 @@ export function execute(
     for (let i = 0; i < nIn; i++) {
       const op = inputs[i];
       const size = op.view.BYTES_PER_ELEMENT;
+      if (op.half) {
+        at.inputs[i] = widen(rt, op, resident[i] ? base[i] : -1, region[i], first, count);
+        continue;
+      }
       if (resident[i]) {
         at.inputs[i] = base[i] + first * op.perRow * size;
         continue;

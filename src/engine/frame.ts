@@ -66,7 +66,7 @@ export class Frame extends Slots {
   readonly float64 = new Buffer((n) => new Float64Array(n));
 }
 
-type Heap = Float32Array | Int32Array | Float64Array;
+type Heap = Float32Array | Int32Array | Float64Array | Uint16Array;
 
 /** The views of wasm memory the copies go through (the Arena's). */
 interface Memory {
@@ -74,11 +74,18 @@ interface Memory {
   readonly f32: Float32Array;
   readonly i32: Int32Array;
   readonly f64: Float64Array;
+  readonly u16: Uint16Array;
 }
 
 /** The arena's view of wasm memory with the element type of `view`. */
 export function heapFor(arena: Memory, view: Elements): Heap {
-  return view instanceof Float32Array ? arena.f32 : view instanceof Int32Array ? arena.i32 : arena.f64;
+  return view instanceof Float32Array
+    ? arena.f32
+    : view instanceof Int32Array
+      ? arena.i32
+      : view instanceof Uint16Array
+        ? arena.u16
+        : arena.f64;
 }
 
 /**

@@ -5,7 +5,7 @@
 // them in, calls the export once over all rows and copies the results out. No frame slots, no
 // declaration, no allocation. The same export over the same rows gives the same bits: a row
 // kernel's result does not depend on how rows are grouped (the thread-count tests hold it to that).
-import { copy } from "./frame.js";
+import { copy, heapFor } from "./frame.js";
 import type { Elements } from "./call.js";
 import type { Runtime } from "./runtime.js";
 
@@ -90,8 +90,7 @@ export class SmallCall {
   }
 
   private heap(view: Elements): Elements {
-    const arena = this.rt.arena;
-    return view instanceof Float32Array ? arena.f32 : view instanceof Int32Array ? arena.i32 : arena.f64;
+    return heapFor(this.rt.arena, view);
   }
 }
 

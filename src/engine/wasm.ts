@@ -203,6 +203,7 @@ export const KERNEL_SIGNATURES = {
     ],
     result: null,
   },
+  halfToFloat: { params: ["src:i32", "dst:i32", "n:i32", "bf16:i32"], result: null },
   linearForward: {
     params: ["x:i32", "w:i32", "b:i32", "out:i32", "rows:i32", "inF:i32", "outF:i32", "accumulate:i32"],
     result: null,

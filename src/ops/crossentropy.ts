@@ -88,7 +88,9 @@ function* lossRows(
   const invT = Math.fround(1 / args.temperature);
 
   const inputs: RowOperand[] = [
-    { name: "logits", view: args.logits, perRow: classes },
+    args.half
+      ? { name: "logits", view: args.bits!, perRow: classes, half: args.half }
+      : { name: "logits", view: args.logits, perRow: classes },
     target.kind === "hard"
       ? labelsOperand(rt, target.labels, args.inputs)
       : { name: "target", view: target.probabilities, perRow: classes },
@@ -101,7 +103,7 @@ function* lossRows(
       name: "out",
       view: grad,
       perRow: classes,
-      inPlaceOf: 0,
+      inPlaceOf: args.half ? undefined : 0,
       own: args.out === null,
       accumulate: args.accumulate,
     });
@@ -164,7 +166,7 @@ function smallLossRows(
   wantGrad: boolean,
 ): { loss: number | Float32Array; grad: Float32Array } | General {
   const { rows, classes, target, weight, logits, out } = args;
-  if (rows === 0 || args.accumulate) return GENERAL;
+  if (rows === 0 || args.accumulate || args.half !== null) return GENERAL;
   const hard = target.kind === "hard";
   const n = rows * classes;
   const small = SmallCall.of(rt);

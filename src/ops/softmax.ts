@@ -12,7 +12,8 @@ import { SCRATCH_BYTES } from "../engine/wasm.js";
 export type { SoftmaxOptions };
 
 type RowKernel = "softmaxRows" | "logSoftmaxRows" | "logSumExpRows" | "entropyRows";
-type RowFunction = (logits: Float32Array, classes: number, options?: SoftmaxOptions) => Float32Array;
+/** Logits: a Float32Array, or 16-bit floats (a Uint16Array with `dtype`, or a Float16Array where the engine has one). */
+type RowFunction = (logits: Float32Array | Uint16Array, classes: number, options?: SoftmaxOptions) => Float32Array;
 
 /** softmax, log-softmax and log-sum-exp take scratch for their short-row path (a transposed block of rows). */
 const scratchOf = (kernel: RowKernel) => (kernel === "entropyRows" ? 0 : SCRATCH_BYTES.softmaxRows);
@@ -30,9 +31,13 @@ function rowsOp(name: string, kernel: RowKernel, outPerRow: (classes: number) =>
       const [final] = yield {
         fn,
         rows: args.rows,
-        inputs: [{ name: "logits", view: args.logits, perRow: cols }],
-        // Every row kernel reads a row before writing its outputs, so out may be logits itself.
-        outputs: [{ name: "out", view: out, perRow, inPlaceOf: 0, own: args.out === null }],
+        inputs: [
+          args.half
+            ? { name: "logits", view: args.bits!, perRow: cols, half: args.half }
+            : { name: "logits", view: args.logits, perRow: cols },
+        ],
+        // Every row kernel reads a row before writing its outputs, so out may be (float32) logits itself.
+        outputs: [{ name: "out", view: out, perRow, inPlaceOf: args.half ? undefined : 0, own: args.out === null }],
         scratchBytes: scratchOf(kernel),
         export: kernel,
         args:
@@ -60,6 +65,7 @@ function smallRows(
   const scratch = scratchOf(kernel);
   if (
     rows === 0 ||
+    args.half !== null ||
     !small.begin(regionBytes(n, 4) + regionBytes(m, 4) + scratch) ||
     !small.plain(logits) ||
     (given !== null && !small.plain(given))

@@ -14,6 +14,7 @@ import {
 } from "../checks/crossentropy.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 import { rowStatistics } from "./softmax.js";
+import { decodeHalf } from "../checks/half.js";
 
 let logpScratch = new Float64Array(0);
 let pScratch = new Float64Array(0);
@@ -42,7 +43,9 @@ function reduce(values: Float64Array, reduction: string, divisor: number): numbe
   return reduction === "sum" ? total : total / divisor;
 }
 
-function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAndGrad {
+function compute(fn: string, checked: CrossEntropyArgs, wantGrad: boolean): LossAndGrad {
+  // 16-bit float logits decoded to their (exact) float32 values.
+  const args = checked.half ? { ...checked, logits: decodeHalf(checked.bits!, checked.half) } : checked;
   // accumulate: the gradient is added to what `out` held (kept here before it is written).
   const held = args.accumulate && args.out ? args.out.slice() : null;
   const { rows, classes, target, weight, reduction, labelSmoothing: eps, temperature, logits } = args;
@@ -53,7 +56,11 @@ function compute(fn: string, args: CrossEntropyArgs, wantGrad: boolean): LossAnd
   const lossOut = !wantGrad && args.out ? args.out : null;
   const written = wantGrad ? grad : lossOut;
   if (written)
-    checkNoOverlap(fn, [{ name: "out", view: written, inPlaceOf: wantGrad ? logits : undefined }], args.inputs);
+    checkNoOverlap(
+      fn,
+      [{ name: "out", view: written, inPlaceOf: wantGrad && !checked.half ? logits : undefined }],
+      args.inputs,
+    );
   const D = meanDivisor(args);
   const g = args.gradOutput;
   // The upstream gradient of each row's loss, as PyTorch's backward forms it: gradOutput / D for
@@ -134,7 +141,7 @@ function logSoftmaxBackward(
 }
 
 export const crossEntropy: CrossEntropyFunction = function crossEntropy(
-  logits: Float32Array,
+  logits: Float32Array | Uint16Array,
   target: unknown,
   classes: number,
   options?: unknown,
@@ -154,7 +161,7 @@ export const crossEntropyBackward: CrossEntropyBackwardFunction = function cross
 };
 
 export const crossEntropyWithGrad: CrossEntropyWithGradFunction = function crossEntropyWithGrad(
-  logits: Float32Array,
+  logits: Float32Array | Uint16Array,
   target: unknown,
   classes: number,
   options?: unknown,

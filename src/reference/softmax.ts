@@ -3,6 +3,7 @@
 // the formulas (docs/semantics.md §2.1), with no shared code with the kernels.
 import { checkNoOverlap } from "../checks/overlap.js";
 import { checkSoftmaxArgs, type SoftmaxOptions } from "../checks/softmax.js";
+import { decodeHalf } from "../checks/half.js";
 
 export type { SoftmaxOptions };
 
@@ -35,12 +36,19 @@ function prepare(
 ) {
   const args = checkSoftmaxArgs(fn, logits, classes, options, outPerRow);
   const out = args.out ?? new Float32Array(args.rows * outPerRow(args.classes));
-  checkNoOverlap(fn, [{ name: "out", view: out, inPlaceOf: args.logits }], [{ name: "logits", view: args.logits }]);
+  const given = args.bits ?? args.logits;
+  checkNoOverlap(
+    fn,
+    [{ name: "out", view: out, inPlaceOf: args.half ? undefined : given }],
+    [{ name: "logits", view: given }],
+  );
   const result = (args.outGiven ?? out) as Float32Array;
-  return { rows: args.rows, classes: args.classes, logits: args.logits, temperature: args.temperature, out, result };
+  // 16-bit float logits decoded to their (exact) float32 values.
+  const values = args.half ? decodeHalf(args.bits!, args.half) : args.logits;
+  return { rows: args.rows, classes: args.classes, logits: values, temperature: args.temperature, out, result };
 }
 
-export function softmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
+export function softmax(logits: Float32Array | Uint16Array, classes: number, options?: SoftmaxOptions): Float32Array {
   const {
     rows,
     classes: C,
@@ -56,7 +64,11 @@ export function softmax(logits: Float32Array, classes: number, options?: Softmax
   return result;
 }
 
-export function logSoftmax(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
+export function logSoftmax(
+  logits: Float32Array | Uint16Array,
+  classes: number,
+  options?: SoftmaxOptions,
+): Float32Array {
   const {
     rows,
     classes: C,
@@ -74,7 +86,7 @@ export function logSoftmax(logits: Float32Array, classes: number, options?: Soft
 }
 
 /** PyTorch's logsumexp: a ±Infinity max is replaced by 0 before it is subtracted. */
-export function logSumExp(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
+export function logSumExp(logits: Float32Array | Uint16Array, classes: number, options?: SoftmaxOptions): Float32Array {
   const {
     rows,
     classes: C,
@@ -95,7 +107,7 @@ export function logSumExp(logits: Float32Array, classes: number, options?: Softm
 }
 
 /** H(softmax(x/T)) per row from the float64 softmax, with 0·log 0 = 0. */
-export function entropy(logits: Float32Array, classes: number, options?: SoftmaxOptions): Float32Array {
+export function entropy(logits: Float32Array | Uint16Array, classes: number, options?: SoftmaxOptions): Float32Array {
   const {
     rows,
     classes: C,

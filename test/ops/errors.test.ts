@@ -181,7 +181,7 @@ const CASES: Case[] = [
   [
     "unknown option key (typo)",
     TypeError,
-    /softmax: unknown option "temprature" \(known options: temperature, out\)/,
+    /softmax: unknown option "temprature" \(known options: temperature, out, dtype\)/,
     (m, b) => m.softmax(b.logits, 10, { temprature: 2 } as unknown as pk.SoftmaxOptions),
   ],
   [
