@@ -8,7 +8,9 @@ import { RandomGenerator } from "../random/generator.js";
 import { resolveGenerator } from "./random.js";
 import type { Seed } from "../random/seed.js";
 import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } from "../checks/filters.js";
-import { checkLogits, checkOut } from "../checks/arrays.js";
+import { checkOut } from "../checks/arrays.js";
+import { type CheckedLogitsAnyWidth, checkLogitsAnyWidth, decodeHalf, type Dtype } from "../checks/half.js";
+import type { RowOperand } from "../engine/call.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 import { describe, readOptions } from "../checks/describe.js";
 import { ownView, typedArrayName } from "../checks/views.js";
@@ -19,11 +21,15 @@ export type { FilterOptions, RepetitionOptions };
 export interface FilterLogitsOptions extends FilterOptions, RepetitionOptions {
   /** Output buffer (a Float32Array like logits; may be logits itself). */
   out?: Float32Array;
+  /** What `logits` holds: "float32" (the default), or "float16" / "bfloat16" bits in a Uint16Array. */
+  dtype?: Dtype;
 }
 
 export interface SampleCategoricalOptions extends FilterOptions, RepetitionOptions {
   /** Draw from a fresh generator with this seed (position 0), not with `generator`. */
   seed?: Seed;
+  /** What `logits` holds: "float32" (the default), or "float16" / "bfloat16" bits in a Uint16Array. */
+  dtype?: Dtype;
   /** Draw from this generator, which advances by one position per row. Default: the default generator. */
   generator?: RandomGenerator;
   /**
@@ -46,15 +52,38 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
   );
 }
 
+/** The logits' float32 values: the caller's array, or 16-bit floats decoded (the rare paths: a penalty, an error). */
+const floatsOf = (args: CheckedLogitsAnyWidth) => (args.half ? decodeHalf(args.bits!, args.half) : args.logits);
+
+/** The logits the kernel reads: the penalised copy, 16-bit floats widened as staged, or the caller's float32. */
+function logitsOperand(args: CheckedLogitsAnyWidth, penalisedLogits: Float32Array | null): RowOperand {
+  const perRow = args.classes;
+  if (penalisedLogits) return { name: "logits", view: penalisedLogits, perRow, own: true };
+  if (args.half) return { name: "logits", view: args.bits!, perRow, half: args.half };
+  return { name: "logits", view: args.logits, perRow };
+}
+
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
-type FilterLogitsFunction = (logits: Float32Array, classes: number, options?: FilterLogitsOptions) => Float32Array;
+type FilterLogitsFunction = (
+  logits: Float32Array | Uint16Array,
+  classes: number,
+  options?: FilterLogitsOptions,
+) => Float32Array;
 interface SampleCategoricalFunction {
   /** Indices into a BigInt64Array (int64 token ids). */
-  (logits: Float32Array, classes: number, options: SampleCategoricalOptions & { out: BigInt64Array }): BigInt64Array;
-  (logits: Float32Array, classes: number, options?: SampleCategoricalOptions & { out?: Int32Array }): Int32Array;
-  (logits: Float32Array, classes: number, options?: SampleCategoricalOptions): Int32Array | BigInt64Array;
+  (
+    logits: Float32Array | Uint16Array,
+    classes: number,
+    options: SampleCategoricalOptions & { out: BigInt64Array },
+  ): BigInt64Array;
+  (
+    logits: Float32Array | Uint16Array,
+    classes: number,
+    options?: SampleCategoricalOptions & { out?: Int32Array },
+  ): Int32Array;
+  (logits: Float32Array | Uint16Array, classes: number, options?: SampleCategoricalOptions): Int32Array | BigInt64Array;
 }
 
 const filterLogitsOp = defineOp<FilterLogitsFunction>(
@@ -69,40 +98,54 @@ const filterLogitsOp = defineOp<FilterLogitsFunction>(
       "repetitionPenalty",
       "previousTokens",
       "out",
+      "dtype",
     ]);
-    const args = checkLogits(fn, logits, classes);
+    const args = checkLogitsAnyWidth(fn, logits, classes, o.dtype);
     const f = checkFilters(fn, o, false);
-    const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
-    const given = checkOut(fn, o.out, args.logits.length);
-    const out = given ?? new Float32Array(args.logits.length);
+    const penalisedLogits = penalised(
+      fn,
+      floatsOf(args),
+      args.rows,
+      args.classes,
+      o.repetitionPenalty,
+      o.previousTokens,
+    );
+    const n = args.rows * args.classes;
+    const given = checkOut(fn, o.out, n);
+    const out = given ?? new Float32Array(n);
     const cols = args.classes;
-    const read = penalisedLogits ?? args.logits;
+    const read = logitsOperand(args, penalisedLogits);
+    const caller = args.bits ?? args.logits;
     // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
     // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
     yield {
       fn,
       rows: args.rows,
-      inputs: [{ name: "logits", view: read, perRow: cols, own: penalisedLogits !== null }],
+      inputs: [read],
       outputs: [],
       export: "firstRefusedRow",
       args: (at, _first, count) => [at.inputs[0], count, cols],
-      refused: (row) => refusedRow(fn, read, cols, row),
+      refused: (row) => refusedRow(fn, penalisedLogits ?? floatsOf(args), cols, row),
     };
     const [final] = yield {
       fn,
       rows: args.rows,
-      inputs: [
-        penalisedLogits
-          ? { name: "logits", view: penalisedLogits, perRow: cols, own: true }
-          : { name: "logits", view: args.logits, perRow: cols },
-      ],
+      inputs: [read],
       // The kernel reads a row whole (keys into scratch) before it writes the row.
       outputs: [
-        { name: "out", view: out, perRow: cols, inPlaceOf: penalisedLogits ? undefined : 0, own: given === null },
+        {
+          name: "out",
+          view: out,
+          perRow: cols,
+          inPlaceOf: penalisedLogits || args.half ? undefined : 0,
+          own: given === null,
+        },
       ],
       // With a penalty the kernel reads a copy; out still must not overlap the caller's logits.
       alsoRead:
-        penalisedLogits && !sameElements(out, args.logits) ? [{ name: "logits", view: args.logits }] : undefined,
+        penalisedLogits && !(args.half === null && sameElements(out, args.logits))
+          ? [{ name: "logits", view: caller }]
+          : undefined,
       scratchBytes: sampleScratchBytes(cols),
       export: "sampleRows",
       args: (at, _first, count) => [
@@ -119,7 +162,7 @@ const filterLogitsOp = defineOp<FilterLogitsFunction>(
         0,
         at.scratch,
       ],
-      refused: (row) => refusedRow(fn, read, cols, row),
+      refused: (row) => refusedRow(fn, penalisedLogits ?? floatsOf(args), cols, row),
     };
     return returned(o.out, out, final);
   },
@@ -154,10 +197,18 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
       "seed",
       "generator",
       "out",
+      "dtype",
     ]);
-    const args = checkLogits(fn, logits, classes);
+    const args = checkLogitsAnyWidth(fn, logits, classes, o.dtype);
     const f = checkFilters(fn, o, true);
-    const penalisedLogits = penalised(fn, args.logits, args.rows, args.classes, o.repetitionPenalty, o.previousTokens);
+    const penalisedLogits = penalised(
+      fn,
+      floatsOf(args),
+      args.rows,
+      args.classes,
+      o.repetitionPenalty,
+      o.previousTokens,
+    );
     let given: Int32Array | BigInt64Array | null = null;
     if (o.out !== undefined) {
       const kind = typedArrayName(o.out);
@@ -172,7 +223,7 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
           `${fn}: out must have length ${args.rows} (one index per row), got length ${given.length}`,
         );
       // As every function's out: no memory shared with an input.
-      checkNoOverlap(fn, [{ name: "out", view: given }], [{ name: "logits", view: args.logits }]);
+      checkNoOverlap(fn, [{ name: "out", view: given }], [{ name: "logits", view: args.bits ?? args.logits }]);
     }
     const generator = resolveGenerator(fn, o.seed, o.generator, undefined);
     // Greedy draws nothing, so the generator does not move.
@@ -187,12 +238,7 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
       yield {
         fn,
         rows: args.rows,
-        inputs: [
-          penalisedLogits
-            ? { name: "logits", view: penalisedLogits, perRow: cols, own: true }
-            : { name: "logits", view: args.logits, perRow: cols },
-          { name: "uniforms", view: uniforms, perRow: 1, own: true },
-        ],
+        inputs: [logitsOperand(args, penalisedLogits), { name: "uniforms", view: uniforms, perRow: 1, own: true }],
         outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
         scratchBytes: sampleScratchBytes(cols),
         export: "sampleRows",
@@ -210,7 +256,7 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
           at.outputs[0],
           at.scratch,
         ],
-        refused: (row) => refusedRow(fn, penalisedLogits ?? args.logits, cols, row),
+        refused: (row) => refusedRow(fn, penalisedLogits ?? floatsOf(args), cols, row),
       };
       draw?.commit();
     } finally {

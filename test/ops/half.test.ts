@@ -49,6 +49,25 @@ describeBuilds(
       }
     });
 
+    it("filterLogits and sampleCategorical: the same filtered logits and draws as float32 logits", () => {
+      for (const dtype of ["float16", "bfloat16"] as const) {
+        const [rows, classes] = [4, 5000];
+        const half = randomHalf(rows * classes, 9, dtype);
+        const values = decodeHalf(half, dtype);
+        const o = { topK: 50, topP: 0.9, temperature: 0.7 };
+        expect(bits(pk.filterLogits(half, classes, { ...o, dtype }))).toEqual(
+          bits(pk.filterLogits(values, classes, o)),
+        );
+        expect(Array.from(pk.sampleCategorical(half, classes, { ...o, dtype, seed: 3 }))).toEqual(
+          Array.from(pk.sampleCategorical(values, classes, { ...o, seed: 3 })),
+        );
+        const penalty = { repetitionPenalty: 1.3, previousTokens: [1, 2, 3] };
+        expect(Array.from(pk.sampleCategorical(half, classes, { ...penalty, dtype, seed: 4 }))).toEqual(
+          Array.from(pk.sampleCategorical(values, classes, { ...penalty, seed: 4 })),
+        );
+      }
+    });
+
     it("refuses a Uint16Array without dtype, a dtype that does not match, and an out over the bits", () => {
       const half = randomHalf(20, 1, "float16");
       expect(() => pk.softmax(half, 10)).toThrow(/logits is a Uint16Array: pass dtype "float16" or "bfloat16"/);
