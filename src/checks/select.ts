@@ -1,5 +1,6 @@
 // Checks and option types of select (shared by ops/select.ts and the reference).
 import type { LabelArray, LabelList } from "./targets.js";
+import type { Dtype } from "./half.js";
 import { checkFloat32 } from "./arrays.js";
 import { describe, readOptions } from "./describe.js";
 import { ownView, typedArrayName } from "./views.js";
@@ -7,11 +8,15 @@ import { ownView, typedArrayName } from "./views.js";
 export interface ArgmaxOptions {
   /** Output buffer: an Int32Array of one index per row. */
   out?: Int32Array;
+  /** What `logits` holds: "float32" (the default), or "float16" / "bfloat16" bits in a Uint16Array. */
+  dtype?: Dtype;
 }
 
 export interface AccuracyOptions {
   /** Rows whose label equals this are not counted. Default -100. */
   ignoreIndex?: number | bigint;
+  /** What `logits` holds: "float32" (the default), or "float16" / "bfloat16" bits in a Uint16Array. */
+  dtype?: Dtype;
 }
 
 export interface TopK {
@@ -74,9 +79,13 @@ export function checkTopKOptions(
   return { k, values, indices, given: { values: o.values, indices: o.indices } };
 }
 
-export type ArgmaxFunction = (logits: Float32Array, classes: number, options?: ArgmaxOptions) => Int32Array;
+export type ArgmaxFunction = (
+  logits: Float32Array | Uint16Array,
+  classes: number,
+  options?: ArgmaxOptions,
+) => Int32Array;
 export type AccuracyFunction = (
-  logits: Float32Array,
+  logits: Float32Array | Uint16Array,
   labels: LabelArray | LabelList,
   classes: number,
   options?: AccuracyOptions,

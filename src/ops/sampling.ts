@@ -11,6 +11,7 @@ import { checkFilters, penalised, type FilterOptions, type RepetitionOptions } f
 import { checkOut } from "../checks/arrays.js";
 import { type CheckedLogitsAnyWidth, checkLogitsAnyWidth, decodeHalf, type Dtype } from "../checks/half.js";
 import type { RowOperand } from "../engine/call.js";
+import { logitsOperand } from "./logits.js";
 import { checkNoOverlap } from "../checks/overlap.js";
 import { describe, readOptions } from "../checks/describe.js";
 import { ownView, typedArrayName } from "../checks/views.js";
@@ -56,11 +57,9 @@ function refusedRow(fn: string, logits: Float32Array, classes: number, row: numb
 const floatsOf = (args: CheckedLogitsAnyWidth) => (args.half ? decodeHalf(args.bits!, args.half) : args.logits);
 
 /** The logits the kernel reads: the penalised copy, 16-bit floats widened as staged, or the caller's float32. */
-function logitsOperand(args: CheckedLogitsAnyWidth, penalisedLogits: Float32Array | null): RowOperand {
-  const perRow = args.classes;
-  if (penalisedLogits) return { name: "logits", view: penalisedLogits, perRow, own: true };
-  if (args.half) return { name: "logits", view: args.bits!, perRow, half: args.half };
-  return { name: "logits", view: args.logits, perRow };
+function readLogits(args: CheckedLogitsAnyWidth, penalisedLogits: Float32Array | null): RowOperand {
+  if (penalisedLogits) return { name: "logits", view: penalisedLogits, perRow: args.classes, own: true };
+  return logitsOperand(args);
 }
 
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
@@ -114,7 +113,7 @@ const filterLogitsOp = defineOp<FilterLogitsFunction>(
     const given = checkOut(fn, o.out, n);
     const out = given ?? new Float32Array(n);
     const cols = args.classes;
-    const read = logitsOperand(args, penalisedLogits);
+    const read = readLogits(args, penalisedLogits);
     const caller = args.bits ?? args.logits;
     // Refuse a bad row before anything is written: the filter kernel refuses it too, but only when
     // it reaches it, after earlier chunks have been written to out (or, in place, to logits).
@@ -238,7 +237,7 @@ const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
       yield {
         fn,
         rows: args.rows,
-        inputs: [logitsOperand(args, penalisedLogits), { name: "uniforms", view: uniforms, perRow: 1, own: true }],
+        inputs: [readLogits(args, penalisedLogits), { name: "uniforms", view: uniforms, perRow: 1, own: true }],
         outputs: [{ name: "out", view: picks, perRow: 1, own: true }],
         scratchBytes: sampleScratchBytes(cols),
         export: "sampleRows",

@@ -4,7 +4,9 @@
 import { defineOp, type Op } from "../engine/op.js";
 import { returned } from "../engine/execute.js";
 import { checkIgnoreIndex } from "../checks/scalars.js";
-import { checkLogits, type CheckedLogits } from "../checks/arrays.js";
+import { checkLogits } from "../checks/arrays.js";
+import { type CheckedLogitsAnyWidth, checkLogitsAnyWidth } from "../checks/half.js";
+import { logitsOperand } from "./logits.js";
 import { checkTarget } from "../checks/targets.js";
 import { describe, readOptions } from "../checks/describe.js";
 import { typedArrayName } from "../checks/views.js";
@@ -17,13 +19,13 @@ import {
   checkTopKOptions,
 } from "../checks/select.js";
 
-function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<Int32Array> {
+function* argmaxOf(fn: string, args: CheckedLogitsAnyWidth, out: Int32Array | null): Op<Int32Array> {
   const result = out ?? new Int32Array(args.rows);
   const cols = args.classes;
   const [final] = yield {
     fn,
     rows: args.rows,
-    inputs: [{ name: "logits", view: args.logits, perRow: cols }],
+    inputs: [logitsOperand(args)],
     outputs: [{ name: "out", view: result, perRow: 1, own: out === null }],
     export: "argmaxRows",
     args: (at, _first, count) => [at.inputs[0], at.outputs[0], count, cols],
@@ -32,8 +34,8 @@ function* argmaxOf(fn: string, args: CheckedLogits, out: Int32Array | null): Op<
 }
 
 const argmaxOp = defineOp<ArgmaxFunction>("argmax", function* (cx, logits, classes, options) {
-  const o = readOptions(cx.fn, options, ["out"]);
-  const args = checkLogits(cx.fn, logits, classes);
+  const o = readOptions(cx.fn, options, ["out", "dtype"]);
+  const args = checkLogitsAnyWidth(cx.fn, logits, classes, o.dtype);
   const out = checkInt32Out(cx.fn, o.out, args.rows);
   const final = yield* argmaxOf(cx.fn, args, out);
   return out ? returned(o.out, out, final) : final;
@@ -46,8 +48,8 @@ export const argmax: ArgmaxFunction = argmaxOp.sync;
 export const argmaxAsync = argmaxOp.async;
 
 const accuracyOp = defineOp<AccuracyFunction>("accuracy", function* (cx, logits, labels, classes, options) {
-  const o = readOptions(cx.fn, options, ["ignoreIndex"]);
-  const args = checkLogits(cx.fn, logits, classes);
+  const o = readOptions(cx.fn, options, ["ignoreIndex", "dtype"]);
+  const args = checkLogitsAnyWidth(cx.fn, logits, classes, o.dtype);
   const ignoreIndex = checkIgnoreIndex(cx.fn, o.ignoreIndex);
   if (typedArrayName(labels) === "Float32Array") {
     throw new TypeError(

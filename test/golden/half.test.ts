@@ -22,6 +22,7 @@ interface Case {
   expectedSoftmax: Value[];
   expectedLogSoftmax: Value[];
   expectedLogSumExp: Value[];
+  expectedArgmax: number[];
   expectedLoss: Value;
   expectedGrad: Value[];
 }
@@ -50,9 +51,12 @@ function check(m: typeof pk | typeof ref, c: Case): void {
 describeBuilds("PyTorch reference: 16-bit float logits", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     check(pk, c);
+    const half = Uint16Array.from(c.bits);
+    expect(Array.from(pk.argmax(half, c.cols, { dtype: c.dtype })), "argmax").toEqual(c.expectedArgmax);
+    const hits = c.expectedArgmax.filter((a, r) => a === c.labels[r]).length;
+    expect(pk.accuracy(half, c.labels, c.cols, { dtype: c.dtype })).toBe(hits / c.rows);
     // The same bits as float32 logits of the same values (also through WasmArrays of both widths).
     const values = Float32Array.from(c.values, num);
-    const half = Uint16Array.from(c.bits);
     expect(Array.from(decodeHalf(half, c.dtype)), "the bits' values, decoded").toEqual(Array.from(values));
     expect(bits(pk.softmax(half, c.cols, { dtype: c.dtype }))).toEqual(bits(pk.softmax(values, c.cols)));
     const a = pk.crossEntropyWithGrad(half, c.labels, c.cols, { dtype: c.dtype, labelSmoothing: 0.1 });
