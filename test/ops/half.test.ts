@@ -68,6 +68,20 @@ describeBuilds(
       }
     });
 
+    it.runIf(typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function")(
+      "a Float16Array is float16 without a dtype (engines that have one)",
+      () => {
+        const F16 = (globalThis as unknown as { Float16Array: new (values: number[]) => Uint16Array }).Float16Array;
+        const x = new F16([1.5, -2, 0.25, 3, 1, 0]);
+        const asBits = new Uint16Array(x.buffer);
+        expect(bits(pk.softmax(x, 3))).toEqual(bits(pk.softmax(asBits, 3, { dtype: "float16" })));
+        expect(bits(pk.crossEntropy(x, [0, 2], 3))).toEqual(
+          bits(pk.crossEntropy(asBits, [0, 2], 3, { dtype: "float16" })),
+        );
+        expect(() => pk.softmax(x, 3, { dtype: "bfloat16" })).toThrow(/a Float16Array, which holds float16/);
+      },
+    );
+
     it("refuses a Uint16Array without dtype, a dtype that does not match, and an out over the bits", () => {
       const half = randomHalf(20, 1, "float16");
       expect(() => pk.softmax(half, 10)).toThrow(/logits is a Uint16Array: pass dtype "float16" or "bfloat16"/);
