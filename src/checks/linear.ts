@@ -91,7 +91,7 @@ function checkVector(fn: string, name: string, value: unknown, length: number): 
   return v;
 }
 
-function checkBoolean(fn: string, name: string, value: unknown): boolean {
+export function checkBoolean(fn: string, name: string, value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== "boolean") throw new TypeError(`${fn}: ${name} must be a boolean, got ${describe(value)}`);
   return value;
@@ -119,6 +119,9 @@ export function checkLinearArgs(
   if (accumulate && out === null) throw new TypeError(`${fn}: accumulate adds the result into out: pass out`);
   return { ...shape, bias, out, outGiven: o.out, accumulate };
 }
+
+/** A gradient a call does not compute. */
+export const SKIPPED: GradientSlot = Object.freeze({ skip: true, view: null, given: false });
 
 /** One requested gradient: our view of the caller's buffer, null for a new array, or skipped. */
 export interface GradientSlot {
@@ -242,7 +245,8 @@ const FORWARD_KEYS = [
 ] as const;
 const GRAD_KEYS = [...FORWARD_KEYS, "gradOutput", "gradHidden", "gradWeight", "gradBias", "accumulate"] as const;
 
-function checkNonNegative(fn: string, name: string, value: unknown): number {
+/** An option that is a finite number ≥ 0, 0 when absent (softcap, zLoss: 0 is off). */
+export function checkNonNegative(fn: string, name: string, value: unknown): number {
   if (value === undefined) return 0;
   if (typeof value !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(value)}`);
   if (!(value >= 0) || !Number.isFinite(value)) {
@@ -298,7 +302,7 @@ export function checkLinearCrossEntropyArgs(
   if (classWeight && typedArrayName(o.classWeight) === "Float32Array")
     inputs.push({ name: "classWeight", view: classWeight });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });
-  const skipped: GradientSlot = { skip: true, view: null, given: false };
+  const skipped = SKIPPED;
   return {
     ...shape,
     labels: (t.target as { labels: Int32Array }).labels,

@@ -2,7 +2,16 @@
 // classes) of the whole head's weight; labels, class weights and label smoothing refer to the
 // whole head (totalClasses).
 import { describe, readOptions } from "./describe.js";
-import { checkFeatures, checkGradientSlot, checkLinearShape, type GradientSlot, type LinearShape } from "./linear.js";
+import {
+  checkBoolean,
+  checkFeatures,
+  checkGradientSlot,
+  checkLinearShape,
+  checkNonNegative,
+  type GradientSlot,
+  type LinearShape,
+  SKIPPED,
+} from "./linear.js";
 import { checkFloat32 } from "./arrays.js";
 import type { NamedView } from "./overlap.js";
 import {
@@ -114,15 +123,6 @@ const GRAD_KEYS = [
   "accumulate",
 ] as const;
 
-function nonNegative(fn: string, name: string, value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "number") throw new TypeError(`${fn}: ${name} must be a number, got ${describe(value)}`);
-  if (!(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${fn}: ${name} must be a finite number ≥ 0 (0: off), got ${describe(value)}`);
-  }
-  return value;
-}
-
 /** classOffset: an integer ≥ 0 (default 0). */
 function checkOffset(fn: string, value: unknown): number {
   if (value === undefined) return 0;
@@ -189,16 +189,13 @@ export function checkShardArgs(
   const ignoreIndex = checkIgnoreIndex(fn, o.ignoreIndex);
   const labelSmoothing = checkLabelSmoothing(fn, o.labelSmoothing);
   const temperature = checkTemperature(fn, o.temperature);
-  const softcap = nonNegative(fn, "softcap", o.softcap);
-  const zLoss = withGradient ? nonNegative(fn, "zLoss", o.zLoss) : 0;
+  const softcap = checkNonNegative(fn, "softcap", o.softcap);
+  const zLoss = withGradient ? checkNonNegative(fn, "zLoss", o.zLoss) : 0;
   const g = withGradient ? checkGradOutput(fn, o.gradOutput, reduction, rows) : { gradOutput: 1, given: null };
   const statsView = withGradient ? checkStats(fn, "stats", o.stats, rows) : null;
   const t = checkTarget(fn, labels, rows, totalClasses, ignoreIndex, o.ignoreIndex !== undefined, classWeight, buffers);
   if (t.target.kind !== "hard") throw new TypeError(`${fn}: labels must be class indices`);
-  const accumulate = withGradient && o.accumulate !== undefined ? o.accumulate === true : false;
-  if (withGradient && o.accumulate !== undefined && typeof o.accumulate !== "boolean") {
-    throw new TypeError(`${fn}: accumulate must be a boolean, got ${describe(o.accumulate)}`);
-  }
+  const accumulate = withGradient ? checkBoolean(fn, "accumulate", o.accumulate) : false;
   const inputs: NamedView[] = [
     { name: "hidden", view: shape.input },
     { name: "weight", view: shape.weight },
@@ -207,7 +204,7 @@ export function checkShardArgs(
   if (bias) inputs.push({ name: "bias", view: bias });
   if (statsView) inputs.push({ name: "stats", view: statsView });
   if (g.given) inputs.push({ name: "gradOutput", view: g.given });
-  const skipped: GradientSlot = { skip: true, view: null, given: false };
+  const skipped = SKIPPED;
   return {
     ...shape,
     classOffset,

@@ -33,8 +33,32 @@ export interface LinearCrossEntropyResult<Loss extends number | Float32Array = n
 }
 
 /** The mean's divisor as cross_entropy takes it (with smoothing and D = 0: NaN, as crossEntropy). */
-const divisor = (a: LinearCrossEntropyArgs) =>
+const divisor = (a: { weightTotal: number; labelSmoothing: number }) =>
   a.weightTotal === 0 && a.labelSmoothing !== 0 ? Number.NaN : a.weightTotal;
+
+/** What a head's gradient kernel scales each row by: gradOutput / D (mean) · 1/T, one number or one per row. */
+export function gradientScale(
+  a: {
+    rows: number;
+    gradOutput: number | Float64Array;
+    reduction: string;
+    weightTotal: number;
+    labelSmoothing: number;
+    temperature: number;
+  },
+  frame: Frame,
+): { scale: number; scaleRows: Float32Array | null } {
+  const invT = 1 / a.temperature;
+  if (typeof a.gradOutput === "number") {
+    return {
+      scale: a.reduction === "mean" ? (a.gradOutput / divisor(a)) * invT : a.gradOutput * invT,
+      scaleRows: null,
+    };
+  }
+  const scaleRows = frame.float32.take(a.rows);
+  for (let r = 0; r < a.rows; r++) scaleRows[r] = a.gradOutput[r] * invT;
+  return { scale: 0, scaleRows };
+}
 
 function* head(
   fn: string,
@@ -46,16 +70,7 @@ function* head(
   const { rows, inFeatures: F, outFeatures: classes } = a;
   const losses = frame.float64.take(rows);
   const invT = 1 / a.temperature;
-  let scale = 0;
-  let scaleRows: Float32Array | null = null;
-  if (wantGrad) {
-    if (typeof a.gradOutput === "number") {
-      scale = a.reduction === "mean" ? (a.gradOutput / divisor(a)) * invT : a.gradOutput * invT;
-    } else {
-      scaleRows = frame.float32.take(rows);
-      for (let r = 0; r < rows; r++) scaleRows[r] = a.gradOutput[r] * invT;
-    }
-  }
+  const { scale, scaleRows } = wantGrad ? gradientScale(a, frame) : { scale: 0, scaleRows: null };
   let gradHidden = wantGrad && !a.gradHidden.skip ? (a.gradHidden.view ?? new Float32Array(rows * F)) : null;
   let gradWeight = wantGrad && !a.gradWeight.skip ? (a.gradWeight.view ?? new Float32Array(classes * F)) : null;
   let gradBias = wantGrad && !a.gradBias.skip ? (a.gradBias.view ?? new Float32Array(classes)) : null;

@@ -9,7 +9,7 @@ import type { LabelArray, LabelList } from "../checks/targets.js";
 import { describe, readOptions } from "../checks/describe.js";
 import { checkIgnoreIndex, checkLabelSmoothing, checkReduction, checkWeight } from "../checks/scalars.js";
 import { checkTarget } from "../checks/targets.js";
-import { checkFeatures } from "../checks/linear.js";
+import { checkFeatures, checkNonNegative } from "../checks/linear.js";
 import {
   checkShardArgs,
   checkStats,
@@ -20,7 +20,7 @@ import {
 } from "../checks/shards.js";
 import type { LinearGradients } from "../checks/linear.js";
 import { gradientOutput, whole } from "./linear.js";
-import { LINEAR_CE_CHUNK, LINEAR_CE_ROW_BLOCK } from "./linear-ce.js";
+import { gradientScale, LINEAR_CE_CHUNK, LINEAR_CE_ROW_BLOCK } from "./linear-ce.js";
 import type { RowOperand, RowOutput } from "../engine/call.js";
 import { sumRows } from "./reduce.js";
 
@@ -104,15 +104,7 @@ const shardGradOp = defineOp<ShardGradFunction>(
     const a = checkShardArgs(fn, hidden, weight, labels, features, options, true, frame);
     const { rows, inFeatures: F, outFeatures: classes } = a;
     const invT = 1 / a.temperature;
-    let scale = 0;
-    let scaleRows: Float32Array | null = null;
-    if (typeof a.gradOutput === "number") {
-      const d = a.weightTotal === 0 && a.labelSmoothing !== 0 ? Number.NaN : a.weightTotal;
-      scale = a.reduction === "mean" ? (a.gradOutput / d) * invT : a.gradOutput * invT;
-    } else {
-      scaleRows = frame.float32.take(rows);
-      for (let r = 0; r < rows; r++) scaleRows[r] = a.gradOutput[r] * invT;
-    }
+    const { scale, scaleRows } = gradientScale(a, frame);
     let gradHidden = a.gradHidden.skip ? null : (a.gradHidden.view ?? new Float32Array(rows * F));
     let gradWeight = a.gradWeight.skip ? null : (a.gradWeight.view ?? new Float32Array(classes * F));
     let gradBias = a.gradBias.skip ? null : (a.gradBias.view ?? new Float32Array(classes));
@@ -288,10 +280,7 @@ export function crossEntropyFromStats(
   if (t.target.kind !== "hard") throw new TypeError(`${fn}: labels must be class indices`);
   const a = { totalClasses, classWeight, ignoreIndex, labels: t.target.labels, weightTotal: t.target.weightTotal };
   const reduction = checkReduction(fn, o.reduction);
-  const zLoss = o.zLoss ?? 0;
-  if (typeof zLoss !== "number" || !(zLoss >= 0) || !Number.isFinite(zLoss)) {
-    throw new RangeError(`${fn}: zLoss must be a finite number ≥ 0, got ${describe(zLoss)}`);
-  }
+  const zLoss = checkNonNegative(fn, "zLoss", o.zLoss);
   let W = 0;
   for (let c = 0; c < a.totalClasses; c++) W += a.classWeight ? a.classWeight[c] : 1;
   const losses = new Float64Array(rows);
