@@ -33,6 +33,8 @@ export interface TopKOptions {
   values?: Float32Array;
   /** Buffer for the indices (an Int32Array of rows × k). */
   indices?: Int32Array;
+  /** What `logits` holds: "float32" (the default), or "float16" / "bfloat16" bits in a Uint16Array. */
+  dtype?: Dtype;
 }
 
 export function checkInt32Out(fn: string, out: unknown, length: number, name = "out"): Int32Array | null {
@@ -46,10 +48,23 @@ export function checkInt32Out(fn: string, out: unknown, length: number, name = "
   return view;
 }
 
-/** A topK call's options, checked: k, and our views of the result buffers given (or null). */
-export function checkTopKOptions(
+/** A topK call's options as given, read once (`withDtype`: the wasm API, which takes 16-bit logits). */
+export function readTopKOptions(
   fn: string,
   options: unknown,
+  withDtype: boolean,
+): Readonly<Partial<Record<"k" | "values" | "indices" | "dtype", unknown>>> {
+  if (options === undefined) throw new TypeError(`${fn}: options must give k (topK(logits, classes, { k }))`);
+  if (typeof options === "number") {
+    throw new TypeError(`${fn}: k goes in the options: topK(logits, classes, { k: ${options} })`);
+  }
+  return readOptions(fn, options, withDtype ? ["k", "values", "indices", "dtype"] : ["k", "values", "indices"]);
+}
+
+/** A topK call's options, checked: k, and our views of the result buffers given (or null). */
+export function checkTopKFields(
+  fn: string,
+  o: Readonly<Partial<Record<"k" | "values" | "indices", unknown>>>,
   rows: number,
   classes: number,
 ): {
@@ -58,11 +73,6 @@ export function checkTopKOptions(
   indices: Int32Array | null;
   given: { values: unknown; indices: unknown };
 } {
-  if (options === undefined) throw new TypeError(`${fn}: options must give k (topK(logits, classes, { k }))`);
-  if (typeof options === "number") {
-    throw new TypeError(`${fn}: k goes in the options: topK(logits, classes, { k: ${options} })`);
-  }
-  const o = readOptions(fn, options, ["k", "values", "indices"]);
   const k = o.k;
   if (typeof k !== "number")
     throw new TypeError(`${fn}: k must be an integer from 1 to classes (${classes}), got ${describe(k)}`);
@@ -79,6 +89,10 @@ export function checkTopKOptions(
   return { k, values, indices, given: { values: o.values, indices: o.indices } };
 }
 
+/** A topK call's options for float32 logits (the reference). */
+export const checkTopKOptions = (fn: string, options: unknown, rows: number, classes: number) =>
+  checkTopKFields(fn, readTopKOptions(fn, options, false), rows, classes);
+
 export type ArgmaxFunction = (
   logits: Float32Array | Uint16Array,
   classes: number,
@@ -90,4 +104,4 @@ export type AccuracyFunction = (
   classes: number,
   options?: AccuracyOptions,
 ) => number;
-export type TopKFunction = (logits: Float32Array, classes: number, options: TopKOptions) => TopK;
+export type TopKFunction = (logits: Float32Array | Uint16Array, classes: number, options: TopKOptions) => TopK;

@@ -4,7 +4,6 @@
 import { defineOp, type Op } from "../engine/op.js";
 import { returned } from "../engine/execute.js";
 import { checkIgnoreIndex } from "../checks/scalars.js";
-import { checkLogits } from "../checks/arrays.js";
 import { type CheckedLogitsAnyWidth, checkLogitsAnyWidth } from "../checks/half.js";
 import { logitsOperand } from "./logits.js";
 import { checkTarget } from "../checks/targets.js";
@@ -16,7 +15,8 @@ import {
   type ArgmaxFunction,
   type AccuracyFunction,
   type TopKFunction,
-  checkTopKOptions,
+  checkTopKFields,
+  readTopKOptions,
 } from "../checks/select.js";
 
 function* argmaxOf(fn: string, args: CheckedLogitsAnyWidth, out: Int32Array | null): Op<Int32Array> {
@@ -89,8 +89,9 @@ export const accuracy: AccuracyFunction = accuracyOp.sync;
 export const accuracyAsync = accuracyOp.async;
 
 const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes, options): Op<TopK> {
-  const args = checkLogits(fn, logits, classes);
-  const o = checkTopKOptions(fn, options, args.rows, args.classes);
+  const given = readTopKOptions(fn, options, true);
+  const args = checkLogitsAnyWidth(fn, logits, classes, given.dtype);
+  const o = checkTopKFields(fn, given, args.rows, args.classes);
   const { k } = o;
   const cols = args.classes;
   const values = o.values ?? new Float32Array(args.rows * k);
@@ -98,7 +99,7 @@ const topKOp = defineOp<TopKFunction>("topK", function* ({ fn }, logits, classes
   const [finalValues, finalIndices] = yield {
     fn,
     rows: args.rows,
-    inputs: [{ name: "logits", view: args.logits, perRow: cols }],
+    inputs: [logitsOperand(args)],
     outputs: [
       { name: "values", view: values, perRow: k, own: o.values === null },
       { name: "indices", view: indices, perRow: k, own: o.indices === null },

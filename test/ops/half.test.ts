@@ -49,6 +49,18 @@ describeBuilds(
       }
     });
 
+    it("argmax and topK: the same indices and values as float32 logits", () => {
+      for (const dtype of ["float16", "bfloat16"] as const) {
+        const half = randomHalf(7 * 300, 12, dtype);
+        const values = decodeHalf(half, dtype);
+        expect(Array.from(pk.argmax(half, 300, { dtype }))).toEqual(Array.from(pk.argmax(values, 300)));
+        const a = pk.topK(half, 300, { k: 9, dtype });
+        const b = pk.topK(values, 300, { k: 9 });
+        expect(Array.from(a.indices)).toEqual(Array.from(b.indices));
+        expect(bits(a.values)).toEqual(bits(b.values));
+      }
+    });
+
     it("filterLogits and sampleCategorical: the same filtered logits and draws as float32 logits", () => {
       for (const dtype of ["float16", "bfloat16"] as const) {
         const [rows, classes] = [4, 5000];
