@@ -62,6 +62,17 @@ function readLogits(args: CheckedLogitsAnyWidth, penalisedLogits: Float32Array |
   return logitsOperand(args);
 }
 
+/** The filter and penalty options filterLogits and sampleCategorical share. */
+const FILTER_KEYS = [
+  "temperature",
+  "topK",
+  "topP",
+  "minP",
+  "minTokensToKeep",
+  "repetitionPenalty",
+  "previousTokens",
+] as const;
+
 /** Clamps counts to int32 for the kernel (a topK beyond the row is the same as the row). */
 const clampCount = (v: number) => Math.min(v, 2 ** 31 - 1);
 
@@ -88,17 +99,7 @@ interface SampleCategoricalFunction {
 const filterLogitsOp = defineOp<FilterLogitsFunction>(
   "filterLogits",
   function* ({ fn }, logits, classes, options): Op<Float32Array> {
-    const o = readOptions(fn, options, [
-      "temperature",
-      "topK",
-      "topP",
-      "minP",
-      "minTokensToKeep",
-      "repetitionPenalty",
-      "previousTokens",
-      "out",
-      "dtype",
-    ]);
+    const o = readOptions(fn, options, [...FILTER_KEYS, "out", "dtype"]);
     const args = checkLogitsAnyWidth(fn, logits, classes, o.dtype);
     const f = checkFilters(fn, o, false);
     const penalisedLogits = penalised(
@@ -185,19 +186,7 @@ const sameElements = (a: Float32Array, b: Float32Array) =>
 const sampleCategoricalOp = defineOp<SampleCategoricalFunction>(
   "sampleCategorical",
   function* ({ fn, rt }, logits, classes, options): Op<Int32Array | BigInt64Array> {
-    const o = readOptions(fn, options, [
-      "temperature",
-      "topK",
-      "topP",
-      "minP",
-      "minTokensToKeep",
-      "repetitionPenalty",
-      "previousTokens",
-      "seed",
-      "generator",
-      "out",
-      "dtype",
-    ]);
+    const o = readOptions(fn, options, [...FILTER_KEYS, "seed", "generator", "out", "dtype"]);
     const args = checkLogitsAnyWidth(fn, logits, classes, o.dtype);
     const f = checkFilters(fn, o, true);
     const penalisedLogits = penalised(
